@@ -1,0 +1,597 @@
+//! Opening a bundle and looking things up in it, through a [`Storage`], with bounded RAM.
+
+use core::cmp::Ordering;
+
+use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
+
+use crate::crc::Crc32;
+use crate::error::Error;
+use crate::layout::{
+    ArticleRecord, ChunkRecord, Codec, GlyphRecord, Header, SectionEntry, SectionKind,
+    StrikeHeader, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN, GLYPH_RECORD_LEN, HEADER_LEN,
+    MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, STRIKE_HEADER_LEN,
+    TITLE_RECORD_LEN,
+};
+use crate::meta::{title_prefix_cmp, ArticleMeta, BundleInfo};
+use crate::storage::Storage;
+
+/// The most glyph strikes a bundle may carry that a reader keeps track of.
+pub const MAX_STRIKES: usize = 4;
+
+/// Bytes read from storage at a time when streaming (checksums, compressed input).
+const STREAM_PIECE: usize = 256;
+
+/// Where one section is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Offset from the start of the bundle.
+    pub offset: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+impl Span {
+    fn end(&self) -> u32 {
+        self.offset.saturating_add(self.len)
+    }
+}
+
+/// One glyph strike of an open bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Strike {
+    /// The strike's header.
+    pub header: StrikeHeader,
+    /// Where its section is.
+    pub span: Span,
+}
+
+/// An open, validated bundle.
+///
+/// Holds the section locations and a few counts, nothing that grows with the number or length
+/// of articles.
+pub struct Bundle<S> {
+    storage: S,
+    info: Span,
+    articles: Span,
+    meta: Span,
+    chunks: Span,
+    bodies: Span,
+    titles: Span,
+    dictionary: Span,
+    strikes: heapless::Vec<Strike, MAX_STRIKES>,
+    article_count: u32,
+    chunk_count: u32,
+    max_chunk_len: u32,
+}
+
+fn corrupt(section: SectionKind, offset: u32) -> Error {
+    Error::Corrupt { section, offset }
+}
+
+/// CRC-32 of `span`'s bytes, read in small pieces.
+fn crc_of<S: Storage>(storage: &mut S, span: Span) -> Result<u32, Error> {
+    let mut crc = Crc32::new();
+    let mut piece = [0u8; STREAM_PIECE];
+    let mut at = span.offset;
+    let end = span.end();
+    while at < end {
+        let n = core::cmp::min(STREAM_PIECE as u32, end - at) as usize;
+        let buf = piece.get_mut(..n).unwrap_or(&mut []);
+        storage.read_at(at, buf)?;
+        crc.update(buf);
+        at += n as u32;
+    }
+    Ok(crc.finish())
+}
+
+impl<S: Storage> Bundle<S> {
+    /// Opens a bundle: checks magic, version, header and section table checksums, the ranges of
+    /// all sections and the checksums of the small sections (info, glyphs, dictionary).
+    pub fn open(mut storage: S) -> Result<Self, Error> {
+        let actual = storage.len();
+        let mut hb = [0u8; HEADER_LEN];
+        if (actual as usize) < HEADER_LEN {
+            let n = core::cmp::min(actual as usize, 8);
+            let mut magic = [0u8; 8];
+            let m = magic.get_mut(..n).unwrap_or(&mut []);
+            storage.read_at(0, m)?;
+            if n < 8 || magic != crate::layout::MAGIC {
+                return Err(Error::NotABundle);
+            }
+            return Err(Error::Truncated {
+                expected: HEADER_LEN as u32,
+                actual,
+            });
+        }
+        storage.read_at(0, &mut hb)?;
+        let header = Header::decode(&hb)?;
+        // A flash region may be larger than the bundle written into it; shorter is truncation.
+        if header.file_len > actual {
+            return Err(Error::Truncated {
+                expected: header.file_len,
+                actual,
+            });
+        }
+        let file_len = header.file_len;
+        let table = Span {
+            offset: HEADER_LEN as u32,
+            len: u32::from(header.section_count) * SECTION_ENTRY_LEN as u32,
+        };
+        if table.end() > file_len {
+            return Err(corrupt(SectionKind::Header, 10));
+        }
+        if crc_of(&mut storage, table)? != header.table_crc {
+            return Err(corrupt(SectionKind::Header, table.offset));
+        }
+
+        let mut b = Bundle {
+            storage,
+            info: Span::default(),
+            articles: Span::default(),
+            meta: Span::default(),
+            chunks: Span::default(),
+            bodies: Span::default(),
+            titles: Span::default(),
+            dictionary: Span::default(),
+            strikes: heapless::Vec::new(),
+            article_count: 0,
+            chunk_count: 0,
+            max_chunk_len: 0,
+        };
+        let mut seen = 0u32;
+        for i in 0..u32::from(header.section_count) {
+            let at = table.offset + i * SECTION_ENTRY_LEN as u32;
+            let mut eb = [0u8; SECTION_ENTRY_LEN];
+            b.storage.read_at(at, &mut eb)?;
+            let e = SectionEntry::decode(&eb);
+            let span = Span {
+                offset: e.offset,
+                len: e.len,
+            };
+            if e.offset < table.end() || e.offset.checked_add(e.len).is_none_or(|x| x > file_len) {
+                return Err(corrupt(e.kind, at));
+            }
+            let slot = match e.kind {
+                SectionKind::Info => &mut b.info,
+                SectionKind::Articles => &mut b.articles,
+                SectionKind::Meta => &mut b.meta,
+                SectionKind::Chunks => &mut b.chunks,
+                SectionKind::Bodies => &mut b.bodies,
+                SectionKind::Titles => &mut b.titles,
+                SectionKind::Dictionary => &mut b.dictionary,
+                SectionKind::Glyphs => {
+                    if crc_of(&mut b.storage, span)? != e.crc {
+                        return Err(corrupt(e.kind, e.offset));
+                    }
+                    let strike = Self::read_strike(&mut b.storage, span)?;
+                    if b.strikes.push(strike).is_err() {
+                        return Err(corrupt(e.kind, at));
+                    }
+                    continue;
+                }
+                // Later versions may add sections; this reader does not need them.
+                SectionKind::Unknown(_) | SectionKind::Header => continue,
+            };
+            let bit = 1u32 << e.kind.code();
+            if seen & bit != 0 {
+                return Err(corrupt(e.kind, at));
+            }
+            seen |= bit;
+            *slot = span;
+            if matches!(e.kind, SectionKind::Info | SectionKind::Dictionary)
+                && crc_of(&mut b.storage, span)? != e.crc
+            {
+                return Err(corrupt(e.kind, e.offset));
+            }
+        }
+        for kind in [
+            SectionKind::Info,
+            SectionKind::Articles,
+            SectionKind::Meta,
+            SectionKind::Chunks,
+            SectionKind::Bodies,
+            SectionKind::Titles,
+        ] {
+            if seen & (1u32 << kind.code()) == 0 {
+                return Err(Error::MissingSection(kind));
+            }
+        }
+        if b.dictionary.len as usize > MAX_CHUNK_RAW {
+            return Err(corrupt(SectionKind::Dictionary, b.dictionary.offset));
+        }
+
+        let mut ib = [0u8; MAX_INFO_LEN];
+        let info_len = b.info.len as usize;
+        let ibuf = ib
+            .get_mut(..info_len)
+            .ok_or(corrupt(SectionKind::Info, b.info.offset))?;
+        b.storage.read_at(b.info.offset, ibuf)?;
+        let info: BundleInfo<'_> =
+            postcard::from_bytes(ibuf).map_err(|_| corrupt(SectionKind::Info, b.info.offset))?;
+        b.article_count = info.article_count;
+        b.max_chunk_len = info.max_chunk_len;
+        if b.max_chunk_len as usize > MAX_CHUNK_RAW {
+            return Err(corrupt(SectionKind::Info, b.info.offset));
+        }
+        if u64::from(b.articles.len) != u64::from(b.article_count) * ARTICLE_RECORD_LEN as u64 {
+            return Err(corrupt(SectionKind::Articles, b.articles.offset));
+        }
+        if b.chunks.len % CHUNK_RECORD_LEN as u32 != 0 {
+            return Err(corrupt(SectionKind::Chunks, b.chunks.offset));
+        }
+        b.chunk_count = b.chunks.len / CHUNK_RECORD_LEN as u32;
+        if u64::from(b.titles.len) != u64::from(b.article_count) * TITLE_RECORD_LEN as u64 {
+            return Err(corrupt(SectionKind::Titles, b.titles.offset));
+        }
+        Ok(b)
+    }
+
+    fn read_strike(storage: &mut S, span: Span) -> Result<Strike, Error> {
+        let mut hb = [0u8; STRIKE_HEADER_LEN];
+        if (span.len as usize) < STRIKE_HEADER_LEN {
+            return Err(corrupt(SectionKind::Glyphs, span.offset));
+        }
+        storage.read_at(span.offset, &mut hb)?;
+        let header = StrikeHeader::decode(&hb);
+        let records_end =
+            u64::from(header.glyph_count) * GLYPH_RECORD_LEN as u64 + STRIKE_HEADER_LEN as u64;
+        if records_end > u64::from(header.bitmaps_offset)
+            || header.bitmaps_offset > span.len
+            || header.line_height == 0
+            || header.baseline > header.line_height
+        {
+            return Err(corrupt(SectionKind::Glyphs, span.offset));
+        }
+        Ok(Strike { header, span })
+    }
+
+    /// The storage the bundle is read from.
+    pub fn storage_mut(&mut self) -> &mut S {
+        &mut self.storage
+    }
+
+    /// Number of articles.
+    pub fn article_count(&self) -> u32 {
+        self.article_count
+    }
+
+    /// Number of body chunks.
+    pub fn chunk_count(&self) -> u32 {
+        self.chunk_count
+    }
+
+    /// Bytes of window a reader needs to decode any chunk: dictionary plus largest chunk.
+    pub fn window_needed(&self) -> u32 {
+        self.dictionary.len + self.max_chunk_len
+    }
+
+    /// The bundle's information, decoded into `buf` (at least [`MAX_INFO_LEN`] bytes).
+    pub fn info<'b>(&mut self, buf: &'b mut [u8]) -> Result<BundleInfo<'b>, Error> {
+        let span = self.info;
+        let dst = buf
+            .get_mut(..span.len as usize)
+            .ok_or(Error::BufferTooSmall {
+                needed: span.len,
+                available: 0,
+            })?;
+        self.storage.read_at(span.offset, dst)?;
+        postcard::from_bytes(dst).map_err(|_| corrupt(SectionKind::Info, span.offset))
+    }
+
+    /// The record of article `index` (0-based), checked.
+    pub fn article(&mut self, index: u32) -> Result<ArticleRecord, Error> {
+        if index >= self.article_count {
+            return Err(Error::NoSuchArticle {
+                index,
+                count: self.article_count,
+            });
+        }
+        let at = self.articles.offset + index * ARTICLE_RECORD_LEN as u32;
+        let mut rb = [0u8; ARTICLE_RECORD_LEN];
+        self.storage.read_at(at, &mut rb)?;
+        let rec = ArticleRecord::decode(&rb).ok_or(corrupt(SectionKind::Articles, at))?;
+        let chunks_ok = rec
+            .first_chunk
+            .checked_add(rec.chunk_count)
+            .is_some_and(|end| end <= self.chunk_count);
+        let meta_ok = rec
+            .meta_offset
+            .checked_add(u32::from(rec.meta_len))
+            .is_some_and(|end| end <= self.meta.len)
+            && rec.meta_len as usize <= MAX_META_LEN;
+        if !chunks_ok || !meta_ok {
+            return Err(corrupt(SectionKind::Articles, at));
+        }
+        Ok(rec)
+    }
+
+    /// The metadata of an article, decoded into `buf` (at least [`MAX_META_LEN`] bytes).
+    pub fn meta<'b>(
+        &mut self,
+        rec: &ArticleRecord,
+        buf: &'b mut [u8],
+    ) -> Result<ArticleMeta<'b>, Error> {
+        let at = self.meta.offset + rec.meta_offset;
+        let available = buf.len() as u32;
+        let dst = buf
+            .get_mut(..usize::from(rec.meta_len))
+            .ok_or(Error::BufferTooSmall {
+                needed: u32::from(rec.meta_len),
+                available,
+            })?;
+        self.storage.read_at(at, dst)?;
+        if crate::crc::crc32(dst) != rec.meta_crc {
+            return Err(corrupt(SectionKind::Meta, at));
+        }
+        postcard::from_bytes(dst).map_err(|_| corrupt(SectionKind::Meta, at))
+    }
+
+    /// The record of chunk `index` (an index into the whole `Chunks` section).
+    pub fn chunk(&mut self, index: u32) -> Result<ChunkRecord, Error> {
+        let at = self
+            .chunks
+            .offset
+            .saturating_add(index.saturating_mul(CHUNK_RECORD_LEN as u32));
+        if index >= self.chunk_count {
+            return Err(corrupt(SectionKind::Chunks, at));
+        }
+        let mut rb = [0u8; CHUNK_RECORD_LEN];
+        self.storage.read_at(at, &mut rb)?;
+        let rec = ChunkRecord::decode(&rb).ok_or(corrupt(SectionKind::Chunks, at))?;
+        let in_range = rec
+            .offset
+            .checked_add(rec.stored_len)
+            .is_some_and(|end| end <= self.bodies.len);
+        if !in_range || u32::from(rec.raw_len) > self.max_chunk_len {
+            return Err(corrupt(SectionKind::Chunks, at));
+        }
+        Ok(rec)
+    }
+
+    /// Decodes chunk `index` into `window` and returns the range of `window` holding its text.
+    ///
+    /// `window` must hold [`Bundle::window_needed`] bytes; the part before the returned range is
+    /// the preset dictionary when the chunk uses one. The text is checked against its CRC-32
+    /// before it is returned.
+    pub fn load_chunk(
+        &mut self,
+        index: u32,
+        inflater: &mut Inflater,
+        window: &mut [u8],
+    ) -> Result<core::ops::Range<usize>, Error> {
+        let rec = self.chunk(index)?;
+        let data_at = self.bodies.offset + rec.offset;
+        let raw_len = usize::from(rec.raw_len);
+        let needed = self.window_needed();
+        if (window.len() as u32) < needed {
+            return Err(Error::BufferTooSmall {
+                needed,
+                available: window.len() as u32,
+            });
+        }
+        let start = match rec.codec {
+            Codec::Stored => {
+                if rec.stored_len != u32::from(rec.raw_len) {
+                    return Err(corrupt(SectionKind::Chunks, data_at));
+                }
+                let dst = window.get_mut(..raw_len).unwrap_or(&mut []);
+                self.storage.read_at(data_at, dst)?;
+                0
+            }
+            Codec::Deflate | Codec::DeflateDict => {
+                let dict_len = if rec.codec == Codec::DeflateDict {
+                    if self.dictionary.len == 0 {
+                        return Err(corrupt(SectionKind::Chunks, data_at));
+                    }
+                    let d = self.dictionary;
+                    let dst = window.get_mut(..d.len as usize).unwrap_or(&mut []);
+                    self.storage.read_at(d.offset, dst)?;
+                    d.len as usize
+                } else {
+                    0
+                };
+                inflater.inflate(
+                    &mut self.storage,
+                    data_at,
+                    rec.stored_len,
+                    window,
+                    dict_len,
+                    raw_len,
+                )?;
+                dict_len
+            }
+        };
+        let text = window
+            .get(start..start + raw_len)
+            .ok_or(corrupt(SectionKind::Bodies, data_at))?;
+        if crate::crc::crc32(text) != rec.crc {
+            return Err(corrupt(SectionKind::Bodies, data_at));
+        }
+        Ok(start..start + raw_len)
+    }
+
+    /// The article at position `pos` of the title order.
+    pub fn title_order(&mut self, pos: u32) -> Result<u32, Error> {
+        let at = self.titles.offset + pos.saturating_mul(TITLE_RECORD_LEN as u32);
+        if pos >= self.article_count {
+            return Err(Error::NoSuchArticle {
+                index: pos,
+                count: self.article_count,
+            });
+        }
+        let mut rb = [0u8; TITLE_RECORD_LEN];
+        self.storage.read_at(at, &mut rb)?;
+        let id = u32::from_le_bytes(rb);
+        if id >= self.article_count {
+            return Err(corrupt(SectionKind::Titles, at));
+        }
+        Ok(id)
+    }
+
+    /// The first position in title order whose title starts with `prefix` (ignoring case), or
+    /// the position where such a title would be. `buf` holds metadata while comparing.
+    pub fn find_title(&mut self, prefix: &str, buf: &mut [u8]) -> Result<u32, Error> {
+        let (mut lo, mut hi) = (0u32, self.article_count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let id = self.title_order(mid)?;
+            let rec = self.article(id)?;
+            let meta = self.meta(&rec, buf)?;
+            if title_prefix_cmp(meta.title, prefix) == Ordering::Less {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// The strike of a size class, or the nearest one the bundle has.
+    pub fn strike(&self, size_class: u8) -> Option<Strike> {
+        self.strikes
+            .iter()
+            .find(|s| s.header.size_class == size_class)
+            .or_else(|| {
+                self.strikes
+                    .iter()
+                    .min_by_key(|s| s.header.size_class.abs_diff(size_class))
+            })
+            .copied()
+    }
+
+    /// The glyph for `c` in `strike`, if the bundle has one.
+    pub fn glyph(&mut self, strike: &Strike, c: char) -> Result<Option<GlyphRecord>, Error> {
+        let cp = c as u32;
+        let (mut lo, mut hi) = (0u32, strike.header.glyph_count);
+        let base = strike.span.offset + STRIKE_HEADER_LEN as u32;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let mut rb = [0u8; GLYPH_RECORD_LEN];
+            self.storage
+                .read_at(base + mid * GLYPH_RECORD_LEN as u32, &mut rb)?;
+            let g = GlyphRecord::decode(&rb);
+            match g.codepoint.cmp(&cp) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Ok(Some(g)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads a glyph's bitmap into `buf` and returns the filled part.
+    pub fn glyph_bitmap<'b>(
+        &mut self,
+        strike: &Strike,
+        glyph: &GlyphRecord,
+        buf: &'b mut [u8],
+    ) -> Result<&'b [u8], Error> {
+        let len = glyph.bitmap_len();
+        let rel = u64::from(strike.header.bitmaps_offset) + u64::from(glyph.bitmap_offset);
+        if rel + len as u64 > u64::from(strike.span.len) {
+            return Err(corrupt(SectionKind::Glyphs, strike.span.offset));
+        }
+        let available = buf.len() as u32;
+        let dst = buf.get_mut(..len).ok_or(Error::BufferTooSmall {
+            needed: len as u32,
+            available,
+        })?;
+        self.storage.read_at(strike.span.offset + rel as u32, dst)?;
+        Ok(dst)
+    }
+
+    /// Where each known section is, for tools that report on a bundle.
+    pub fn sections(&self) -> [(SectionKind, Span); 7] {
+        [
+            (SectionKind::Info, self.info),
+            (SectionKind::Articles, self.articles),
+            (SectionKind::Meta, self.meta),
+            (SectionKind::Chunks, self.chunks),
+            (SectionKind::Bodies, self.bodies),
+            (SectionKind::Titles, self.titles),
+            (SectionKind::Dictionary, self.dictionary),
+        ]
+    }
+
+    /// The glyph strikes of the bundle.
+    pub fn strikes(&self) -> &[Strike] {
+        &self.strikes
+    }
+}
+
+/// The state of a streaming deflate decoder (about 11 KiB), kept by the caller so that its
+/// memory is placed where the device wants it (static or stack).
+pub struct Inflater {
+    state: DecompressorOxide,
+}
+
+impl Default for Inflater {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Inflater {
+    /// A fresh decoder.
+    pub fn new() -> Self {
+        Inflater {
+            state: DecompressorOxide::new(),
+        }
+    }
+
+    /// Inflates `stored_len` bytes of raw deflate at `at` into `window[start..start + raw_len]`,
+    /// with `window[..start]` as history. Reads input in small pieces.
+    fn inflate<S: Storage>(
+        &mut self,
+        storage: &mut S,
+        at: u32,
+        stored_len: u32,
+        window: &mut [u8],
+        start: usize,
+        raw_len: usize,
+    ) -> Result<(), Error> {
+        let bad = corrupt(SectionKind::Bodies, at);
+        let out = window.get_mut(..start + raw_len).ok_or(bad)?;
+        self.state.init();
+        let mut piece = [0u8; STREAM_PIECE];
+        let (mut have, mut used) = (0usize, 0usize);
+        let mut read = 0u32;
+        let mut out_pos = start;
+        // Every call either consumes input, produces output or ends; the bound makes a hang
+        // impossible even on hostile input.
+        let max_steps = (stored_len as usize + raw_len) * 2 + 16;
+        for _ in 0..max_steps {
+            if used == have && read < stored_len {
+                let n = core::cmp::min(STREAM_PIECE as u32, stored_len - read) as usize;
+                let dst = piece.get_mut(..n).ok_or(bad)?;
+                storage.read_at(at + read, dst)?;
+                read += n as u32;
+                have = n;
+                used = 0;
+            }
+            let more = read < stored_len;
+            let mut flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+            if more {
+                flags |= inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+            }
+            let input = piece.get(used..have).ok_or(bad)?;
+            let (status, consumed, produced) =
+                decompress(&mut self.state, input, out, out_pos, flags);
+            used += consumed;
+            out_pos += produced;
+            match status {
+                TINFLStatus::Done => {
+                    return if out_pos == start + raw_len && used == have && !more {
+                        Ok(())
+                    } else {
+                        Err(bad)
+                    };
+                }
+                TINFLStatus::NeedsMoreInput if more => {}
+                _ => return Err(bad),
+            }
+        }
+        Err(bad)
+    }
+}

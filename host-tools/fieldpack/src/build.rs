@@ -1,0 +1,137 @@
+//! `fieldpack build`: from files and folders to one bundle, written atomically.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::ingest::{self, Article, Outcome, Utf8Policy};
+use crate::pack::{pack, PackOptions, Packed};
+use crate::rules::Rules;
+
+/// Everything `build` needs besides the inputs.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Bundle settings.
+    pub pack: PackOptions,
+    /// Cleaning rules.
+    pub rules: Rules,
+    /// What to do with invalid UTF-8.
+    pub utf8: Utf8Policy,
+    /// Show a progress bar (only ever on a terminal).
+    pub progress: bool,
+}
+
+/// What collecting the inputs found, besides the articles.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The articles, in bundle order, without duplicates.
+    pub articles: Vec<Article>,
+    /// Warnings for the user, each naming its file.
+    pub warnings: Vec<String>,
+}
+
+/// Reads and cleans every article under `inputs`; errors name the file.
+pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
+    let (found, skipped) = ingest::discover(inputs)?;
+    let mut out = Collected::default();
+    for p in skipped {
+        out.warnings.push(format!(
+            "{}: skipped: not an article file (.txt, .md or .html)",
+            p.display()
+        ));
+    }
+    let results: Vec<(usize, Result<Outcome>)> = found
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| (i, ingest::read(input, &opts.rules, opts.utf8)))
+        .collect();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (i, result) in results {
+        let input = &found[i];
+        let name = input.path.display();
+        match result {
+            Ok(Outcome::Article(article, warnings)) => {
+                out.warnings
+                    .extend(warnings.into_iter().map(|w| format!("{name}: {w}")));
+                match seen.get(&article.body()) {
+                    Some(first) => out
+                        .warnings
+                        .push(format!("{name}: duplicate of {first}: kept once")),
+                    None => {
+                        seen.insert(article.body(), name.to_string());
+                        out.articles.push(article);
+                    }
+                }
+            }
+            Ok(Outcome::Skipped(why)) => out.warnings.push(format!("{name}: skipped: {why}")),
+            Err(e) if e.to_string().starts_with("binary file") => {
+                out.warnings.push(format!("{name}: skipped: {e}"))
+            }
+            Err(e) => return Err(e.context(format!("cannot read article {name}"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Builds a bundle in memory from `inputs`.
+pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Collected)> {
+    let collected = collect(inputs, opts)?;
+    if collected.articles.is_empty() {
+        let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        bail!("no articles found in {}", names.join(", "));
+    }
+    let bar = if opts.progress && collected.articles.len() >= 50 {
+        let bar = ProgressBar::with_draw_target(
+            Some(collected.articles.len() as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} articles ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message("compressing");
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let packed = pack(&collected.articles, &opts.pack, &|n| bar.inc(n as u64))?;
+    bar.finish_and_clear();
+    Ok((packed, collected))
+}
+
+/// Writes `bytes` to `path` so that readers see either the old file or the whole new one:
+/// a temporary file beside it, flushed to disk, then renamed over it.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.sync_all()
+            .with_context(|| format!("cannot flush {}", tmp.display()))?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("cannot move the new bundle to {}", path.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

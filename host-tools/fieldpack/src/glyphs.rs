@@ -1,0 +1,406 @@
+//! Glyphs: reading the shipped bitmap fonts and building the strikes a bundle carries.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::sync::OnceLock;
+
+use anyhow::{bail, Context, Result};
+use fieldpack_format::layout::{GlyphRecord, StrikeHeader, GLYPH_RECORD_LEN, STRIKE_HEADER_LEN};
+
+/// The replacement glyph drawn for characters no font covers.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// One glyph as a font draws it: pixels relative to the pen position on the baseline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FontGlyph {
+    /// Horizontal advance.
+    pub advance: i32,
+    /// Left edge of the bitmap relative to the pen.
+    pub x: i32,
+    /// Top edge of the bitmap in pixels above the baseline.
+    pub top: i32,
+    /// Bitmap width.
+    pub width: usize,
+    /// Rows of pixels, top first, `width` booleans each.
+    pub rows: Vec<Vec<bool>>,
+}
+
+impl FontGlyph {
+    /// The same glyph with empty border rows and columns removed.
+    fn cropped(&self) -> FontGlyph {
+        let ink_rows: Vec<usize> = (0..self.rows.len())
+            .filter(|&r| self.rows[r].iter().any(|&p| p))
+            .collect();
+        let (Some(&r0), Some(&r1)) = (ink_rows.first(), ink_rows.last()) else {
+            return FontGlyph {
+                advance: self.advance,
+                x: 0,
+                top: 0,
+                width: 0,
+                rows: vec![],
+            };
+        };
+        let cols: Vec<usize> = (0..self.width)
+            .filter(|&c| self.rows.iter().any(|row| row[c]))
+            .collect();
+        let (c0, c1) = (cols[0], cols[cols.len() - 1]);
+        FontGlyph {
+            advance: self.advance,
+            x: self.x + c0 as i32,
+            top: self.top - r0 as i32,
+            width: c1 - c0 + 1,
+            rows: self.rows[r0..=r1]
+                .iter()
+                .map(|row| row[c0..=c1].to_vec())
+                .collect(),
+        }
+    }
+}
+
+/// A bitmap font: glyphs by code point plus its line metrics.
+#[derive(Debug, Default)]
+pub struct Font {
+    /// Name for reports.
+    pub name: &'static str,
+    /// Pixels above the baseline a line needs.
+    pub ascent: i32,
+    /// Pixels below the baseline a line needs.
+    pub descent: i32,
+    /// The glyphs.
+    pub glyphs: HashMap<u32, FontGlyph>,
+}
+
+fn gunzip(bytes: &[u8], name: &str) -> Result<String> {
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut s)
+        .with_context(|| format!("font {name} is not gzip'd text"))?;
+    Ok(s)
+}
+
+/// Reads a BDF font.
+pub fn parse_bdf(text: &str, name: &'static str) -> Result<Font> {
+    let mut font = Font {
+        name,
+        ..Font::default()
+    };
+    let mut lines = text.lines().enumerate();
+    let (mut enc, mut dwidth, mut bbx) = (None::<i64>, 0i32, (0usize, 0usize, 0i32, 0i32));
+    while let Some((n, line)) = lines.next() {
+        let mut words = line.split_whitespace();
+        let key = words.next().unwrap_or("");
+        let mut num = |what: &str| -> Result<i64> {
+            words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .with_context(|| format!("{name}: line {}: bad {what}", n + 1))
+        };
+        match key {
+            "FONT_ASCENT" => font.ascent = num("ascent")? as i32,
+            "FONT_DESCENT" => font.descent = num("descent")? as i32,
+            "ENCODING" => enc = Some(num("encoding")?),
+            "DWIDTH" => dwidth = num("dwidth")? as i32,
+            "BBX" => {
+                bbx = (
+                    num("bbx")? as usize,
+                    num("bbx")? as usize,
+                    num("bbx")? as i32,
+                    num("bbx")? as i32,
+                )
+            }
+            "BITMAP" => {
+                let (w, h, xoff, yoff) = bbx;
+                let mut rows = Vec::with_capacity(h);
+                for _ in 0..h {
+                    let (_, hex) = lines.next().context("BDF bitmap ends early")?;
+                    let bits = u64::from_str_radix(hex.trim(), 16).unwrap_or(0);
+                    let nbits = hex.trim().len() * 4;
+                    rows.push(
+                        (0..w)
+                            .map(|c| c < nbits && bits >> (nbits - 1 - c) & 1 == 1)
+                            .collect(),
+                    );
+                }
+                if let Some(cp) = enc.take().filter(|&e| e >= 0) {
+                    font.glyphs.insert(
+                        cp as u32,
+                        FontGlyph {
+                            advance: dwidth,
+                            x: xoff,
+                            top: yoff + h as i32,
+                            width: w,
+                            rows,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if font.glyphs.is_empty() {
+        bail!("{name}: no glyphs");
+    }
+    Ok(font)
+}
+
+/// Reads a GNU Unifont `.hex` font (8 or 16 pixels wide, 16 high, baseline 2 from the bottom).
+pub fn parse_hex(text: &str, name: &'static str) -> Result<Font> {
+    let mut font = Font {
+        name,
+        ascent: 14,
+        descent: 2,
+        ..Font::default()
+    };
+    for (n, line) in text.lines().enumerate() {
+        let Some((cp, bits)) = line.split_once(':') else {
+            continue;
+        };
+        let cp = u32::from_str_radix(cp, 16)
+            .with_context(|| format!("{name}: line {}: bad code point", n + 1))?;
+        let width = match bits.len() {
+            32 => 8,
+            64 => 16,
+            _ => bail!("{name}: line {}: bitmap of {} digits", n + 1, bits.len()),
+        };
+        let digits_per_row = width / 4;
+        let rows = (0..16)
+            .map(|r| {
+                let row = &bits[r * digits_per_row..(r + 1) * digits_per_row];
+                let v = u32::from_str_radix(row, 16).unwrap_or(0);
+                (0..width).map(|c| v >> (width - 1 - c) & 1 == 1).collect()
+            })
+            .collect();
+        font.glyphs.insert(
+            cp,
+            FontGlyph {
+                advance: width as i32,
+                x: 0,
+                top: 14,
+                width,
+                rows,
+            },
+        );
+    }
+    Ok(font)
+}
+
+/// The shipped fonts, parsed once per process.
+pub struct Fonts {
+    /// X11 misc-fixed 6x13.
+    pub fixed: Font,
+    /// WenQuanYi Bitmap Song 13 px.
+    pub wqy: Font,
+    /// GNU Unifont.
+    pub unifont: Font,
+}
+
+/// The shipped fonts, parsed on first use.
+pub fn fonts() -> Result<&'static Fonts> {
+    static FONTS: OnceLock<Result<Fonts, String>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let load = || -> Result<Fonts> {
+                let (fixed, (wqy, unifont)) = rayon::join(
+                    || {
+                        parse_bdf(
+                            &gunzip(
+                                include_bytes!("../../../assets/fonts/misc-fixed-6x13.bdf.gz"),
+                                "misc-fixed",
+                            )?,
+                            "misc-fixed 6x13",
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || {
+                                parse_bdf(
+                                    &gunzip(
+                                        include_bytes!(
+                                            "../../../assets/fonts/wqy-bitmapsong-13px.bdf.gz"
+                                        ),
+                                        "wqy",
+                                    )?,
+                                    "WenQuanYi Bitmap Song 13px",
+                                )
+                            },
+                            || {
+                                parse_hex(
+                                    &gunzip(
+                                        include_bytes!("../../../assets/fonts/unifont.hex.gz"),
+                                        "unifont",
+                                    )?,
+                                    "GNU Unifont",
+                                )
+                            },
+                        )
+                    },
+                );
+                Ok(Fonts {
+                    fixed: fixed?,
+                    wqy: wqy?,
+                    unifont: unifont?,
+                })
+            };
+            load().map_err(|e| format!("{e:#}"))
+        })
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("cannot load the built-in fonts: {e}"))
+}
+
+/// The size classes a bundle carries, with the fonts each takes glyphs from, in order.
+pub fn strike_fonts(fonts: &Fonts, size_class: u8) -> Vec<&Font> {
+    match size_class {
+        0 => vec![&fonts.fixed, &fonts.wqy, &fonts.unifont],
+        _ => vec![&fonts.unifont],
+    }
+}
+
+/// Size classes in every bundle: 0 small, 1 large.
+pub const SIZE_CLASSES: [u8; 2] = [0, 1];
+
+/// Whether `c` draws nothing and takes no room (format controls such as ZWJ).
+fn is_zero_width(c: char) -> bool {
+    matches!(c as u32, 0x200C..=0x200F | 0x202A..=0x202E | 0x2061..=0x2064 | 0xFE00..=0xFE0F)
+}
+
+/// A built strike: the section's bytes and what was missing.
+pub struct BuiltStrike {
+    /// The `Glyphs` section.
+    pub bytes: Vec<u8>,
+    /// Number of glyphs in it.
+    pub glyph_count: usize,
+    /// Characters no font has (they are drawn as U+FFFD).
+    pub missing: BTreeSet<char>,
+}
+
+/// Builds the strike of `size_class` for the characters in `chars`.
+pub fn build_strike(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> BuiltStrike {
+    let cascade = strike_fonts(fonts, size_class);
+    let mut chosen: BTreeMap<u32, FontGlyph> = BTreeMap::new();
+    let mut missing = BTreeSet::new();
+    let (mut ascent, mut descent) = (0, 0);
+    let mut wanted: BTreeSet<char> = chars.clone();
+    wanted.insert(REPLACEMENT);
+    wanted.insert(' ');
+    for &c in &wanted {
+        if c == '\n' {
+            continue;
+        }
+        if is_zero_width(c) {
+            chosen.insert(
+                c as u32,
+                FontGlyph {
+                    advance: 0,
+                    x: 0,
+                    top: 0,
+                    width: 0,
+                    rows: vec![],
+                },
+            );
+            continue;
+        }
+        let found = cascade
+            .iter()
+            .find_map(|f| f.glyphs.get(&(c as u32)).map(|g| (f, g)));
+        let Some((_, g)) = found else {
+            missing.insert(c);
+            continue;
+        };
+        let mut g = g.cropped();
+        // Lines are as tall as the ink of the glyphs in use, not the fonts' nominal boxes:
+        // the fonts of a cascade disagree on those, and every pixel counts on 64 rows.
+        if !g.rows.is_empty() {
+            ascent = ascent.max(g.top);
+            descent = descent.max(g.rows.len() as i32 - g.top);
+        }
+        if unicode_normalization::char::is_combining_mark(c) && g.advance > 0 {
+            // Marks are drawn over the character before them.
+            g.x -= g.advance;
+            g.advance = 0;
+        }
+        chosen.insert(c as u32, g);
+    }
+    // One pixel of leading keeps descenders off the next line's capitals.
+    let line_height = (ascent + descent + 1).clamp(1, 255);
+    let header_len = STRIKE_HEADER_LEN + chosen.len() * GLYPH_RECORD_LEN;
+    let mut records = Vec::with_capacity(header_len);
+    let mut bitmaps: Vec<u8> = Vec::new();
+    let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+    for (&cp, g) in &chosen {
+        let mut bits = Vec::new();
+        for row in &g.rows {
+            for byte in row.chunks(8) {
+                let mut b = 0u8;
+                for (i, &p) in byte.iter().enumerate() {
+                    if p {
+                        b |= 0x80 >> i;
+                    }
+                }
+                bits.push(b);
+            }
+        }
+        // Identical bitmaps (spaces, look-alike letters across scripts) are stored once.
+        let offset = *seen.entry(bits.clone()).or_insert_with(|| {
+            let at = bitmaps.len() as u32;
+            bitmaps.extend_from_slice(&bits);
+            at
+        });
+        let rec = GlyphRecord {
+            codepoint: cp,
+            advance: g.advance.clamp(0, 255) as u8,
+            bitmap_offset: offset,
+            width: g.width as u8,
+            height: g.rows.len() as u8,
+            x: g.x.clamp(-128, 127) as i8,
+            y: (ascent - g.top).clamp(0, 255) as u8,
+        };
+        records.extend_from_slice(&rec.encode());
+    }
+    let header = StrikeHeader {
+        size_class,
+        line_height: line_height as u8,
+        baseline: ascent.clamp(0, 255) as u8,
+        glyph_count: chosen.len() as u32,
+        bitmaps_offset: header_len as u32,
+    };
+    let mut bytes = header.encode().to_vec();
+    bytes.extend_from_slice(&records);
+    bytes.extend_from_slice(&bitmaps);
+    BuiltStrike {
+        bytes,
+        glyph_count: chosen.len(),
+        missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bdf_and_hex_parse() {
+        let bdf = "STARTFONT 2.1\nFONT_ASCENT 3\nFONT_DESCENT 1\nSTARTCHAR A\nENCODING 65\nDWIDTH 4 0\nBBX 3 3 0 0\nBITMAP\n40\nA0\nE0\nENDCHAR\n";
+        let f = parse_bdf(bdf, "t").expect("parse");
+        let g = &f.glyphs[&65];
+        assert_eq!((g.advance, g.top, g.width), (4, 3, 3));
+        assert_eq!(g.rows[0], [false, true, false]);
+        assert_eq!(g.rows[2], [true, true, true]);
+        let f = parse_hex("0041:0000000018242442427E424242420000\n", "u").expect("hex");
+        let c = f.glyphs[&0x41].cropped();
+        assert_eq!((c.width, c.rows.len(), c.top, c.x), (6, 10, 10, 1));
+    }
+
+    #[test]
+    fn shipped_fonts_cover_the_scripts() {
+        let fonts = fonts().expect("fonts load");
+        let chars: BTreeSet<char> = "Aé’“”Жω한中".chars().collect();
+        for class in SIZE_CLASSES {
+            let s = build_strike(fonts, class, &chars);
+            assert!(s.missing.is_empty(), "{:?}", s.missing);
+            // The characters plus space and the replacement glyph.
+            assert_eq!(s.glyph_count, chars.len() + 2);
+        }
+        let s = build_strike(fonts, 1, &['\u{1F600}'].into());
+        assert_eq!(s.missing.len(), 1);
+    }
+}

@@ -1,0 +1,652 @@
+//! Reading articles: plain text, Markdown with front matter, and HTML, into one clean form.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use fieldpack_format::Direction;
+use scraper::{ElementRef, Html, Node};
+
+use crate::rules::Rules;
+use crate::text::{first_sentence, guess_language, is_hash_like, normalize_paragraph, shorten};
+
+/// Longest title kept, in characters.
+pub const MAX_TITLE_CHARS: usize = 120;
+
+/// One article, cleaned and normalised: what a bundle stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Article {
+    /// Input path relative to the folder (or the file name) it was given as.
+    pub origin: String,
+    /// The headline.
+    pub title: String,
+    /// Paragraphs of the body, each normalised, none empty.
+    pub paragraphs: Vec<String>,
+    /// BCP 47 language tag.
+    pub lang: Option<String>,
+    /// Writing direction.
+    pub dir: Direction,
+    /// Publication date as found.
+    pub date: Option<String>,
+    /// Publication or site.
+    pub source: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+}
+
+impl Article {
+    /// The body as stored: paragraphs joined by line feeds.
+    pub fn body(&self) -> String {
+        self.paragraphs.join("\n")
+    }
+}
+
+/// The kinds of input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Plain text.
+    Text,
+    /// Markdown, optionally with YAML front matter.
+    Markdown,
+    /// HTML.
+    Html,
+}
+
+impl Kind {
+    /// The kind of a path by its extension.
+    pub fn of(path: &Path) -> Option<Kind> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "text" => Some(Kind::Text),
+            "md" | "markdown" => Some(Kind::Markdown),
+            "html" | "htm" | "xhtml" => Some(Kind::Html),
+            _ => None,
+        }
+    }
+}
+
+/// An input file found under the paths given to `build`.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The name stored in the bundle.
+    pub origin: String,
+    /// Its kind.
+    pub kind: Kind,
+}
+
+/// Finds the article files under `paths` (files and folders, recursively), sorted by origin so
+/// that the order on disk or on the command line does not matter. Files of other kinds are
+/// returned separately so they can be reported.
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>)> {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    for root in paths {
+        let meta = std::fs::metadata(root)
+            .with_context(|| format!("cannot read input path {}", root.display()))?;
+        if meta.is_dir() {
+            walk(root, root, &mut found, &mut skipped)?;
+        } else {
+            let origin = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match Kind::of(root) {
+                Some(kind) => found.push(Input {
+                    path: root.clone(),
+                    origin,
+                    kind,
+                }),
+                None => skipped.push(root.clone()),
+            }
+        }
+    }
+    found.sort_by(|a, b| a.origin.cmp(&b.origin).then(a.path.cmp(&b.path)));
+    skipped.sort();
+    Ok((found, skipped))
+}
+
+fn walk(root: &Path, dir: &Path, found: &mut Vec<Input>, skipped: &mut Vec<PathBuf>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read folder {}", dir.display()))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let ft = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if ft.is_dir() {
+            walk(root, &path, found, skipped)?;
+        } else if let Some(kind) = Kind::of(&path) {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let origin = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            found.push(Input { path, origin, kind });
+        } else {
+            skipped.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// How to treat text that is not valid UTF-8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Utf8Policy {
+    /// Refuse the file, naming the byte offset.
+    Strict,
+    /// Replace bad bytes with U+FFFD and warn.
+    Lossy,
+}
+
+/// What reading one file gave.
+#[derive(Debug)]
+pub enum Outcome {
+    /// An article, with warnings to print.
+    Article(Article, Vec<String>),
+    /// Nothing worth keeping (empty, only boilerplate), with the reason.
+    Skipped(String),
+}
+
+/// Decodes a file's bytes as text: refuses binary files, handles the UTF-8 policy, drops a BOM.
+pub fn decode(bytes: &[u8], policy: Utf8Policy, warnings: &mut Vec<String>) -> Result<String> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C))
+        .count();
+    if head.contains(&0) || controls * 10 > head.len().max(1) {
+        bail!("binary file, not text (control bytes near the start)");
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(e) => match policy {
+            Utf8Policy::Strict => bail!(
+                "invalid UTF-8 at byte offset {} (use --lossy-utf8 to replace bad bytes)",
+                e.valid_up_to()
+            ),
+            Utf8Policy::Lossy => {
+                warnings.push(format!(
+                    "invalid UTF-8 from byte offset {}: bad bytes replaced with U+FFFD",
+                    e.valid_up_to()
+                ));
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+        },
+    };
+    Ok(text.strip_prefix('\u{FEFF}').unwrap_or(&text).to_string())
+}
+
+/// Reads one input file into an article.
+pub fn read(input: &Input, rules: &Rules, policy: Utf8Policy) -> Result<Outcome> {
+    let bytes = std::fs::read(&input.path).context("cannot read file")?;
+    let mut warnings = Vec::new();
+    let text = decode(&bytes, policy, &mut warnings)?;
+    let stem = Path::new(&input.origin)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let raw = match input.kind {
+        Kind::Text => parse_text(&text),
+        Kind::Markdown => parse_markdown(&text),
+        Kind::Html => parse_html(&text),
+    };
+    Ok(finish(raw, &input.origin, &stem, rules, warnings))
+}
+
+/// An article as parsed, before cleaning.
+#[derive(Debug, Default)]
+pub struct Raw {
+    title: Option<String>,
+    paragraphs: Vec<String>,
+    lang: Option<String>,
+    dir: Option<String>,
+    date: Option<String>,
+    source: Option<String>,
+    author: Option<String>,
+    origin: Option<String>,
+}
+
+impl Raw {
+    fn from_front_matter(fm: &BTreeMap<String, String>) -> Raw {
+        Raw {
+            title: fm.get("title").cloned(),
+            lang: fm.get("lang").or_else(|| fm.get("language")).cloned(),
+            dir: fm.get("dir").cloned(),
+            date: fm.get("date").cloned(),
+            source: fm.get("source").or_else(|| fm.get("publisher")).cloned(),
+            author: fm.get("author").cloned(),
+            origin: fm.get("origin").cloned(),
+            paragraphs: Vec::new(),
+        }
+    }
+}
+
+fn clean_field(v: Option<String>) -> Option<String> {
+    v.map(|s| normalize_paragraph(&s))
+        .filter(|s| !s.is_empty())
+        .map(|s| shorten(&s, 80))
+}
+
+fn finish(raw: Raw, origin: &str, stem: &str, rules: &Rules, warnings: Vec<String>) -> Outcome {
+    let mut paragraphs: Vec<String> = raw
+        .paragraphs
+        .iter()
+        .map(|p| normalize_paragraph(&rules.strip(p)))
+        .filter(|p| !p.is_empty())
+        .collect();
+    rules.drop_boilerplate(&mut paragraphs);
+    if paragraphs.is_empty() {
+        return Outcome::Skipped(if raw.paragraphs.iter().all(|p| p.trim().is_empty()) {
+            "empty: no text".into()
+        } else {
+            "only boilerplate, no article text".into()
+        });
+    }
+    let title = raw
+        .title
+        .map(|t| normalize_paragraph(&rules.strip(&t)))
+        .filter(|t| !t.is_empty())
+        .map(|t| shorten(&t, MAX_TITLE_CHARS))
+        .or_else(|| {
+            let stem_title = normalize_paragraph(&stem.replace(['_', '-'], " "));
+            (!is_hash_like(stem) && !stem_title.is_empty()).then_some(stem_title)
+        })
+        .unwrap_or_else(|| first_sentence(&paragraphs[0], 80));
+    let body = paragraphs.join("\n");
+    let lang = clean_field(raw.lang)
+        .map(|l| l.replace('_', "-"))
+        .or_else(|| guess_language(&body).map(str::to_string));
+    let dir = match raw.dir.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("rtl") => Direction::Rtl,
+        _ => Direction::Ltr,
+    };
+    Outcome::Article(
+        Article {
+            origin: raw.origin.unwrap_or_else(|| origin.to_string()),
+            title,
+            paragraphs,
+            lang,
+            dir,
+            date: clean_field(raw.date),
+            source: clean_field(raw.source),
+            author: clean_field(raw.author),
+        },
+        warnings,
+    )
+}
+
+/// Plain text, optionally with the same front matter as Markdown: with blank lines between blocks, a block of short lines is one hard-wrapped
+/// paragraph; otherwise (no blank lines, or long lines) each line is a paragraph.
+pub fn parse_text(text: &str) -> Raw {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let (fm, text) = front_matter(&text);
+    let mut raw = Raw::from_front_matter(&fm);
+    let mut paragraphs = Vec::new();
+    let mut block: Vec<&str> = Vec::new();
+    let has_blank = text.trim().lines().any(|l| l.trim().is_empty());
+    let mut flush = |block: &mut Vec<&str>| {
+        let longest = block.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        if has_blank && longest <= 100 {
+            paragraphs.push(block.join(" "));
+        } else {
+            paragraphs.extend(block.iter().map(|l| l.to_string()));
+        }
+        block.clear();
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            flush(&mut block);
+        } else {
+            block.push(line);
+        }
+    }
+    flush(&mut block);
+    raw.paragraphs = paragraphs;
+    raw
+}
+
+/// Splits YAML front matter (`---` ... `---`) off a Markdown text: simple `key: value` lines.
+fn front_matter(text: &str) -> (BTreeMap<String, String>, &str) {
+    let mut map = BTreeMap::new();
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return (map, text);
+    };
+    let mut end = None;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if matches!(line.trim_end(), "---" | "...") {
+            end = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((yaml_end, body_start)) = end else {
+        return (map, text);
+    };
+    for line in rest[..yaml_end].lines() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let v = v.trim();
+            let v = if v.starts_with('"') {
+                // Double-quoted YAML scalars use JSON's escapes.
+                serde_json::from_str::<String>(v)
+                    .unwrap_or_else(|_| v.trim_matches('"').to_string())
+            } else {
+                v.strip_prefix('\'')
+                    .and_then(|v| v.strip_suffix('\''))
+                    .unwrap_or(v)
+                    .to_string()
+            };
+            if !v.is_empty() {
+                map.insert(k.trim().to_ascii_lowercase(), v);
+            }
+        }
+    }
+    (map, &rest[body_start..])
+}
+
+/// Markdown: front matter for metadata; headings, paragraphs, list items, quotes and code
+/// blocks become paragraphs; the first level-1 heading is the title when front matter has none.
+pub fn parse_markdown(text: &str) -> Raw {
+    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+    let (fm, body) = front_matter(text);
+    let mut raw = Raw::from_front_matter(&fm);
+    let mut cur = String::new();
+    let mut in_h1 = false;
+    let mut in_image = 0usize;
+    let flush = |cur: &mut String, out: &mut Vec<String>| {
+        if !cur.trim().is_empty() {
+            out.push(std::mem::take(cur));
+        }
+        cur.clear();
+    };
+    for ev in Parser::new(body) {
+        match ev {
+            Event::Start(Tag::Heading { level, .. }) => {
+                flush(&mut cur, &mut raw.paragraphs);
+                in_h1 = level == HeadingLevel::H1 && raw.title.is_none();
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if in_h1 {
+                    raw.title = Some(std::mem::take(&mut cur));
+                    in_h1 = false;
+                } else {
+                    flush(&mut cur, &mut raw.paragraphs);
+                }
+            }
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::CodeBlock(_) | Tag::BlockQuote(_))
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            )
+            | Event::HardBreak
+            | Event::Rule => flush(&mut cur, &mut raw.paragraphs),
+            Event::Text(t) | Event::Code(t) if in_image == 0 => cur.push_str(&t),
+            Event::SoftBreak => cur.push(' '),
+            _ => {}
+        }
+    }
+    flush(&mut cur, &mut raw.paragraphs);
+    raw
+}
+
+/// Elements whose content is never article text.
+const HTML_SKIP: &[&str] = &[
+    "script", "style", "nav", "aside", "footer", "form", "noscript", "template", "svg", "iframe",
+    "button", "select", "textarea", "head", "object", "canvas", "menu", "figure",
+];
+
+/// Elements that start and end a paragraph.
+const HTML_BLOCK: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "address",
+    "hr",
+    "br",
+    "body",
+    "center",
+    "details",
+    "summary",
+    "figcaption",
+];
+
+/// HTML: title from `og:title`, the first `<h1>` or `<title>`; text from the body's block
+/// elements; scripts, styles, navigation and comments dropped; `lang` and `dir` kept.
+pub fn parse_html(text: &str) -> Raw {
+    let doc = Html::parse_document(text);
+    let mut raw = Raw::default();
+    let meta = |names: &[&str]| -> Option<String> {
+        doc.root_element()
+            .descendent_elements()
+            .filter(|e| e.value().name() == "meta")
+            .find(|e| {
+                let v = e.value();
+                names.iter().any(|n| {
+                    v.attr("name").is_some_and(|a| a.eq_ignore_ascii_case(n))
+                        || v.attr("property")
+                            .is_some_and(|a| a.eq_ignore_ascii_case(n))
+                })
+            })
+            .and_then(|e| e.value().attr("content"))
+            .map(str::to_string)
+    };
+    let root = doc.root_element();
+    raw.lang = root
+        .value()
+        .attr("lang")
+        .map(str::to_string)
+        .or_else(|| meta(&["og:locale"]));
+    raw.dir = root.value().attr("dir").map(str::to_string);
+    raw.date = meta(&[
+        "article:published_time",
+        "date",
+        "pubdate",
+        "dc.date",
+        "publish-date",
+    ])
+    .or_else(|| {
+        root.descendent_elements()
+            .find(|e| e.value().name() == "time")
+            .and_then(|e| e.value().attr("datetime").map(str::to_string))
+    });
+    raw.author = meta(&["author", "article:author", "dc.creator"]);
+    raw.source = meta(&["og:site_name", "publisher", "dc.publisher"]);
+    let h1 = root
+        .descendent_elements()
+        .find(|e| e.value().name() == "h1");
+    let element_text = |e: ElementRef<'_>| e.text().collect::<Vec<_>>().join("");
+    let title_el = root
+        .descendent_elements()
+        .find(|e| e.value().name() == "title");
+    raw.title = meta(&["og:title"])
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| h1.map(element_text).filter(|t| !t.trim().is_empty()))
+        .or_else(|| title_el.map(element_text).filter(|t| !t.trim().is_empty()));
+    let skip_id = h1
+        .filter(|h| raw.title.as_deref().map(str::trim) == Some(element_text(*h).trim()))
+        .map(|h| h.id());
+    let mut cur = String::new();
+    let body = root
+        .descendent_elements()
+        .find(|e| e.value().name() == "body")
+        .unwrap_or(root);
+    collect_html(body, skip_id, &mut cur, &mut raw.paragraphs);
+    if !cur.trim().is_empty() {
+        raw.paragraphs.push(cur);
+    }
+    raw
+}
+
+fn collect_html(
+    el: ElementRef<'_>,
+    skip: Option<ego_tree::NodeId>,
+    cur: &mut String,
+    out: &mut Vec<String>,
+) {
+    for child in el.children() {
+        match child.value() {
+            Node::Text(t) => cur.push_str(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if HTML_SKIP.contains(&name) || Some(child.id()) == skip {
+                    continue;
+                }
+                if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
+                    continue;
+                }
+                let block = HTML_BLOCK.contains(&name);
+                if block && !cur.trim().is_empty() {
+                    out.push(std::mem::take(cur));
+                }
+                if block {
+                    cur.clear();
+                }
+                if let Some(inner) = ElementRef::wrap(child) {
+                    collect_html(inner, skip, cur, out);
+                }
+                if block && !cur.trim().is_empty() {
+                    out.push(std::mem::take(cur));
+                }
+                if block {
+                    cur.clear();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(raw: Raw, stem: &str) -> Article {
+        match finish(raw, "x", stem, &Rules::builtin(), vec![]) {
+            Outcome::Article(a, _) => a,
+            Outcome::Skipped(why) => panic!("skipped: {why}"),
+        }
+    }
+
+    #[test]
+    fn html_structure() {
+        let a = article(
+            parse_html(
+                r#"<!doctype html><html lang="ru" dir="ltr"><head><title>Site</title>
+                <meta property="og:site_name" content="Example News"><style>p{}</style></head>
+                <body><nav>Home | About</nav><h1>Заголовок &amp; тест</h1>
+                <!-- a comment --><p>Первый <b>абзац</b>.</p><script>var x;</script>
+                <ul><li>один</li><li>два</li></ul><footer>© site</footer></body></html>"#,
+            ),
+            "page",
+        );
+        assert_eq!(a.title, "Заголовок & тест");
+        assert_eq!(a.paragraphs, ["Первый абзац.", "один", "два"]);
+        assert_eq!(a.lang.as_deref(), Some("ru"));
+        assert_eq!(a.source.as_deref(), Some("Example News"));
+    }
+
+    #[test]
+    fn markdown_front_matter() {
+        let a = article(
+            parse_markdown(
+                "---\ntitle: \"Field report\"\ndate: 2024-02-12\nauthor: A. Writer\nlang: en\n---\n\n# Ignored heading\n\nFirst *para*\ncontinues.\n\n- item one\n- item two\n",
+            ),
+            "report",
+        );
+        assert_eq!(a.title, "Field report");
+        assert_eq!(a.date.as_deref(), Some("2024-02-12"));
+        assert_eq!(a.author.as_deref(), Some("A. Writer"));
+        assert_eq!(
+            a.paragraphs,
+            [
+                "Ignored heading",
+                "First para continues.",
+                "item one",
+                "item two"
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_h1_title() {
+        let a = article(parse_markdown("# The title\n\nBody."), "x");
+        assert_eq!(a.title, "The title");
+        assert_eq!(a.paragraphs, ["Body."]);
+    }
+
+    #[test]
+    fn text_title_from_first_sentence() {
+        let a = article(
+            parse_text("[ad_1]\nFirst sentence here. Second one.\nMore.\nSource link\n"),
+            "000_ac89483567ee3ac3",
+        );
+        assert_eq!(a.title, "First sentence here.");
+        assert_eq!(a.paragraphs, ["First sentence here. Second one.", "More."]);
+    }
+
+    #[test]
+    fn text_blank_line_paragraphs() {
+        let r = parse_text("one\ntwo\n\nthree\n");
+        assert_eq!(r.paragraphs, ["one two", "three"]);
+        let long = "x".repeat(150);
+        let r = parse_text(&format!("{long}\n{long}\n\n{long}\n"));
+        assert_eq!(r.paragraphs.len(), 3);
+    }
+
+    #[test]
+    fn boilerplate_only_is_skipped() {
+        let r = parse_text("[ad_1]\n[ad_2]\nSource link\n");
+        assert!(matches!(
+            finish(r, "x", "x", &Rules::builtin(), vec![]),
+            Outcome::Skipped(_)
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_names_offset() {
+        let mut w = vec![];
+        let e = decode(b"abc\xffdef", Utf8Policy::Strict, &mut w).expect_err("invalid");
+        assert!(e.to_string().contains("byte offset 3"), "{e}");
+        let s = decode(b"abc\xffdef", Utf8Policy::Lossy, &mut w).expect("lossy");
+        assert_eq!(s, "abc\u{FFFD}def");
+        assert_eq!(w.len(), 1);
+        assert!(decode(b"\x7fELF\x02\x01\x01\0\0\0", Utf8Policy::Strict, &mut w).is_err());
+    }
+}

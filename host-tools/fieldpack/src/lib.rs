@@ -1,0 +1,11 @@
+//! The Fieldpack host tool as a library: ingest articles, pack bundles, read them back, and run
+//! the device's reader in a simulator. The `fieldpack` binary is a thin command line over it.
+#![deny(unsafe_code)]
+
+pub mod build;
+pub mod glyphs;
+pub mod ingest;
+pub mod pack;
+pub mod report;
+pub mod rules;
+pub mod text;

@@ -1,0 +1,213 @@
+//! `fieldpack`: pack folders of articles into bundles for offline reading devices.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use fieldpack::build::{build, write_atomically, BuildOptions};
+use fieldpack::ingest::Utf8Policy;
+use fieldpack::pack::{PackOptions, DEFAULT_CHUNK_SIZE};
+use fieldpack::report;
+use fieldpack::rules::{Rules, DEFAULT_RULES};
+
+/// Pack articles into one compact bundle for an offline reading device, and inspect, verify,
+/// extract or preview bundles.
+#[derive(Parser)]
+#[command(name = "fieldpack", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pack files and folders of articles (.txt, .md, .html) into one bundle.
+    Build {
+        /// Article files or folders (searched recursively).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The bundle to write (replaced atomically).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// A title for the bundle, shown on the device's info screen.
+        #[arg(long, default_value = "Fieldpack")]
+        title: String,
+        /// Who made the bundle.
+        #[arg(long, default_value = "")]
+        creator: String,
+        /// Creation date to record (YYYY-MM-DD); defaults to SOURCE_DATE_EPOCH's day when set,
+        /// else none, so that builds stay byte-identical.
+        #[arg(long)]
+        date: Option<String>,
+        /// More cleaning rules (see `fieldpack rules`), applied after the built-in ones.
+        #[arg(long, value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Do not apply the built-in cleaning rules.
+        #[arg(long)]
+        no_default_rules: bool,
+        /// Replace invalid UTF-8 with U+FFFD (with a warning) instead of refusing the file.
+        #[arg(long)]
+        lossy_utf8: bool,
+        /// Largest decoded chunk of article text in bytes; the device needs this much window.
+        #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE)]
+        chunk_size: usize,
+        /// No progress bar and no summary; warnings and errors still go to stderr.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Show a bundle's header, sections, glyphs and articles.
+    Inspect {
+        /// The bundle.
+        file: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every checksum and decode every article; exit non-zero on damage.
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+    },
+    /// Write every article back as UTF-8 text with its metadata.
+    Extract {
+        /// The bundle.
+        file: PathBuf,
+        /// Folder to write into (created if needed).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print the built-in cleaning rules (a starting point for your own rules file).
+    Rules,
+}
+
+fn days_to_date(days: i64) -> String {
+    // Civil-from-days (Howard Hinnant's algorithm): no date crate needed for one conversion.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build {
+            inputs,
+            output,
+            title,
+            creator,
+            date,
+            rules: rule_files,
+            no_default_rules,
+            lossy_utf8,
+            chunk_size,
+            quiet,
+        } => {
+            let mut rules = if no_default_rules {
+                Rules::default()
+            } else {
+                Rules::builtin()
+            };
+            for f in &rule_files {
+                rules.extend_from_file(f)?;
+            }
+            let created = match date {
+                Some(d) => Some(d),
+                None => match std::env::var("SOURCE_DATE_EPOCH") {
+                    Ok(s) => {
+                        let secs: i64 = s
+                            .trim()
+                            .parse()
+                            .context("SOURCE_DATE_EPOCH is not a number")?;
+                        Some(days_to_date(secs.div_euclid(86_400)))
+                    }
+                    Err(_) => None,
+                },
+            };
+            anyhow::ensure!(
+                (64..=fieldpack_format::layout::MAX_CHUNK_RAW).contains(&chunk_size),
+                "--chunk-size must be between 64 and {}",
+                fieldpack_format::layout::MAX_CHUNK_RAW
+            );
+            let opts = BuildOptions {
+                pack: PackOptions {
+                    title,
+                    creator,
+                    created,
+                    chunk_size,
+                },
+                rules,
+                utf8: if lossy_utf8 {
+                    Utf8Policy::Lossy
+                } else {
+                    Utf8Policy::Strict
+                },
+                progress: !quiet && std::io::stderr().is_terminal(),
+            };
+            let (packed, collected) = build(&inputs, &opts)?;
+            for w in &collected.warnings {
+                eprintln!("warning: {w}");
+            }
+            for (c, uses) in &packed.missing_glyphs {
+                for (&i, &n) in uses {
+                    eprintln!(
+                        "warning: no font has U+{:04X} {c:?}: used {n} time(s) in article {i} \"{}\" ({}); shown as \u{FFFD}",
+                        *c as u32, collected.articles[i].title, collected.articles[i].origin
+                    );
+                }
+            }
+            write_atomically(&output, &packed.bytes)?;
+            if !quiet {
+                let raw: usize = packed.stats.iter().map(|s| s.raw).sum();
+                eprintln!(
+                    "wrote {}: {} articles, {} bytes of text in {} bytes ({:.1}%)",
+                    output.display(),
+                    packed.stats.len(),
+                    raw,
+                    packed.bytes.len(),
+                    packed.bytes.len() as f64 * 100.0 / raw.max(1) as f64
+                );
+            }
+            Ok(())
+        }
+        Command::Inspect { file, json } => {
+            let r = report::inspect(&file)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", report::render_inspection(&r));
+            }
+            Ok(())
+        }
+        Command::Verify { file } => {
+            println!("{}", report::verify(&file)?);
+            Ok(())
+        }
+        Command::Extract { file, output } => {
+            let n = report::extract(&file, &output)?;
+            eprintln!("extracted {n} articles into {}", output.display());
+            Ok(())
+        }
+        Command::Rules => {
+            print!("{DEFAULT_RULES}");
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

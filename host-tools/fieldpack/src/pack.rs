@@ -1,0 +1,337 @@
+//! Packing articles into a bundle: chunking, compression, indexes, glyphs, layout.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context, Result};
+use fieldpack_format::layout::{
+    ArticleRecord, ChunkRecord, Codec, Header, SectionEntry, SectionKind, HEADER_LEN,
+    MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, VERSION,
+};
+use fieldpack_format::{crc32, ArticleMeta, BundleInfo};
+use rayon::prelude::*;
+
+use crate::glyphs::{build_strike, fonts, SIZE_CLASSES};
+use crate::ingest::Article;
+
+/// Default largest decoded chunk: small enough for a 32 KiB device's window, large enough for
+/// deflate to find its matches.
+pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024;
+
+/// Bundle-wide settings.
+#[derive(Clone, Debug)]
+pub struct PackOptions {
+    /// Bundle title.
+    pub title: String,
+    /// Who made it.
+    pub creator: String,
+    /// When, `YYYY-MM-DD`.
+    pub created: Option<String>,
+    /// Largest decoded chunk in bytes.
+    pub chunk_size: usize,
+}
+
+impl Default for PackOptions {
+    fn default() -> Self {
+        PackOptions {
+            title: "Fieldpack".into(),
+            creator: String::new(),
+            created: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+/// Per-article figures of a packed bundle.
+#[derive(Clone, Debug)]
+pub struct ArticleStats {
+    /// Bytes of UTF-8 body.
+    pub raw: usize,
+    /// Bytes stored for the body.
+    pub stored: usize,
+    /// Chunks of the body.
+    pub chunks: usize,
+}
+
+/// A packed bundle and what building it found.
+pub struct Packed {
+    /// The bundle's bytes.
+    pub bytes: Vec<u8>,
+    /// Figures for each article, in bundle order.
+    pub stats: Vec<ArticleStats>,
+    /// Characters no font has: for each, the articles (by index) and counts.
+    pub missing_glyphs: BTreeMap<char, BTreeMap<usize, usize>>,
+}
+
+/// Splits a body into chunks of at most `limit` bytes, cutting after a paragraph end where
+/// there is one in the last quarter, else after a space, else at a character boundary.
+pub fn split_chunks(body: &str, limit: usize) -> Vec<&str> {
+    let limit = limit.clamp(64, MAX_CHUNK_RAW);
+    let mut out = Vec::new();
+    let mut rest = body;
+    while rest.len() > limit {
+        let mut cut = limit;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let mut lo = limit * 3 / 4;
+        while !rest.is_char_boundary(lo) {
+            lo += 1;
+        }
+        let window = &rest[lo..cut];
+        if let Some(i) = window.rfind('\n').or_else(|| window.rfind(' ')) {
+            cut = lo + i + 1;
+        }
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Compresses one chunk: raw deflate at the highest level, stored when that is not smaller.
+fn compress(raw: &str) -> (Codec, Vec<u8>) {
+    let deflated = miniz_oxide::deflate::compress_to_vec(raw.as_bytes(), 10);
+    if deflated.len() < raw.len() {
+        (Codec::Deflate, deflated)
+    } else {
+        (Codec::Stored, raw.as_bytes().to_vec())
+    }
+}
+
+fn cut_str(s: &str, max_bytes: usize) -> &str {
+    let mut end = max_bytes.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The postcard bytes of an article's metadata, shortened to fit [`MAX_META_LEN`].
+pub fn encode_meta(a: &Article) -> Result<Vec<u8>> {
+    let mut origin_limit = 200;
+    loop {
+        let meta = ArticleMeta {
+            title: &a.title,
+            lang: a.lang.as_deref(),
+            dir: a.dir,
+            date: a.date.as_deref(),
+            source: a.source.as_deref(),
+            author: a.author.as_deref(),
+            origin: cut_str(&a.origin, origin_limit),
+        };
+        let bytes = postcard::to_allocvec(&meta).context("encoding article metadata")?;
+        if bytes.len() <= MAX_META_LEN || origin_limit == 0 {
+            return Ok(bytes);
+        }
+        origin_limit /= 2;
+    }
+}
+
+fn align4(v: &mut Vec<u8>) {
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+}
+
+/// Packs articles (already in bundle order, without duplicates) into a bundle.
+pub fn pack(
+    articles: &[Article],
+    opts: &PackOptions,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Packed> {
+    let bodies: Vec<String> = articles.iter().map(Article::body).collect();
+    let pieces: Vec<Vec<&str>> = bodies
+        .iter()
+        .map(|b| split_chunks(b, opts.chunk_size))
+        .collect();
+    // Compression is the expensive step: spread over all cores, one article a task.
+    let compressed: Vec<Vec<(Codec, Vec<u8>, &str)>> = pieces
+        .par_iter()
+        .map(|chunks| {
+            let out = chunks
+                .iter()
+                .map(|c| {
+                    let (codec, data) = compress(c);
+                    (codec, data, *c)
+                })
+                .collect();
+            progress(1);
+            out
+        })
+        .collect();
+
+    let mut articles_sec = Vec::with_capacity(articles.len() * 32);
+    let mut meta_sec = Vec::new();
+    let mut chunks_sec = Vec::new();
+    let mut bodies_sec = Vec::new();
+    let mut stats = Vec::with_capacity(articles.len());
+    let mut chunk_index = 0u32;
+    let mut max_chunk_len = 0usize;
+    for ((a, body), chunks) in articles.iter().zip(&bodies).zip(&compressed) {
+        let meta = encode_meta(a)?;
+        let first_chunk = chunk_index;
+        let mut stored = 0;
+        for (codec, data, raw) in chunks {
+            let rec = ChunkRecord {
+                offset: bodies_sec.len() as u32,
+                stored_len: data.len() as u32,
+                raw_len: raw.len() as u16,
+                codec: *codec,
+                crc: crc32(raw.as_bytes()),
+            };
+            max_chunk_len = max_chunk_len.max(raw.len());
+            stored += data.len();
+            bodies_sec.extend_from_slice(data);
+            chunks_sec.extend_from_slice(&rec.encode());
+            chunk_index += 1;
+        }
+        let rec = ArticleRecord {
+            meta_offset: meta_sec.len() as u32,
+            meta_len: meta.len() as u16,
+            flags: u16::from(a.dir == fieldpack_format::Direction::Rtl),
+            first_chunk,
+            chunk_count: chunks.len() as u32,
+            raw_len: body.len() as u32,
+            body_crc: crc32(body.as_bytes()),
+            meta_crc: crc32(&meta),
+        };
+        articles_sec.extend_from_slice(&rec.encode());
+        meta_sec.extend_from_slice(&meta);
+        stats.push(ArticleStats {
+            raw: body.len(),
+            stored,
+            chunks: chunks.len(),
+        });
+    }
+
+    let mut order: Vec<usize> = (0..articles.len()).collect();
+    order.sort_by(|&x, &y| {
+        fieldpack_format::title_cmp(&articles[x].title, &articles[y].title)
+            .then_with(|| articles[x].title.cmp(&articles[y].title))
+            .then(x.cmp(&y))
+    });
+    let titles_sec: Vec<u8> = order
+        .iter()
+        .flat_map(|&i| (i as u32).to_le_bytes())
+        .collect();
+
+    let info = BundleInfo {
+        title: cut_str(&opts.title, 160),
+        creator: cut_str(&opts.creator, 160),
+        created: opts.created.as_deref().map(|c| cut_str(c, 32)),
+        tool: concat!("fieldpack ", env!("CARGO_PKG_VERSION")),
+        article_count: articles.len() as u32,
+        max_chunk_len: max_chunk_len as u32,
+    };
+    let info_sec = postcard::to_allocvec(&info).context("encoding bundle info")?;
+    anyhow::ensure!(
+        info_sec.len() <= MAX_INFO_LEN,
+        "bundle title or creator too long"
+    );
+
+    // Every character a screen may draw from the bundle's glyphs.
+    let mut chars: BTreeSet<char> = BTreeSet::new();
+    let mut per_article: Vec<BTreeMap<char, usize>> = Vec::with_capacity(articles.len());
+    for (a, body) in articles.iter().zip(&bodies) {
+        let mut counts = BTreeMap::new();
+        let fields = [
+            Some(a.title.as_str()),
+            Some(body.as_str()),
+            a.lang.as_deref(),
+            a.date.as_deref(),
+            a.source.as_deref(),
+            a.author.as_deref(),
+        ];
+        for c in fields.into_iter().flatten().flat_map(str::chars) {
+            *counts.entry(c).or_insert(0) += 1;
+            chars.insert(c);
+        }
+        per_article.push(counts);
+    }
+    chars.extend(info.title.chars());
+    chars.extend(info.creator.chars());
+    chars.extend(info.created.unwrap_or("").chars());
+    let fonts = fonts()?;
+    let strikes: Vec<_> = SIZE_CLASSES
+        .par_iter()
+        .map(|&class| build_strike(fonts, class, &chars))
+        .collect();
+    let mut missing_glyphs: BTreeMap<char, BTreeMap<usize, usize>> = BTreeMap::new();
+    for c in strikes.iter().flat_map(|s| &s.missing) {
+        for (i, counts) in per_article.iter().enumerate() {
+            if let Some(&n) = counts.get(c) {
+                missing_glyphs.entry(*c).or_default().insert(i, n);
+            }
+        }
+    }
+
+    let mut sections: Vec<(SectionKind, Vec<u8>)> = vec![
+        (SectionKind::Info, info_sec),
+        (SectionKind::Articles, articles_sec),
+        (SectionKind::Titles, titles_sec),
+        (SectionKind::Meta, meta_sec),
+        (SectionKind::Chunks, chunks_sec),
+    ];
+    for s in strikes {
+        sections.push((SectionKind::Glyphs, s.bytes));
+    }
+    sections.push((SectionKind::Bodies, bodies_sec));
+
+    let table_len = sections.len() * SECTION_ENTRY_LEN;
+    let mut body = Vec::new();
+    let mut table = Vec::with_capacity(table_len);
+    let base = HEADER_LEN + table_len;
+    for (kind, data) in &sections {
+        align4(&mut body);
+        let entry = SectionEntry {
+            kind: *kind,
+            flags: 0,
+            offset: (base + body.len()) as u32,
+            len: data.len() as u32,
+            crc: crc32(data),
+        };
+        table.extend_from_slice(&entry.encode());
+        body.extend_from_slice(data);
+    }
+    let file_len = base + body.len();
+    anyhow::ensure!(
+        u32::try_from(file_len).is_ok(),
+        "bundle would be {file_len} bytes; the format's limit is 4 GiB"
+    );
+    let header = Header {
+        version: VERSION,
+        section_count: sections.len() as u16,
+        file_len: file_len as u32,
+        table_crc: crc32(&table),
+    };
+    let mut bytes = Vec::with_capacity(file_len);
+    bytes.extend_from_slice(&header.encode());
+    bytes.extend_from_slice(&table);
+    bytes.extend_from_slice(&body);
+    Ok(Packed {
+        bytes,
+        stats,
+        missing_glyphs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cut_at_paragraphs_and_characters() {
+        let body = format!("{}\n{}", "a".repeat(100), "b".repeat(100));
+        let c = split_chunks(&body, 128);
+        assert_eq!(c.concat(), body);
+        assert!(c.iter().all(|c| c.len() <= 128));
+        assert!(c[0].ends_with('\n'));
+        let korean = "한".repeat(100);
+        let c = split_chunks(&korean, 64);
+        assert_eq!(c.concat(), korean);
+        assert!(c.iter().all(|c| c.len() <= 64 && c.len() % 3 == 0));
+        assert_eq!(split_chunks("", 64), [""]);
+    }
+}
