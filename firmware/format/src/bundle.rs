@@ -240,6 +240,9 @@ impl<S: Storage> Bundle<S> {
             || header.bitmaps_offset > span.len
             || header.line_height == 0
             || header.baseline > header.line_height
+            || header.compact_height == 0
+            || u16::from(header.compact_top) + u16::from(header.compact_height)
+                > u16::from(header.line_height)
         {
             return Err(corrupt(SectionKind::Glyphs, span.offset));
         }

@@ -394,6 +394,11 @@ pub struct StrikeHeader {
     pub line_height: u8,
     /// Pixels from the top of a line to the baseline.
     pub baseline: u8,
+    /// Top of the compact box (relative to a full line's top) that the ink of alphabetic
+    /// scripts stays within; a line whose glyphs all fit in it may be set `compact_height` tall.
+    pub compact_top: u8,
+    /// Height of a compact line in pixels (at most `line_height`).
+    pub compact_height: u8,
     /// Number of glyph records, sorted by code point.
     pub glyph_count: u32,
     /// Offset of the bitmap area from the start of the section.
@@ -407,8 +412,10 @@ impl StrikeHeader {
         b[0] = self.size_class;
         b[1] = self.line_height;
         b[2] = self.baseline;
+        b[3] = self.compact_top;
         put32(&mut b, 4, self.glyph_count);
         put32(&mut b, 8, self.bitmaps_offset);
+        b[12] = self.compact_height;
         b
     }
 
@@ -418,6 +425,8 @@ impl StrikeHeader {
             size_class: b[0],
             line_height: b[1],
             baseline: b[2],
+            compact_top: b[3],
+            compact_height: b[12],
             glyph_count: le32(b, 4),
             bitmaps_offset: le32(b, 8),
         }

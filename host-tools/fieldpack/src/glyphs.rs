@@ -279,9 +279,13 @@ pub fn build_strike(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Bu
     let mut chosen: BTreeMap<u32, FontGlyph> = BTreeMap::new();
     let mut missing = BTreeSet::new();
     let (mut ascent, mut descent) = (0, 0);
+    // Ink of the alphabetic scripts alone (below the CJK blocks): lines of such text are set
+    // tighter than lines that hold Hangul or Han, whose glyphs are taller.
+    let (mut c_ascent, mut c_descent) = (0, 0);
     let mut wanted: BTreeSet<char> = chars.clone();
-    wanted.insert(REPLACEMENT);
-    wanted.insert(' ');
+    // Characters the reader itself draws from the bundle: replacement, space, the ellipsis of
+    // cut titles and the separator of the library's second lines.
+    wanted.extend([REPLACEMENT, ' ', '…', '·']);
     for &c in &wanted {
         if c == '\n' {
             continue;
@@ -312,6 +316,10 @@ pub fn build_strike(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Bu
         if !g.rows.is_empty() {
             ascent = ascent.max(g.top);
             descent = descent.max(g.rows.len() as i32 - g.top);
+            if (c as u32) < 0x2E80 && c != REPLACEMENT {
+                c_ascent = c_ascent.max(g.top);
+                c_descent = c_descent.max(g.rows.len() as i32 - g.top);
+            }
         }
         if unicode_normalization::char::is_combining_mark(c) && g.advance > 0 {
             // Marks are drawn over the character before them.
@@ -356,10 +364,17 @@ pub fn build_strike(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Bu
         };
         records.extend_from_slice(&rec.encode());
     }
+    let (c_ascent, c_descent) = if c_ascent + c_descent == 0 {
+        (ascent, descent)
+    } else {
+        (c_ascent, c_descent)
+    };
     let header = StrikeHeader {
         size_class,
         line_height: line_height as u8,
         baseline: ascent.clamp(0, 255) as u8,
+        compact_top: (ascent - c_ascent).clamp(0, 255) as u8,
+        compact_height: (c_ascent + c_descent + 1).clamp(1, line_height) as u8,
         glyph_count: chosen.len() as u32,
         bitmaps_offset: header_len as u32,
     };
@@ -397,8 +412,8 @@ mod tests {
         for class in SIZE_CLASSES {
             let s = build_strike(fonts, class, &chars);
             assert!(s.missing.is_empty(), "{:?}", s.missing);
-            // The characters plus space and the replacement glyph.
-            assert_eq!(s.glyph_count, chars.len() + 2);
+            // The characters plus space, replacement, ellipsis and middle dot.
+            assert_eq!(s.glyph_count, chars.len() + 4);
         }
         let s = build_strike(fonts, 1, &['\u{1F600}'].into());
         assert_eq!(s.missing.len(), 1);

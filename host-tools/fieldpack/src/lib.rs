@@ -8,4 +8,5 @@ pub mod ingest;
 pub mod pack;
 pub mod report;
 pub mod rules;
+pub mod sim;
 pub mod text;

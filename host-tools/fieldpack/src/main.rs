@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use fieldpack::build::{build, write_atomically, BuildOptions};
 use fieldpack::ingest::Utf8Policy;
 use fieldpack::pack::{PackOptions, DEFAULT_CHUNK_SIZE};
-use fieldpack::report;
 use fieldpack::rules::{Rules, DEFAULT_RULES};
+use fieldpack::{report, sim};
 
 /// Pack articles into one compact bundle for an offline reading device, and inspect, verify,
 /// extract or preview bundles.
@@ -80,6 +80,58 @@ enum Command {
     },
     /// Print the built-in cleaning rules (a starting point for your own rules file).
     Rules,
+    /// Show a bundle (or a folder of articles, packed in memory) as the device would, one PNG
+    /// per key press.
+    Sim {
+        /// A bundle, or article files and folders to pack first.
+        input: PathBuf,
+        /// Display profile: 128x64, 296x128, 240x135 or 320x240.
+        #[arg(long, default_value = "320x240")]
+        display: String,
+        /// Comma-separated key script: up, down, left, right, select, back.
+        #[arg(long, default_value = "")]
+        keys: String,
+        /// Folder for the screenshots 000.png, 001.png, ...
+        #[arg(long)]
+        out: PathBuf,
+        /// Pixel scale of the screenshots (default: about 640 pixels wide).
+        #[arg(long, conflicts_with = "raw")]
+        scale: Option<u32>,
+        /// Screenshots at 1:1, one image pixel per display pixel.
+        #[arg(long)]
+        raw: bool,
+        /// Also write the whole key script as one animated GIF.
+        #[arg(long, value_name = "FILE")]
+        gif: Option<PathBuf>,
+        /// Milliseconds each GIF frame shows.
+        #[arg(long, default_value_t = 900)]
+        gif_delay: u32,
+    },
+}
+
+/// The bytes of a bundle file, or of a bundle packed in memory from article files or folders.
+fn load_or_pack(input: &std::path::Path) -> Result<Vec<u8>> {
+    if input.is_file() {
+        let bytes = report::read_file(input)?;
+        if bytes.starts_with(&fieldpack_format::layout::MAGIC[..4]) || !has_article_ext(input) {
+            return Ok(bytes);
+        }
+    }
+    let opts = BuildOptions {
+        pack: PackOptions::default(),
+        rules: Rules::builtin(),
+        utf8: Utf8Policy::Strict,
+        progress: false,
+    };
+    let (packed, collected) = build(&[input.to_path_buf()], &opts)?;
+    for w in &collected.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(packed.bytes)
+}
+
+fn has_article_ext(p: &std::path::Path) -> bool {
+    fieldpack::ingest::Kind::of(p).is_some()
 }
 
 fn days_to_date(days: i64) -> String {
@@ -193,6 +245,38 @@ fn run(cli: Cli) -> Result<()> {
         Command::Extract { file, output } => {
             let n = report::extract(&file, &output)?;
             eprintln!("extracted {n} articles into {}", output.display());
+            Ok(())
+        }
+        Command::Sim {
+            input,
+            display,
+            keys,
+            out,
+            scale,
+            raw,
+            gif,
+            gif_delay,
+        } => {
+            let profile = fieldpack_reader::profile_by_name(&display).with_context(|| {
+                let names: Vec<&str> = fieldpack_reader::PROFILES.iter().map(|p| p.name).collect();
+                format!(
+                    "unknown display {display:?} (profiles: {})",
+                    names.join(", ")
+                )
+            })?;
+            let keys = sim::parse_keys(&keys)?;
+            let bytes = load_or_pack(&input)?;
+            let frames = sim::run(&bytes, profile, &keys)?;
+            let scale = if raw {
+                1
+            } else {
+                scale.unwrap_or_else(|| sim::default_scale(&profile))
+            };
+            let paths = sim::write_frames(&frames, &out, scale)?;
+            if let Some(g) = gif {
+                sim::write_gif(&frames, &g, scale, gif_delay)?;
+            }
+            eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
             Ok(())
         }
         Command::Rules => {

@@ -1,0 +1,576 @@
+//! Text layout: reading an article's text across chunks, breaking it into lines and pages with
+//! the bundle's glyph metrics, and remembering where pages start.
+
+use fieldpack_format::{ArticleRecord, Bundle, Error, GlyphRecord, Inflater, Storage, Strike};
+
+/// Glyph of the character drawn when the bundle has none for a character.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// A position in an article's text: a chunk of the article and a byte offset in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TextPos {
+    /// Chunk number within the article (0 is the article's first chunk).
+    pub chunk: u32,
+    /// Byte offset inside that chunk's text.
+    pub offset: u32,
+}
+
+/// How a line ends, which says what separates it from the next in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Break {
+    /// At a paragraph end (a line feed in the text).
+    Paragraph,
+    /// At a space, which is not drawn.
+    Space,
+    /// After a hyphen, or between two characters of a script written without spaces.
+    Soft,
+    /// Inside a word longer than the line.
+    Forced,
+    /// At the end of the text.
+    End,
+}
+
+/// One laid-out line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Where the line's text starts.
+    pub start: TextPos,
+    /// Where the drawn part ends (a trailing space or line feed is not drawn).
+    pub draw_end: TextPos,
+    /// Where the next line starts.
+    pub next: TextPos,
+    /// How the line ends.
+    pub brk: Break,
+    /// Width of the drawn part in pixels.
+    pub width: u32,
+    /// Whether a glyph reaches outside the strike's compact box, so the line needs full height.
+    pub tall: bool,
+}
+
+/// An article open for reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenArticle {
+    /// Article number.
+    pub index: u32,
+    /// The article's record.
+    pub record: ArticleRecord,
+    /// Right-to-left text.
+    pub rtl: bool,
+}
+
+const CACHE_SLOTS: usize = 64;
+
+/// A small direct-mapped cache of glyph records: text reuses few characters, and each lookup
+/// in the bundle is a binary search over storage.
+#[derive(Clone, Copy)]
+struct GlyphCache {
+    slots: [(u32, GlyphRecord); CACHE_SLOTS],
+}
+
+impl GlyphCache {
+    const EMPTY_TAG: u32 = u32::MAX;
+
+    const fn new() -> Self {
+        GlyphCache {
+            slots: [(
+                Self::EMPTY_TAG,
+                GlyphRecord {
+                    codepoint: 0,
+                    advance: 0,
+                    bitmap_offset: 0,
+                    width: 0,
+                    height: 0,
+                    x: 0,
+                    y: 0,
+                },
+            ); CACHE_SLOTS],
+        }
+    }
+}
+
+/// Reads article text and sets it in lines with one glyph strike.
+///
+/// Holds the open bundle, the caller's inflate state and window (the big buffers, placed where
+/// the device wants them), which chunk the window holds, and a glyph cache.
+pub struct Typesetter<'a, S> {
+    /// The open bundle.
+    pub bundle: Bundle<S>,
+    inflater: &'a mut Inflater,
+    window: &'a mut [u8],
+    /// Absolute chunk number held in the window, and the text's range there.
+    loaded: Option<(u32, usize, usize)>,
+    strike: Option<Strike>,
+    cache: GlyphCache,
+}
+
+/// Whether a character belongs to a script written without spaces between words, where a
+/// line may break between any two characters.
+pub fn is_wide_script(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x2E80..=0x2FFF | 0x3040..=0x30FF | 0x3130..=0x318F | 0x31F0..=0x31FF
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xA960..=0xA97F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF
+        | 0xFF01..=0xFF60 | 0x20000..=0x3FFFF)
+}
+
+/// Characters a line must not start with (closing punctuation, combining marks).
+fn no_break_before(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '.'
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | ')'
+            | ']'
+            | '}'
+            | '’'
+            | '”'
+            | '»'
+            | '、'
+            | '。'
+            | '，'
+            | '．'
+            | '：'
+            | '；'
+            | '！'
+            | '？'
+            | '）'
+            | '」'
+            | '』'
+            | '】'
+            | '〉'
+            | '》'
+            | '\u{00A0}'
+    ) || is_mark(c)
+}
+
+/// Characters a line must not end with (opening punctuation).
+fn no_break_after(c: char) -> bool {
+    matches!(
+        c,
+        '(' | '[' | '{' | '‘' | '“' | '«' | '（' | '「' | '『' | '【' | '〈' | '《' | '\u{00A0}'
+    )
+}
+
+/// Combining marks (the common blocks): they belong to the character before them.
+pub fn is_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05BD | 0x0610..=0x061A | 0x064B..=0x065F
+        | 0x0900..=0x0903 | 0x093A..=0x094F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF
+        | 0x302A..=0x302F | 0x3099..=0x309A | 0xFE20..=0xFE2F | 0x200C..=0x200D)
+}
+
+/// Decodes the character at the start of `bytes`: the character and its length, or U+FFFD and
+/// 1 for bytes that are not UTF-8 (checksums make that a writer's bug, never a crash).
+pub fn decode_char(bytes: &[u8]) -> Option<(char, usize)> {
+    let first = *bytes.first()?;
+    let len = match first {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return Some((REPLACEMENT, 1)),
+    };
+    match bytes.get(..len).map(core::str::from_utf8) {
+        Some(Ok(s)) => s.chars().next().map(|c| (c, len)),
+        _ => Some((REPLACEMENT, 1)),
+    }
+}
+
+impl<'a, S: Storage> Typesetter<'a, S> {
+    /// A typesetter over an open bundle with the caller's buffers; fails when the window is
+    /// smaller than the bundle needs.
+    pub fn new(
+        bundle: Bundle<S>,
+        inflater: &'a mut Inflater,
+        window: &'a mut [u8],
+        size_class: u8,
+    ) -> Result<Self, Error> {
+        let needed = bundle.window_needed();
+        if (window.len() as u32) < needed {
+            return Err(Error::BufferTooSmall {
+                needed,
+                available: window.len() as u32,
+            });
+        }
+        let strike = bundle.strike(size_class);
+        Ok(Typesetter {
+            bundle,
+            inflater,
+            window,
+            loaded: None,
+            strike,
+            cache: GlyphCache::new(),
+        })
+    }
+
+    /// The glyph strike in use.
+    pub fn strike(&self) -> Option<Strike> {
+        self.strike
+    }
+
+    /// Height of a line of text in pixels.
+    pub fn line_height(&self) -> u32 {
+        self.strike.map_or(16, |s| u32::from(s.header.line_height))
+    }
+
+    /// The glyph drawn for `c`: its own, else the replacement glyph, else none.
+    pub fn glyph(&mut self, c: char) -> Result<Option<GlyphRecord>, Error> {
+        let Some(strike) = self.strike else {
+            return Ok(None);
+        };
+        let cp = c as u32;
+        let slot = (cp as usize) % CACHE_SLOTS;
+        if let Some(&(tag, g)) = self.cache.slots.get(slot) {
+            if tag == cp {
+                return Ok(Some(g));
+            }
+        }
+        let g = match self.bundle.glyph(&strike, c)? {
+            Some(g) => Some(g),
+            None if c != REPLACEMENT => self.bundle.glyph(&strike, REPLACEMENT)?,
+            None => None,
+        };
+        if let (Some(g), Some(s)) = (g, self.cache.slots.get_mut(slot)) {
+            *s = (cp, g);
+        }
+        Ok(g)
+    }
+
+    /// Height of `line` and how far its glyphs are drawn above its top (the strike's compact box
+    /// offset for compact lines).
+    pub fn line_box(&self, line: &Line) -> (u32, i32) {
+        match self.strike {
+            Some(s) if !line.tall => (
+                u32::from(s.header.compact_height),
+                i32::from(s.header.compact_top),
+            ),
+            _ => (self.line_height(), 0),
+        }
+    }
+
+    fn is_tall(&self, g: &GlyphRecord) -> bool {
+        self.strike.is_some_and(|s| {
+            g.height > 0
+                && (g.y < s.header.compact_top
+                    || u16::from(g.y) + u16::from(g.height)
+                        > u16::from(s.header.compact_top) + u16::from(s.header.compact_height))
+        })
+    }
+
+    /// Horizontal advance of `c` in pixels.
+    pub fn advance(&mut self, c: char) -> Result<u32, Error> {
+        Ok(self.glyph(c)?.map_or(0, |g| u32::from(g.advance)))
+    }
+
+    /// Width of a string in pixels.
+    pub fn measure(&mut self, s: &str) -> Result<u32, Error> {
+        let mut w = 0;
+        for c in s.chars() {
+            w += self.advance(c)?;
+        }
+        Ok(w)
+    }
+
+    /// Opens article `index` (checking its record).
+    pub fn open_article(&mut self, index: u32) -> Result<OpenArticle, Error> {
+        let record = self.bundle.article(index)?;
+        Ok(OpenArticle {
+            index,
+            record,
+            rtl: record.flags & 1 != 0,
+        })
+    }
+
+    /// The character at `pos` and the position after it, or `None` at the end of the text.
+    pub fn char_at(
+        &mut self,
+        art: &OpenArticle,
+        mut pos: TextPos,
+    ) -> Result<Option<(char, TextPos)>, Error> {
+        // Skips over empty chunks; bounded by the article's chunk count.
+        while pos.chunk < art.record.chunk_count {
+            let abs = art.record.first_chunk + pos.chunk;
+            let (start, end) = match self.loaded {
+                Some((c, s, e)) if c == abs => (s, e),
+                _ => {
+                    self.loaded = None;
+                    let r = self.bundle.load_chunk(abs, self.inflater, self.window)?;
+                    self.loaded = Some((abs, r.start, r.end));
+                    (r.start, r.end)
+                }
+            };
+            let text = self.window.get(start..end).unwrap_or(&[]);
+            match text.get(pos.offset as usize..).and_then(decode_char) {
+                Some((c, len)) => {
+                    let mut next = TextPos {
+                        chunk: pos.chunk,
+                        offset: pos.offset + len as u32,
+                    };
+                    if next.offset as usize >= text.len() {
+                        next = TextPos {
+                            chunk: pos.chunk + 1,
+                            offset: 0,
+                        };
+                    }
+                    return Ok(Some((c, next)));
+                }
+                None => {
+                    pos = TextPos {
+                        chunk: pos.chunk + 1,
+                        offset: 0,
+                    };
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Lays out the line starting at `start` in `max_width` pixels.
+    pub fn line(
+        &mut self,
+        art: &OpenArticle,
+        start: TextPos,
+        max_width: u32,
+    ) -> Result<Line, Error> {
+        let mut pos = start;
+        let mut width = 0u32;
+        let mut prev: Option<char> = None;
+        // The latest place the line may end: (draw_end, next, break, width there).
+        let mut last: Option<(TextPos, TextPos, Break, u32)> = None;
+        let mut tall = false;
+        let bound = art.record.raw_len.saturating_add(1);
+        for _ in 0..bound {
+            let Some((c, next)) = self.char_at(art, pos)? else {
+                return Ok(Line {
+                    start,
+                    draw_end: pos,
+                    next: pos,
+                    brk: Break::End,
+                    width,
+                    tall,
+                });
+            };
+            if c == '\n' {
+                return Ok(Line {
+                    start,
+                    draw_end: pos,
+                    next,
+                    brk: Break::Paragraph,
+                    width,
+                    tall,
+                });
+            }
+            if c == ' ' {
+                last = Some((pos, next, Break::Space, width));
+                // A space may hang past the edge: it is never drawn at a line end.
+                width += self.advance(c)?;
+                pos = next;
+                prev = Some(c);
+                continue;
+            }
+            if let Some(p) = prev {
+                let cjk = is_wide_script(p) || is_wide_script(c);
+                if cjk && p != ' ' && !no_break_before(c) && !no_break_after(p) {
+                    last = Some((pos, pos, Break::Soft, width));
+                }
+            }
+            let g = self.glyph(c)?;
+            let adv = g.map_or(0, |g| u32::from(g.advance));
+            if width + adv > max_width && pos != start {
+                if let Some((draw_end, n, brk, w)) = last.filter(|l| l.0 != start) {
+                    // Tallness of the part kept: recomputed, as glyphs past the break may differ.
+                    let tall = self.span_is_tall(art, start, draw_end)?;
+                    return Ok(Line {
+                        start,
+                        draw_end,
+                        next: n,
+                        brk,
+                        width: w,
+                        tall,
+                    });
+                }
+                return Ok(Line {
+                    start,
+                    draw_end: pos,
+                    next: pos,
+                    brk: Break::Forced,
+                    width,
+                    tall,
+                });
+            }
+            tall |= g.is_some_and(|g| self.is_tall(&g));
+            width += adv;
+            if matches!(c, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '/')
+                && prev.is_some_and(|p| p.is_alphanumeric())
+            {
+                last = Some((next, next, Break::Soft, width));
+            }
+            pos = next;
+            prev = Some(c);
+        }
+        // Unreachable for well-formed text (each step consumes a character); a defensive stop.
+        Ok(Line {
+            start,
+            draw_end: pos,
+            next: pos,
+            brk: Break::End,
+            width,
+            tall,
+        })
+    }
+
+    fn span_is_tall(
+        &mut self,
+        art: &OpenArticle,
+        start: TextPos,
+        end: TextPos,
+    ) -> Result<bool, Error> {
+        let mut pos = start;
+        while pos < end {
+            let Some((c, next)) = self.char_at(art, pos)? else {
+                break;
+            };
+            if self.glyph(c)?.is_some_and(|g| self.is_tall(&g)) {
+                return Ok(true);
+            }
+            pos = next;
+        }
+        Ok(false)
+    }
+
+    /// Where the page starting at `start` ends (the next page's start), for a text area of
+    /// `width` x `height`, calling `each` for every line on it with the y its glyphs are drawn
+    /// at (its top, less the compact box offset).
+    pub fn page<F>(
+        &mut self,
+        art: &OpenArticle,
+        start: TextPos,
+        width: u32,
+        height: u32,
+        mut each: F,
+    ) -> Result<TextPos, Error>
+    where
+        F: FnMut(&mut Self, &Line, i32) -> Result<(), Error>,
+    {
+        let gap = paragraph_gap(self.line_height());
+        let mut y = 0;
+        let mut pos = start;
+        let mut lines = 0u32;
+        loop {
+            if self.char_at(art, pos)?.is_none() {
+                return Ok(pos);
+            }
+            let line = self.line(art, pos, width)?;
+            let (h, shift) = self.line_box(&line);
+            if lines > 0 && y + h > height {
+                return Ok(pos);
+            }
+            each(self, &line, y as i32 - shift)?;
+            lines += 1;
+            y += h;
+            if line.brk == Break::Paragraph {
+                y += gap;
+            }
+            if line.next == pos {
+                // No progress is only possible at the very end; never loop forever.
+                return Ok(line.next);
+            }
+            pos = line.next;
+        }
+    }
+
+    /// Whether `pos` is at the end of the text.
+    pub fn at_end(&mut self, art: &OpenArticle, pos: TextPos) -> Result<bool, Error> {
+        Ok(self.char_at(art, pos)?.is_none())
+    }
+}
+
+/// Extra space between paragraphs for a line height.
+pub const fn paragraph_gap(line_height: u32) -> u32 {
+    let g = line_height / 4;
+    if g < 2 {
+        2
+    } else {
+        g
+    }
+}
+
+/// Most page starts remembered per article; longer articles keep every 2nd, 4th, ... start.
+pub const PAGE_TABLE_LEN: usize = 64;
+
+/// Page starts of the open article, thinned out when the article is long, so that any page is
+/// reached by laying out at most `stride - 1` pages from a remembered one.
+#[derive(Clone, Debug, Default)]
+pub struct PageTable {
+    starts: heapless::Vec<TextPos, PAGE_TABLE_LEN>,
+    stride: u32,
+    /// Number of pages of the article.
+    pub count: u32,
+}
+
+impl PageTable {
+    /// Lays out the whole article once, counting pages and remembering their starts.
+    pub fn build<S: Storage>(
+        ts: &mut Typesetter<'_, S>,
+        art: &OpenArticle,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, Error> {
+        let mut t = PageTable {
+            starts: heapless::Vec::new(),
+            stride: 1,
+            count: 0,
+        };
+        let mut pos = TextPos::default();
+        // Each page consumes at least one character: the text length bounds the loop.
+        for _ in 0..=art.record.raw_len {
+            if t.count % t.stride == 0 {
+                if t.starts.is_full() {
+                    // Keep every other start; the stride doubles.
+                    let mut kept = heapless::Vec::new();
+                    for (i, s) in t.starts.iter().enumerate() {
+                        if i % 2 == 0 {
+                            let _ = kept.push(*s);
+                        }
+                    }
+                    t.starts = kept;
+                    t.stride *= 2;
+                }
+                if t.count % t.stride == 0 {
+                    let _ = t.starts.push(pos);
+                }
+            }
+            t.count += 1;
+            let next = ts.page(art, pos, width, height, |_, _, _| Ok(()))?;
+            if next == pos || ts.at_end(art, next)? {
+                break;
+            }
+            pos = next;
+        }
+        Ok(t)
+    }
+
+    /// Where page `n` (0-based) starts.
+    pub fn start<S: Storage>(
+        &self,
+        ts: &mut Typesetter<'_, S>,
+        art: &OpenArticle,
+        n: u32,
+        width: u32,
+        height: u32,
+    ) -> Result<TextPos, Error> {
+        let stride = self.stride.max(1);
+        let idx = (n / stride) as usize;
+        let Some(&base) = self.starts.get(idx).or(self.starts.last()) else {
+            return Ok(TextPos::default());
+        };
+        let mut pos = base;
+        let first = (idx as u32).min(self.starts.len().saturating_sub(1) as u32) * stride;
+        for _ in first..n {
+            pos = ts.page(art, pos, width, height, |_, _, _| Ok(()))?;
+        }
+        Ok(pos)
+    }
+}

@@ -1,0 +1,123 @@
+//! Display profiles and colour themes.
+
+use embedded_graphics::pixelcolor::{BinaryColor, Rgb565, RgbColor, WebColors};
+
+/// A class of display the reader lays out for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// Short name, as given on command lines (`128x64`).
+    pub name: &'static str,
+    /// What kind of panel it stands for.
+    pub description: &'static str,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Which glyph strike of the bundle to use (0 small, 1 large).
+    pub size_class: u8,
+    /// Whether the panel shows colour (else one bit per pixel).
+    pub color: bool,
+    /// Bytes of inflate window the device sets aside: the largest bundle window it can read.
+    pub window_bytes: usize,
+}
+
+impl Profile {
+    /// Whether there is room for a title bar above an article's text.
+    pub const fn has_title_bar(&self) -> bool {
+        self.height >= 100
+    }
+
+    /// Whether library entries get a second line (language, date, source).
+    pub const fn two_line_entries(&self) -> bool {
+        self.height >= 100
+    }
+}
+
+/// The 0.96" / 1.3" SSD1306-class OLED.
+pub const OLED_128X64: Profile = Profile {
+    name: "128x64",
+    description: "128x64 monochrome OLED (SSD1306 class)",
+    width: 128,
+    height: 64,
+    size_class: 0,
+    color: false,
+    window_bytes: 12 * 1024,
+};
+
+/// The 2.9" e-paper panel.
+pub const EPAPER_296X128: Profile = Profile {
+    name: "296x128",
+    description: "296x128 monochrome e-paper (2.9 inch)",
+    width: 296,
+    height: 128,
+    size_class: 1,
+    color: false,
+    window_bytes: 16 * 1024,
+};
+
+/// The 1.14" ST7789 TFT.
+pub const TFT_240X135: Profile = Profile {
+    name: "240x135",
+    description: "240x135 RGB565 TFT (1.14 inch, ST7789 class)",
+    width: 240,
+    height: 135,
+    size_class: 1,
+    color: true,
+    window_bytes: 16 * 1024,
+};
+
+/// The 2.4" / 2.8" ILI9341 TFT.
+pub const TFT_320X240: Profile = Profile {
+    name: "320x240",
+    description: "320x240 RGB565 TFT (2.4 to 2.8 inch, ILI9341 class)",
+    width: 320,
+    height: 240,
+    size_class: 1,
+    color: true,
+    window_bytes: 32 * 1024,
+};
+
+/// Every profile, smallest first.
+pub const PROFILES: [Profile; 4] = [OLED_128X64, EPAPER_296X128, TFT_240X135, TFT_320X240];
+
+/// The profile of a name (`128x64`, ...).
+pub fn profile_by_name(name: &str) -> Option<Profile> {
+    PROFILES.iter().copied().find(|p| p.name == name)
+}
+
+/// The colours screens are drawn with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Theme<C> {
+    /// Screen background.
+    pub background: C,
+    /// Body text.
+    pub text: C,
+    /// Secondary text (language, date, page numbers).
+    pub muted: C,
+    /// Background of bars and of the selected entry.
+    pub bar: C,
+    /// Text on bars and on the selected entry.
+    pub bar_text: C,
+    /// Background of the error screen's heading.
+    pub alert: C,
+}
+
+/// A one-bit theme: light text on a dark panel (OLED), bars inverted.
+pub const MONO: Theme<BinaryColor> = Theme {
+    background: BinaryColor::Off,
+    text: BinaryColor::On,
+    muted: BinaryColor::On,
+    bar: BinaryColor::On,
+    bar_text: BinaryColor::Off,
+    alert: BinaryColor::On,
+};
+
+/// A colour theme: dark text on paper white, for reading in daylight.
+pub const DAYLIGHT: Theme<Rgb565> = Theme {
+    background: Rgb565::WHITE,
+    text: Rgb565::BLACK,
+    muted: Rgb565::CSS_DIM_GRAY,
+    bar: Rgb565::CSS_DARK_SLATE_BLUE,
+    bar_text: Rgb565::WHITE,
+    alert: Rgb565::CSS_DARK_RED,
+};

@@ -1,0 +1,197 @@
+//! The desktop simulator: the device's reader, drawing into an in-memory display, one PNG per
+//! key press (and optionally one animated GIF).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use embedded_graphics::pixelcolor::{BinaryColor, Rgb565, Rgb888};
+use embedded_graphics::prelude::*;
+use embedded_graphics_simulator::SimulatorDisplay;
+use fieldpack_format::Inflater;
+use fieldpack_reader::{App, Input, Profile, DAYLIGHT, MONO};
+use image::{Rgb, RgbImage};
+
+/// One screen as shown: RGB pixels, row by row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Pixels, `width * height`, top row first.
+    pub pixels: Vec<[u8; 3]>,
+}
+
+/// The colours of a one-bit panel: OLEDs light up `On` pixels; e-paper inks them.
+pub fn mono_colors(profile: &Profile) -> ([u8; 3], [u8; 3]) {
+    if profile.height < 100 {
+        ([0x00, 0x00, 0x00], [0xE6, 0xF2, 0xFF])
+    } else {
+        ([0xEC, 0xEA, 0xE2], [0x1E, 0x1E, 0x1E])
+    }
+}
+
+/// The RGB of a one-bit pixel on this profile's panel.
+pub fn mono_rgb(profile: &Profile, on: bool) -> [u8; 3] {
+    let (off_c, on_c) = mono_colors(profile);
+    if on {
+        on_c
+    } else {
+        off_c
+    }
+}
+
+/// The RGB of an RGB565 pixel, expanded as panels do (high bits repeated into low bits).
+pub fn rgb565_to_rgb(c: Rgb565) -> [u8; 3] {
+    let c: Rgb888 = c.into();
+    [c.r(), c.g(), c.b()]
+}
+
+impl Frame {
+    /// The frame as an image, each pixel `scale` x `scale`.
+    pub fn to_image(&self, scale: u32) -> RgbImage {
+        let scale = scale.max(1);
+        RgbImage::from_fn(self.width * scale, self.height * scale, |x, y| {
+            let i = (y / scale * self.width + x / scale) as usize;
+            Rgb(self.pixels.get(i).copied().unwrap_or([0, 0, 0]))
+        })
+    }
+
+    /// Writes the frame as a PNG.
+    pub fn save_png(&self, path: &Path, scale: u32) -> Result<()> {
+        self.to_image(scale)
+            .save_with_format(path, image::ImageFormat::Png)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Reads a PNG written by [`Frame::save_png`] at `scale`.
+    pub fn load_png(path: &Path, scale: u32) -> Result<Frame> {
+        let img = image::open(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .to_rgb8();
+        let scale = scale.max(1);
+        let (width, height) = (img.width() / scale, img.height() / scale);
+        let pixels = (0..height)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .map(|(x, y)| img.get_pixel(x * scale, y * scale).0)
+            .collect();
+        Ok(Frame {
+            width,
+            height,
+            pixels,
+        })
+    }
+}
+
+/// Parses a comma-separated key script (`down,down,select,back`).
+pub fn parse_keys(script: &str) -> Result<Vec<Input>> {
+    script
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            Input::from_name(&k.to_ascii_lowercase()).with_context(|| {
+                format!("unknown key {k:?} (keys: up, down, left, right, select, back)")
+            })
+        })
+        .collect()
+}
+
+fn capture_mono(d: &SimulatorDisplay<BinaryColor>, profile: &Profile) -> Frame {
+    let size = d.size();
+    let pixels = (0..size.height as i32)
+        .flat_map(|y| (0..size.width as i32).map(move |x| Point::new(x, y)))
+        .map(|p| mono_rgb(profile, d.get_pixel(p).is_on()))
+        .collect();
+    Frame {
+        width: size.width,
+        height: size.height,
+        pixels,
+    }
+}
+
+fn capture_color(d: &SimulatorDisplay<Rgb565>) -> Frame {
+    let size = d.size();
+    let pixels = (0..size.height as i32)
+        .flat_map(|y| (0..size.width as i32).map(move |x| Point::new(x, y)))
+        .map(|p| rgb565_to_rgb(d.get_pixel(p)))
+        .collect();
+    Frame {
+        width: size.width,
+        height: size.height,
+        pixels,
+    }
+}
+
+/// Runs the reader on `bundle` for `profile`: the first screen, then one frame after each key.
+pub fn run(bundle: &[u8], profile: Profile, keys: &[Input]) -> Result<Vec<Frame>> {
+    let mut inflater = Box::new(Inflater::new());
+    let mut window = vec![0u8; profile.window_bytes];
+    let mut app = App::new(bundle, profile, &mut inflater, &mut window);
+    let size = Size::new(profile.width, profile.height);
+    let mut frames = Vec::with_capacity(keys.len() + 1);
+    let steps = std::iter::once(None).chain(keys.iter().copied().map(Some));
+    if profile.color {
+        let mut d = SimulatorDisplay::<Rgb565>::new(size);
+        for key in steps {
+            if let Some(k) = key {
+                app.handle(k);
+            }
+            app.draw(&mut d, &DAYLIGHT)
+                .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
+            frames.push(capture_color(&d));
+        }
+    } else {
+        let mut d = SimulatorDisplay::<BinaryColor>::new(size);
+        for key in steps {
+            if let Some(k) = key {
+                app.handle(k);
+            }
+            app.draw(&mut d, &MONO)
+                .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
+            frames.push(capture_mono(&d, &profile));
+        }
+    }
+    Ok(frames)
+}
+
+/// A scale at which a profile's screenshots are comfortable to read (about 640 pixels wide).
+pub fn default_scale(profile: &Profile) -> u32 {
+    (640 / profile.width).clamp(1, 5)
+}
+
+/// Writes frames as `000.png`, `001.png`, ... in `dir`; returns the paths.
+pub fn write_frames(frames: &[Frame], dir: &Path, scale: u32) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut paths = Vec::with_capacity(frames.len());
+    for (i, f) in frames.iter().enumerate() {
+        let p = dir.join(format!("{i:03}.png"));
+        f.save_png(&p, scale)?;
+        paths.push(p);
+    }
+    Ok(paths)
+}
+
+/// Writes frames as one looping animation, `delay_ms` per frame.
+pub fn write_gif(frames: &[Frame], path: &Path, scale: u32, delay_ms: u32) -> Result<()> {
+    use image::codecs::gif::{GifEncoder, Repeat};
+    use image::{Delay, DynamicImage, Frame as ImgFrame};
+    if frames.is_empty() {
+        bail!("no frames to animate");
+    }
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut enc = GifEncoder::new_with_speed(std::io::BufWriter::new(file), 10);
+    enc.set_repeat(Repeat::Infinite)?;
+    for f in frames {
+        let rgba = DynamicImage::ImageRgb8(f.to_image(scale)).to_rgba8();
+        enc.encode_frame(ImgFrame::from_parts(
+            rgba,
+            0,
+            0,
+            Delay::from_numer_denom_ms(delay_ms, 1),
+        ))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
