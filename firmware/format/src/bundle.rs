@@ -19,6 +19,10 @@ use crate::storage::Storage;
 /// The most glyph strikes a bundle may carry that a reader keeps track of.
 pub const MAX_STRIKES: usize = 4;
 
+/// Spare output room the inflater needs: `miniz_oxide` reports `HasMoreOutput` instead of
+/// finishing when the output buffer ends exactly where the text does.
+pub const INFLATE_SLACK: usize = 1;
+
 /// Bytes read from storage at a time when streaming (checksums, compressed input).
 const STREAM_PIECE: usize = 256;
 
@@ -264,9 +268,10 @@ impl<S: Storage> Bundle<S> {
         self.chunk_count
     }
 
-    /// Bytes of window a reader needs to decode any chunk: dictionary plus largest chunk.
+    /// Bytes of window a reader needs to decode any chunk: dictionary, largest chunk, and the
+    /// decoder's slack.
     pub fn window_needed(&self) -> u32 {
-        self.dictionary.len + self.max_chunk_len
+        self.dictionary.len + self.max_chunk_len + INFLATE_SLACK as u32
     }
 
     /// The bundle's information, decoded into `buf` (at least [`MAX_INFO_LEN`] bytes).
@@ -555,7 +560,9 @@ impl Inflater {
         raw_len: usize,
     ) -> Result<(), Error> {
         let bad = corrupt(SectionKind::Bodies, at);
-        let out = window.get_mut(..start + raw_len).ok_or(bad)?;
+        let out = window
+            .get_mut(..start + raw_len + INFLATE_SLACK)
+            .ok_or(bad)?;
         self.state.init();
         let mut piece = [0u8; STREAM_PIECE];
         let (mut have, mut used) = (0usize, 0usize);

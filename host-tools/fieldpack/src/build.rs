@@ -49,29 +49,41 @@ pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
         .enumerate()
         .map(|(i, input)| (i, ingest::read(input, &opts.rules, opts.utf8)))
         .collect();
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut read: Vec<(Article, String)> = Vec::new();
     for (i, result) in results {
-        let input = &found[i];
-        let name = input.path.display();
+        let name = found[i].path.display().to_string();
         match result {
             Ok(Outcome::Article(article, warnings)) => {
                 out.warnings
                     .extend(warnings.into_iter().map(|w| format!("{name}: {w}")));
-                match seen.get(&article.body()) {
-                    Some(first) => out
-                        .warnings
-                        .push(format!("{name}: duplicate of {first}: kept once")),
-                    None => {
-                        seen.insert(article.body(), name.to_string());
-                        out.articles.push(article);
-                    }
-                }
+                read.push((article, name));
             }
             Ok(Outcome::Skipped(why)) => out.warnings.push(format!("{name}: skipped: {why}")),
             Err(e) if e.to_string().starts_with("binary file") => {
                 out.warnings.push(format!("{name}: skipped: {e}"))
             }
             Err(e) => return Err(e.context(format!("cannot read article {name}"))),
+        }
+    }
+    // Bundle order is the stored origins' order (so an extracted bundle rebuilds identically),
+    // whatever the order on disk or on the command line.
+    read.sort_by(|a, b| {
+        a.0.origin
+            .cmp(&b.0.origin)
+            .then_with(|| a.0.paragraphs.cmp(&b.0.paragraphs))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (article, name) in read {
+        let body = article.body();
+        match seen.get(&body) {
+            Some(first) => out
+                .warnings
+                .push(format!("{name}: duplicate of {first}: kept once")),
+            None => {
+                seen.insert(body, name);
+                out.articles.push(article);
+            }
         }
     }
     Ok(out)

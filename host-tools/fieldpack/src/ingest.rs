@@ -8,7 +8,7 @@ use fieldpack_format::Direction;
 use scraper::{ElementRef, Html, Node};
 
 use crate::rules::Rules;
-use crate::text::{first_sentence, guess_language, is_hash_like, normalize_paragraph, shorten};
+use crate::text::{first_sentence, guess_language, normalize_paragraph, shorten};
 
 /// Longest title kept, in characters.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -189,16 +189,12 @@ pub fn read(input: &Input, rules: &Rules, policy: Utf8Policy) -> Result<Outcome>
     let bytes = std::fs::read(&input.path).context("cannot read file")?;
     let mut warnings = Vec::new();
     let text = decode(&bytes, policy, &mut warnings)?;
-    let stem = Path::new(&input.origin)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let raw = match input.kind {
         Kind::Text => parse_text(&text),
         Kind::Markdown => parse_markdown(&text),
         Kind::Html => parse_html(&text),
     };
-    Ok(finish(raw, &input.origin, &stem, rules, warnings))
+    Ok(finish(raw, &input.origin, rules, warnings))
 }
 
 /// An article as parsed, before cleaning.
@@ -235,7 +231,7 @@ fn clean_field(v: Option<String>) -> Option<String> {
         .map(|s| shorten(&s, 80))
 }
 
-fn finish(raw: Raw, origin: &str, stem: &str, rules: &Rules, warnings: Vec<String>) -> Outcome {
+fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outcome {
     let mut paragraphs: Vec<String> = raw
         .paragraphs
         .iter()
@@ -255,10 +251,8 @@ fn finish(raw: Raw, origin: &str, stem: &str, rules: &Rules, warnings: Vec<Strin
         .map(|t| normalize_paragraph(&rules.strip(&t)))
         .filter(|t| !t.is_empty())
         .map(|t| shorten(&t, MAX_TITLE_CHARS))
-        .or_else(|| {
-            let stem_title = normalize_paragraph(&stem.replace(['_', '-'], " "));
-            (!is_hash_like(stem) && !stem_title.is_empty()).then_some(stem_title)
-        })
+        // File names of scraped articles are hashes or numbers, never headlines: a text
+        // without a title of its own is named by its first sentence.
         .unwrap_or_else(|| first_sentence(&paragraphs[0], 80));
     let body = paragraphs.join("\n");
     let lang = clean_field(raw.lang)
@@ -557,8 +551,8 @@ fn collect_html(
 mod tests {
     use super::*;
 
-    fn article(raw: Raw, stem: &str) -> Article {
-        match finish(raw, "x", stem, &Rules::builtin(), vec![]) {
+    fn article(raw: Raw, _stem: &str) -> Article {
+        match finish(raw, "x", &Rules::builtin(), vec![]) {
             Outcome::Article(a, _) => a,
             Outcome::Skipped(why) => panic!("skipped: {why}"),
         }
@@ -634,7 +628,7 @@ mod tests {
     fn boilerplate_only_is_skipped() {
         let r = parse_text("[ad_1]\n[ad_2]\nSource link\n");
         assert!(matches!(
-            finish(r, "x", "x", &Rules::builtin(), vec![]),
+            finish(r, "x", &Rules::builtin(), vec![]),
             Outcome::Skipped(_)
         ));
     }

@@ -359,7 +359,13 @@ fn unicode_width(s: &str) -> usize {
 /// `verify`: every checksum and every article; the first damage found, named.
 pub fn verify(path: &Path) -> Result<String> {
     let bytes = read_file(path)?;
-    let name = path.display();
+    verify_bytes(&bytes, &path.display().to_string())
+}
+
+/// [`verify`] of bytes in memory; `name` names them in messages.
+pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
+    let bytes = bytes;
+    let path = Path::new(name);
     let (header, entries) = section_table(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     if (header.file_len as usize) > bytes.len() {
         bail!(
@@ -382,7 +388,7 @@ pub fn verify(path: &Path) -> Result<String> {
             )
         })?;
         if crc32(data) != e.crc {
-            let detail = locate_damage(&bytes, e.kind);
+            let detail = locate_damage(bytes, e.kind);
             bail!(
                 "{name}: {} section damaged (byte offsets {}..{}){detail}",
                 e.kind.name(),
@@ -391,7 +397,33 @@ pub fn verify(path: &Path) -> Result<String> {
             );
         }
     }
-    let mut b = open(&bytes, path)?;
+    // Padding between sections is zero: any other byte there is damage no checksum covers.
+    let mut covered: Vec<(usize, usize)> = entries
+        .iter()
+        .map(|e| (e.offset as usize, e.offset as usize + e.len as usize))
+        .collect();
+    covered.push((0, table_end));
+    covered.sort_unstable();
+    let mut at = 0;
+    for (start, end) in covered {
+        if let Some(i) = bytes
+            .get(at..start)
+            .and_then(|gap| gap.iter().position(|&b| b != 0))
+        {
+            bail!("{name}: damage between sections at byte offset {}", at + i);
+        }
+        at = at.max(end);
+    }
+    if let Some(i) = bytes
+        .get(at..)
+        .and_then(|gap| gap.iter().position(|&b| b != 0))
+    {
+        bail!(
+            "{name}: damage after the last section at byte offset {}",
+            at + i
+        );
+    }
+    let mut b = open(bytes, path)?;
     let mut chunks = 0;
     let mut raw = 0u64;
     for i in 0..b.article_count() {

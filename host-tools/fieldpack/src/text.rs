@@ -83,17 +83,6 @@ pub fn shorten(s: &str, max: usize) -> String {
     out
 }
 
-/// Whether a file name looks generated (a hash, a number) rather than written by a person.
-pub fn is_hash_like(stem: &str) -> bool {
-    let alnum: String = stem.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let digits = alnum.chars().filter(char::is_ascii_digit).count();
-    let hex = alnum.chars().all(|c| c.is_ascii_hexdigit());
-    alnum.len() >= 8 && (hex || digits * 2 >= alnum.len())
-        || stem
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '_' || c == '-')
-}
-
 /// A language tag guessed from the script and common words, or `None` when unsure.
 pub fn guess_language(text: &str) -> Option<&'static str> {
     let (mut hangul, mut kana, mut han, mut cyr, mut latin, mut greek) = (0, 0, 0, 0, 0, 0);
@@ -166,8 +155,6 @@ mod tests {
             "The U.S. envoy spoke."
         );
         assert_eq!(shorten("alpha beta gamma delta", 12), "alpha beta…");
-        assert!(is_hash_like("000_ac89483567ee3ac3"));
-        assert!(!is_hash_like("human-rights-report"));
     }
 
     #[test]

@@ -1,0 +1,355 @@
+//! End-to-end tests of the `fieldpack` binary: real articles in, real bundles out.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use fieldpack::ingest::{self, Article, Outcome, Utf8Policy};
+use fieldpack::rules::Rules;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fieldpack"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run fieldpack")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "fieldpack {args:?} failed: {}",
+        stderr(&o)
+    );
+    o
+}
+
+/// Fails (not panics: exit code 1, not 101) with a message containing every `needles`.
+fn fails(args: &[&str], needles: &[&str]) -> String {
+    let o = run(args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "fieldpack {args:?}: {}",
+        stderr(&o)
+    );
+    let err = stderr(&o);
+    for n in needles {
+        assert!(err.contains(n), "error of {args:?} lacks {n:?}: {err}");
+    }
+    err
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus() -> PathBuf {
+    let p = root().join("../shared/corpus");
+    assert!(p.is_dir(), "the corpus is expected at {}", p.display());
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+fn corpus_dirs() -> Vec<PathBuf> {
+    ["news", "brown", "udhr"]
+        .iter()
+        .map(|d| corpus().join(d))
+        .collect()
+}
+
+/// The articles of the corpus as the library normalises them, by origin.
+fn normalised(dirs: &[PathBuf]) -> BTreeMap<String, Article> {
+    let (inputs, _) = ingest::discover(dirs).expect("discover");
+    let rules = Rules::builtin();
+    inputs
+        .iter()
+        .filter_map(
+            |i| match ingest::read(i, &rules, Utf8Policy::Strict).expect("read") {
+                Outcome::Article(a, _) => Some((a.origin.clone(), a)),
+                Outcome::Skipped(_) => None,
+            },
+        )
+        .collect()
+}
+
+#[test]
+fn whole_corpus_builds_verifies_and_extracts_losslessly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("corpus.fpk");
+    let dirs = corpus_dirs();
+    let mut args = vec!["build", "-q", "-o", s(&fpk)];
+    args.extend(dirs.iter().map(|d| s(d)));
+    ok(&args);
+    let v = ok(&["verify", s(&fpk)]);
+    assert!(String::from_utf8_lossy(&v.stdout).contains("158 articles"));
+
+    let out = dir.path().join("extracted");
+    ok(&["extract", s(&fpk), "-o", s(&out)]);
+    let expected = normalised(&dirs);
+    assert_eq!(expected.len(), 158);
+    let extracted = normalised(&[out.clone()]);
+    assert_eq!(extracted.len(), 158);
+    for (origin, want) in &expected {
+        let got = extracted
+            .get(origin)
+            .unwrap_or_else(|| panic!("{origin} not extracted"));
+        assert_eq!(got, want, "{origin} changed in the round trip");
+    }
+
+    // What was extracted packs to the very same bytes.
+    let again = dir.path().join("again.fpk");
+    ok(&["build", "-q", "-o", s(&again), s(&out)]);
+    assert!(std::fs::read(&fpk).expect("read") == std::fs::read(&again).expect("read"));
+
+    let json = ok(&["inspect", "--json", s(&fpk)]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(v["articles"].as_array().map(Vec::len), Some(158));
+    assert_eq!(v["version"], 1);
+}
+
+#[test]
+fn sample_article_title_body_and_no_boilerplate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("news.fpk");
+    ok(&[
+        "build",
+        "-q",
+        "-o",
+        s(&fpk),
+        s(&root().join("assets/articles/000_ac89483567ee3ac3.txt")),
+    ]);
+    let out = dir.path().join("x");
+    ok(&["extract", s(&fpk), "-o", s(&out)]);
+    let text = std::fs::read_to_string(out.join("000_ac89483567ee3ac3.txt")).expect("extracted");
+    assert!(text.starts_with(
+        "---\ntitle: \"Human rights activists and specialists are calling on Moscow to supply…\"\nlang: \"en\"\n"
+    ), "{text}");
+    for boiler in ["[ad_1]", "[ad_2]", "Source link"] {
+        assert!(!text.contains(boiler), "{boiler} left in");
+    }
+    // Curly quotes stay as written, paragraphs stay paragraphs.
+    assert!(text.contains("“We have to name consideration to the abuse of North Korean escapees"));
+    assert!(text.contains("North Korea’s human rights"));
+    assert!(
+        text.ends_with("originated in VOA’s Korean Service.\n"),
+        "{text}"
+    );
+    let paragraphs = text
+        .split("\n---\n")
+        .nth(1)
+        .expect("body")
+        .trim()
+        .split("\n\n")
+        .count();
+    assert_eq!(paragraphs, 26);
+    let table = ok(&["inspect", s(&fpk)]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("Human rights activists"));
+}
+
+#[test]
+fn builds_are_deterministic_whatever_the_input_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let udhr = corpus().join("udhr");
+    let files = ["kor.html", "rus.html", "eng.html", "cmn_hans.html"];
+    let paths: Vec<PathBuf> = files.iter().map(|f| udhr.join(f)).collect();
+    let a = dir.path().join("a.fpk");
+    let b = dir.path().join("b.fpk");
+    let mut args = vec!["build", "-q", "-o", s(&a)];
+    args.extend(paths.iter().map(|p| s(p)));
+    ok(&args);
+    // The same files copied into a new folder in another order, given as a folder.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).expect("mkdir");
+    for f in files.iter().rev() {
+        std::fs::copy(udhr.join(f), copy.join(f)).expect("copy");
+    }
+    ok(&["build", "-q", "-o", s(&b), s(&copy)]);
+    assert!(std::fs::read(&a).expect("a") == std::fs::read(&b).expect("b"));
+}
+
+#[test]
+fn every_single_byte_flip_is_reported_by_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = dir.path().join("small.txt");
+    std::fs::write(&small, "A short note.\nSecond paragraph, with “quotes”.\n").expect("write");
+    let fpk = dir.path().join("small.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), s(&small)]);
+    let good = std::fs::read(&fpk).expect("read");
+    assert!(fieldpack::report::verify_bytes(&good, "small.fpk").is_ok());
+    for i in 0..good.len() {
+        for mask in [0x01u8, 0xFF] {
+            let mut bad = good.clone();
+            bad[i] ^= mask;
+            assert!(
+                fieldpack::report::verify_bytes(&bad, "small.fpk").is_err(),
+                "flip {mask:#x} at byte {i} went unnoticed"
+            );
+        }
+    }
+    // And through the real binary, for a spread of offsets: exit 1 and a byte offset named.
+    let bad_path = dir.path().join("bad.fpk");
+    for i in (0..good.len()).step_by(97) {
+        let mut bad = good.clone();
+        bad[i] ^= 0x55;
+        std::fs::write(&bad_path, &bad).expect("write");
+        fails(&["verify", s(&bad_path)], &["bad.fpk"]);
+    }
+}
+
+#[test]
+fn invalid_utf8_is_refused_with_its_offset_or_replaced_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("latin1.txt");
+    std::fs::write(&f, b"Caf\xe9 au lait.\n").expect("write");
+    let out = dir.path().join("o.fpk");
+    fails(
+        &["build", "-q", "-o", s(&out), s(&f)],
+        &["latin1.txt", "byte offset 3"],
+    );
+    assert!(!out.exists(), "no bundle after a failed build");
+    let o = ok(&["build", "-o", s(&out), "--lossy-utf8", s(&f)]);
+    assert!(stderr(&o).contains("latin1.txt: invalid UTF-8 from byte offset 3"));
+    ok(&["verify", s(&out)]);
+}
+
+#[test]
+fn binary_empty_boilerplate_and_duplicate_files_are_skipped_and_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().join("in");
+    std::fs::create_dir(&d).expect("mkdir");
+    std::fs::write(d.join("image.txt"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("w");
+    std::fs::write(d.join("empty.md"), b"   \n\n").expect("w");
+    std::fs::write(d.join("ads.txt"), "[ad_1]\n[ad_2]\nSource link\n").expect("w");
+    std::fs::write(d.join("a.txt"), "The same story.\n").expect("w");
+    std::fs::write(d.join("b.txt"), "The same story.\n").expect("w");
+    std::fs::write(d.join("notes.pdf"), b"%PDF").expect("w");
+    let out = dir.path().join("o.fpk");
+    let o = ok(&["build", "-o", s(&out), s(&d)]);
+    let err = stderr(&o);
+    for needle in [
+        "image.txt: skipped: binary file",
+        "empty.md: skipped: empty",
+        "ads.txt: skipped: only boilerplate",
+        "b.txt: duplicate of",
+        "notes.pdf: skipped: not an article file",
+        "1 articles",
+    ] {
+        assert!(err.contains(needle), "{needle:?} not in: {err}");
+    }
+}
+
+#[test]
+fn nothing_to_pack_and_missing_paths_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("o.fpk");
+    fails(
+        &["build", "-o", s(&out), s(&dir.path().join("nope"))],
+        &["nope"],
+    );
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    fails(&["build", "-o", s(&out), s(&empty)], &["no articles found"]);
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_failed_build_keeps_the_previous_bundle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.txt");
+    std::fs::write(&good, "Good text.\n").expect("w");
+    let out = dir.path().join("o.fpk");
+    ok(&["build", "-q", "-o", s(&out), s(&good)]);
+    let before = std::fs::read(&out).expect("read");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, b"\xff\xfe broken").expect("w");
+    fails(
+        &["build", "-q", "-o", s(&out), s(&good), s(&bad)],
+        &["bad.txt"],
+    );
+    assert_eq!(std::fs::read(&out).expect("read"), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn non_bundles_and_truncated_bundles_get_clear_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = dir.path().join("notes.fpk");
+    std::fs::write(
+        &text,
+        "just some text, long enough to have a header's worth of bytes",
+    )
+    .expect("w");
+    for cmd in ["inspect", "verify"] {
+        fails(&[cmd, s(&text)], &["notes.fpk", "not a Fieldpack bundle"]);
+    }
+    let out = dir.path().join("x");
+    fails(
+        &["extract", s(&text), "-o", s(&out)],
+        &["not a Fieldpack bundle"],
+    );
+
+    let src = dir.path().join("a.txt");
+    std::fs::write(&src, "Some article text.\n").expect("w");
+    let fpk = dir.path().join("a.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
+    let bytes = std::fs::read(&fpk).expect("read");
+    let cut = dir.path().join("cut.fpk");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("w");
+    for cmd in ["inspect", "verify"] {
+        fails(&[cmd, s(&cut)], &["cut.fpk", "truncated"]);
+    }
+    fails(
+        &["verify", s(&dir.path().join("missing.fpk"))],
+        &["missing.fpk"],
+    );
+}
+
+#[test]
+fn markdown_front_matter_and_user_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let md = dir.path().join("report.md");
+    std::fs::write(
+        &md,
+        "---\ntitle: Water points in the east\ndate: 2024-03-01\nsource: Field team\nauthor: R. K.\nlang: en\n---\n\nThree wells work again.\n\nSHARE THIS\n\nSponsored by nobody.\n",
+    )
+    .expect("w");
+    let rules = dir.path().join("my.rules");
+    std::fs::write(&rules, "drop (?i)sponsored by .*\n").expect("w");
+    let fpk = dir.path().join("r.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), "--rules", s(&rules), s(&md)]);
+    let out = dir.path().join("x");
+    ok(&["extract", s(&fpk), "-o", s(&out)]);
+    let text = std::fs::read_to_string(out.join("report.txt")).expect("extracted");
+    assert_eq!(
+        text,
+        "---\ntitle: \"Water points in the east\"\nlang: \"en\"\ndate: \"2024-03-01\"\nsource: \"Field team\"\nauthor: \"R. K.\"\norigin: \"report.md\"\n---\n\nThree wells work again.\n"
+    );
+    let bad = dir.path().join("bad.rules");
+    std::fs::write(&bad, "strip [unclosed\n").expect("w");
+    fails(
+        &["build", "-o", s(&fpk), "--rules", s(&bad), s(&md)],
+        &["bad.rules:1"],
+    );
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for cmd in ["build", "inspect", "verify", "extract", "sim", "rules"] {
+        let o = ok(&[cmd, "--help"]);
+        assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
+    }
+}

@@ -1,0 +1,331 @@
+//! The no_std reader on real bundles: layout keeps every character, lines fit, navigation,
+//! glyph drawing, and damaged bundles.
+
+use std::path::{Path, PathBuf};
+
+use embedded_graphics::mock_display::MockDisplay;
+use embedded_graphics::pixelcolor::BinaryColor;
+use embedded_graphics::prelude::*;
+use embedded_graphics_simulator::SimulatorDisplay;
+use fieldpack::build::{build, BuildOptions};
+use fieldpack::ingest::Utf8Policy;
+use fieldpack::pack::PackOptions;
+use fieldpack::rules::Rules;
+use fieldpack_format::{Bundle, Inflater};
+use fieldpack_reader::{
+    App, Break, Input, PageTable, Profile, Screen, TextPos, Typesetter, MONO, PROFILES,
+};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn pack(inputs: &[PathBuf]) -> Vec<u8> {
+    let opts = BuildOptions {
+        pack: PackOptions::default(),
+        rules: Rules::builtin(),
+        utf8: Utf8Policy::Strict,
+        progress: false,
+    };
+    build(inputs, &opts).expect("build").0.bytes
+}
+
+fn corpus_bundle() -> Vec<u8> {
+    let c = root().join("../shared/corpus");
+    pack(&[c.join("news"), c.join("brown"), c.join("udhr")])
+}
+
+/// The article's text as the pages show it, rebuilt from the lines of every page.
+fn text_through_pages(
+    ts: &mut Typesetter<'_, &[u8]>,
+    index: u32,
+    profile: &Profile,
+) -> (String, u32) {
+    let art = ts.open_article(index).expect("open");
+    let area = App::<&[u8]>::text_area(profile, ts.line_height());
+    let table = PageTable::build(ts, &art, area.width, area.height).expect("pages");
+    let mut text = String::new();
+    let mut widest = 0;
+    let mut expected_start = TextPos::default();
+    for p in 0..table.count {
+        let start = table
+            .start(ts, &art, p, area.width, area.height)
+            .expect("start");
+        assert_eq!(
+            start,
+            expected_start,
+            "page {p} does not start where {} ended",
+            p.max(1) - 1
+        );
+        let mut lines = Vec::new();
+        let end = ts
+            .page(&art, start, area.width, area.height, |_, line, _| {
+                lines.push(*line);
+                Ok(())
+            })
+            .expect("page");
+        assert!(!lines.is_empty() || p == 0, "page {p} is empty");
+        for line in lines {
+            widest = widest.max(line.width);
+            let mut pos = line.start;
+            while pos < line.draw_end {
+                let (c, next) = ts.char_at(&art, pos).expect("char").expect("in text");
+                text.push(c);
+                pos = next;
+            }
+            text.push_str(match line.brk {
+                Break::Paragraph => "\n",
+                Break::Space => " ",
+                Break::Soft | Break::Forced | Break::End => "",
+            });
+        }
+        expected_start = end;
+    }
+    assert!(
+        widest <= area.width,
+        "a line is {widest} px wide, the screen {}",
+        area.width
+    );
+    (text, table.count)
+}
+
+#[test]
+fn pages_give_back_every_article_exactly_on_every_profile() {
+    let bytes = corpus_bundle();
+    let mut reference = Bundle::open(&bytes[..]).expect("open");
+    let bodies: Vec<String> = (0..reference.article_count())
+        .map(|i| {
+            fieldpack::report::read_article(&mut reference, i)
+                .expect("article")
+                .body
+        })
+        .collect();
+    assert_eq!(bodies.len(), 158);
+    for profile in PROFILES {
+        let mut inflater = Box::new(Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let bundle = Bundle::open(&bytes[..]).expect("open");
+        let mut ts =
+            Typesetter::new(bundle, &mut inflater, &mut window, profile.size_class).expect("ts");
+        let mut pages = 0;
+        for (i, body) in bodies.iter().enumerate() {
+            let (text, n) = text_through_pages(&mut ts, i as u32, &profile);
+            assert!(
+                text == *body,
+                "article {i} differs on {} after its pages",
+                profile.name
+            );
+            pages += n;
+        }
+        println!("{}: {pages} pages for 158 articles", profile.name);
+    }
+}
+
+fn sample() -> Vec<u8> {
+    pack(&[root().join("assets/articles")])
+}
+
+#[test]
+fn navigation_library_article_pages_back() {
+    let bytes = sample();
+    let profile = PROFILES[3];
+    let mut inflater = Box::new(Inflater::new());
+    let mut window = vec![0u8; profile.window_bytes];
+    let mut app = App::new(&bytes[..], profile, &mut inflater, &mut window);
+    assert_eq!(app.screen(), Screen::Library);
+    assert_eq!(app.selected(), 0);
+    app.handle(Input::Down);
+    app.handle(Input::Down);
+    assert_eq!(app.selected(), 2);
+    app.handle(Input::Up);
+    assert_eq!(app.selected(), 1);
+    app.handle(Input::Up);
+    app.handle(Input::Up);
+    assert_eq!(
+        app.selected(),
+        4,
+        "Up from the first entry wraps to the last"
+    );
+    app.handle(Input::Select);
+    assert_eq!(app.screen(), Screen::Article);
+    let (page, count) = app.page().expect("page");
+    assert_eq!(page, 0);
+    assert!(count > 2);
+    app.handle(Input::Down);
+    app.handle(Input::Right);
+    assert_eq!(app.page(), Some((2, count)));
+    app.handle(Input::Up);
+    assert_eq!(app.page(), Some((1, count)));
+    for _ in 0..count + 3 {
+        app.handle(Input::Down);
+    }
+    assert_eq!(
+        app.page(),
+        Some((count - 1, count)),
+        "paging stops at the last page"
+    );
+    for _ in 0..count + 3 {
+        app.handle(Input::Left);
+    }
+    assert_eq!(app.page(), Some((0, count)));
+    app.handle(Input::Back);
+    assert_eq!(app.screen(), Screen::Library);
+    assert_eq!(app.selected(), 4, "back to the library at the same entry");
+    app.handle(Input::Back);
+    assert_eq!(app.screen(), Screen::Info);
+    app.handle(Input::Back);
+    assert_eq!(app.screen(), Screen::Library);
+}
+
+#[test]
+fn glyphs_draw_as_their_bitmaps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("a.txt");
+    std::fs::write(&f, "AЖ\n").expect("w");
+    let bytes = pack(&[f]);
+    let mut inflater = Box::new(Inflater::new());
+    let mut window = vec![0u8; 16 * 1024];
+    let bundle = Bundle::open(&bytes[..]).expect("open");
+    let mut ts = Typesetter::new(bundle, &mut inflater, &mut window, 0).expect("ts");
+    let mut display = MockDisplay::<BinaryColor>::new();
+    let g = ts.glyph('A').expect("lookup").expect("glyph");
+    ts.draw_glyph(&mut display, &g, 0, 0, BinaryColor::On)
+        .expect("draw");
+    // misc-fixed 6x13 "A", cropped to its ink; it is the tallest glyph here, so it starts at
+    // the line's top.
+    display.assert_pattern(&[
+        "  #  ", //
+        " # # ", //
+        "#   #", //
+        "#   #", //
+        "#   #", //
+        "#####", //
+        "#   #", //
+        "#   #", //
+        "#   #", //
+    ]);
+    let mut display = MockDisplay::<BinaryColor>::new();
+    let g = ts.glyph('Ж').expect("lookup").expect("glyph");
+    ts.draw_glyph(&mut display, &g, 0, 0, BinaryColor::On)
+        .expect("draw");
+    display.assert_pattern(&[
+        "# # #", //
+        "# # #", //
+        "# # #", //
+        " ### ", //
+        "  #  ", //
+        " ### ", //
+        "# # #", //
+        "# # #", //
+        "# # #", //
+    ]);
+    // A character the bundle has no glyph for is drawn as the replacement glyph.
+    let r = ts.glyph('\u{E000}').expect("lookup").expect("replacement");
+    assert_eq!(r.codepoint, 0xFFFD);
+}
+
+/// Drives every screen of an app over `bytes`, drawing each; returns what the screens were.
+fn tour(bytes: &[u8], profile: Profile) -> Vec<Screen> {
+    let mut inflater = Box::new(Inflater::new());
+    let mut window = vec![0u8; profile.window_bytes];
+    let mut app = App::new(bytes, profile, &mut inflater, &mut window);
+    let mut d = SimulatorDisplay::<BinaryColor>::new(Size::new(profile.width, profile.height));
+    let mut seen = Vec::new();
+    let keys = [
+        Input::Select,
+        Input::Down,
+        Input::Down,
+        Input::Up,
+        Input::Back,
+        Input::Down,
+        Input::Select,
+        Input::Down,
+        Input::Back,
+        Input::Back,
+        Input::Back,
+    ];
+    app.draw(&mut d, &MONO).expect("draw");
+    seen.push(app.screen());
+    for k in keys {
+        app.handle(k);
+        app.draw(&mut d, &MONO).expect("draw");
+        seen.push(app.screen());
+    }
+    seen
+}
+
+#[test]
+fn every_single_byte_corruption_gives_an_error_screen_or_the_right_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("a.txt"),
+        "First article, short.\nIt has two paragraphs.\n",
+    )
+    .expect("w");
+    std::fs::write(dir.path().join("b.txt"), "Второй текст — по-русски.\n").expect("w");
+    let good = pack(&[dir.path().to_path_buf()]);
+    let originals: Vec<String> = {
+        let mut b = Bundle::open(&good[..]).expect("open");
+        (0..2)
+            .map(|i| fieldpack::report::read_article(&mut b, i).expect("a").body)
+            .collect()
+    };
+    let profile = PROFILES[0];
+    let mut errors = 0;
+    for i in 0..good.len() {
+        let mut bad = good.clone();
+        bad[i] ^= 0x20;
+        let screens = tour(&bad, profile);
+        if screens.iter().any(|s| matches!(s, Screen::Error { .. })) {
+            errors += 1;
+        }
+        // Whatever text the reader produces is the right text, or an error.
+        let Ok(bundle) = Bundle::open(&bad[..]) else {
+            continue;
+        };
+        let mut inflater = Box::new(Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let Ok(mut ts) = Typesetter::new(bundle, &mut inflater, &mut window, 0) else {
+            continue;
+        };
+        for (n, original) in originals.iter().enumerate() {
+            let Ok(art) = ts.open_article(n as u32) else {
+                continue;
+            };
+            let mut text = String::new();
+            let mut pos = TextPos::default();
+            let complete = loop {
+                match ts.char_at(&art, pos) {
+                    Ok(Some((c, next))) => {
+                        text.push(c);
+                        pos = next;
+                    }
+                    Ok(None) => break true,
+                    Err(_) => break false,
+                }
+            };
+            if complete {
+                assert_eq!(&text, original, "byte {i}: wrong text shown as right");
+            }
+        }
+    }
+    assert!(
+        errors > good.len() / 2,
+        "only {errors} of {} corruptions were noticed",
+        good.len()
+    );
+}
+
+#[test]
+fn no_bundle_shows_the_error_screen() {
+    for bytes in [&b""[..], &b"hello, not a bundle at all, just bytes"[..]] {
+        let screens = tour(bytes, PROFILES[0]);
+        assert!(screens.iter().all(|s| matches!(
+            s,
+            Screen::Error {
+                recoverable: false,
+                ..
+            }
+        )));
+    }
+}
