@@ -7,7 +7,7 @@ use embedded_graphics::prelude::*;
 use fieldpack_format::layout::{MAX_INFO_LEN, MAX_META_LEN};
 use fieldpack_format::{Bundle, Error, Inflater, SectionKind, Storage, VERSION};
 
-use crate::draw::{fill, ui_font, ui_text, DrawError};
+use crate::draw::{fill, footer_font, ui_font, ui_text, DrawError};
 use crate::layout::{OpenArticle, PageTable, Typesetter};
 use crate::profile::{Profile, Theme};
 
@@ -152,14 +152,15 @@ impl<'a, S: Storage> App<'a, S> {
         let top = if profile.has_title_bar() {
             line_height + 4 + margin
         } else {
-            1
+            0
         };
-        let footer = ui_font(profile.height).character_size.height + 2;
+        let footer = footer_font(profile.height).character_size.height + 1;
+        let bottom_margin = if profile.height < 100 { 0 } else { 1 };
         TextArea {
             x: margin as i32,
             y: top as i32,
             width: profile.width - 2 * margin,
-            height: profile.height.saturating_sub(top + footer + 1),
+            height: profile.height.saturating_sub(top + footer + bottom_margin),
         }
     }
 
@@ -384,9 +385,9 @@ impl<'a, S: Storage> App<'a, S> {
         if let Some(e) = failed {
             return Err(e);
         }
-        let font = ui_font(profile.height);
+        let font = footer_font(profile.height);
         let fh = font.character_size.height;
-        let y = (profile.height - fh - 1) as i32;
+        let y = (profile.height - fh) as i32;
         let mut s: heapless::String<24> = heapless::String::new();
         let _ = write!(s, "{}/{}", self.page + 1, self.pages.count.max(1));
         let w = s.len() as u32 * font.character_size.width;
@@ -459,7 +460,7 @@ pub fn error_message(error: &Error, out: &mut impl core::fmt::Write) -> core::fm
         ),
         Error::Corrupt { section, offset } => write!(
             out,
-            "The bundle is damaged ({}, byte {offset}). Copy it again; 'fieldpack verify' checks a copy.",
+            "The bundle is damaged ({}, byte {offset}). Copy it to the device again.",
             section_words(section)
         ),
         Error::MissingSection(kind) => write!(

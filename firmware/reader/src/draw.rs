@@ -1,6 +1,6 @@
 //! Drawing glyphs from the bundle and short interface texts onto any `DrawTarget`.
 
-use embedded_graphics::mono_font::ascii::{FONT_5X8, FONT_6X10};
+use embedded_graphics::mono_font::ascii::{FONT_4X6, FONT_5X8, FONT_6X10};
 use embedded_graphics::mono_font::{MonoFont, MonoTextStyle};
 use embedded_graphics::pixelcolor::PixelColor;
 use embedded_graphics::prelude::*;
@@ -33,6 +33,15 @@ impl<E> From<Error> for DrawError<E> {
 pub fn ui_font(height: u32) -> &'static MonoFont<'static> {
     if height < 100 {
         &FONT_5X8
+    } else {
+        &FONT_6X10
+    }
+}
+
+/// The font of the article screen's page numbers: on small displays every row counts.
+pub fn footer_font(height: u32) -> &'static MonoFont<'static> {
+    if height < 100 {
+        &FONT_4X6
     } else {
         &FONT_6X10
     }

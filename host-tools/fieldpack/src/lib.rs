@@ -3,6 +3,8 @@
 #![deny(unsafe_code)]
 
 pub mod build;
+pub mod emulate;
+pub mod footprint;
 pub mod glyphs;
 pub mod ingest;
 pub mod pack;

@@ -10,7 +10,7 @@ use fieldpack::build::{build, write_atomically, BuildOptions};
 use fieldpack::ingest::Utf8Policy;
 use fieldpack::pack::{PackOptions, DEFAULT_CHUNK_SIZE};
 use fieldpack::rules::{Rules, DEFAULT_RULES};
-use fieldpack::{report, sim};
+use fieldpack::{emulate, report, sim};
 
 /// Pack articles into one compact bundle for an offline reading device, and inspect, verify,
 /// extract or preview bundles.
@@ -78,6 +78,46 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Run the real firmware in QEMU with a bundle and a key script; write its frames as PNGs
+    /// named like `sim`'s, so the two folders compare file by file.
+    Emulate {
+        /// The bundle.
+        bundle: PathBuf,
+        /// Display profile: 128x64, 296x128, 240x135 or 320x240.
+        #[arg(long, default_value = "320x240")]
+        display: String,
+        /// Comma-separated key script: up, down, left, right, select, back.
+        #[arg(long, default_value = "")]
+        keys: String,
+        /// Folder for the screenshots 000.png, 001.png, ...
+        #[arg(long)]
+        out: PathBuf,
+        /// The emulated board (the lm3s6965evb: Cortex-M3, 256 KiB flash, 64 KiB RAM).
+        #[arg(long, default_value = "lm3s6965evb", value_parser = ["lm3s6965evb"])]
+        board: String,
+        /// Firmware ELF (default: where the test command builds it for the profile).
+        #[arg(long)]
+        firmware: Option<PathBuf>,
+        /// Where the firmware reads the bundle: its flash region (up to 128 KiB), a host file
+        /// read in blocks through semihosting (any size; an SD card's stand-in), or auto.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "flash", "file"])]
+        storage: String,
+        /// Pixel scale of the screenshots (default: as `sim`).
+        #[arg(long, conflicts_with = "raw")]
+        scale: Option<u32>,
+        /// Screenshots at 1:1.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Measure the firmware of every profile: flash, static RAM, and peak stack in QEMU.
+    Footprint {
+        /// Bundle to run with (default: packed from assets/articles).
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// Print JSON instead of a Markdown table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the built-in cleaning rules (a starting point for your own rules file).
     Rules,
     /// Show a bundle (or a folder of articles, packed in memory) as the device would, one PNG
@@ -107,6 +147,13 @@ enum Command {
         #[arg(long, default_value_t = 900)]
         gif_delay: u32,
     },
+}
+
+fn profile_named(name: &str) -> Result<fieldpack_reader::Profile> {
+    fieldpack_reader::profile_by_name(name).with_context(|| {
+        let names: Vec<&str> = fieldpack_reader::PROFILES.iter().map(|p| p.name).collect();
+        format!("unknown display {name:?} (profiles: {})", names.join(", "))
+    })
 }
 
 /// The bytes of a bundle file, or of a bundle packed in memory from article files or folders.
@@ -277,6 +324,64 @@ fn run(cli: Cli) -> Result<()> {
                 sim::write_gif(&frames, &g, scale, gif_delay)?;
             }
             eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+            Ok(())
+        }
+        Command::Emulate {
+            bundle,
+            display,
+            keys,
+            out,
+            board: _,
+            firmware,
+            storage,
+            scale,
+            raw,
+        } => {
+            let profile = profile_named(&display)?;
+            let keys = sim::parse_keys(&keys)?;
+            let firmware = firmware.unwrap_or_else(|| emulate::default_firmware(&profile));
+            let size = std::fs::metadata(&bundle)
+                .with_context(|| format!("cannot read {}", bundle.display()))?
+                .len();
+            let kind = match storage.as_str() {
+                "flash" => emulate::StorageKind::Flash,
+                "file" => emulate::StorageKind::File,
+                _ if size as usize <= emulate::BUNDLE_FLASH_LEN => emulate::StorageKind::Flash,
+                _ => emulate::StorageKind::File,
+            };
+            let run = emulate::run(&firmware, Some(&bundle), kind, &profile, &keys, &[])?;
+            let scale = if raw {
+                1
+            } else {
+                scale.unwrap_or_else(|| sim::default_scale(&profile))
+            };
+            let paths = sim::write_frames(&run.frames, &out, scale)?;
+            eprintln!("{}", run.report);
+            eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+            Ok(())
+        }
+        Command::Footprint { bundle, json } => {
+            let dir = tempfile::tempdir()?;
+            let bundle = match bundle {
+                Some(b) => b,
+                None => {
+                    let p = dir.path().join("sample.fpk");
+                    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("../../assets/articles");
+                    write_atomically(&p, &load_or_pack(&assets)?)?;
+                    p
+                }
+            };
+            let mut rows = Vec::new();
+            for profile in fieldpack_reader::PROFILES {
+                let fw = emulate::default_firmware(&profile);
+                rows.push(fieldpack::footprint::measure(&profile, &fw, &bundle)?);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", fieldpack::footprint::table(&rows));
+            }
             Ok(())
         }
         Command::Rules => {

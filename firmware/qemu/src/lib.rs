@@ -1,0 +1,165 @@
+//! Fieldpack firmware for QEMU's `lm3s6965evb` (Cortex-M3, 256 KiB flash, 64 KiB RAM).
+//!
+//! One binary per display profile (`src/bin/`), each sizing its buffers for that profile. The
+//! bundle is read from its own flash region (loaded there by QEMU's generic loader, as a device
+//! would be flashed once with the firmware and then with any bundle), or from a host file through
+//! semihosting, standing in for an SD card. Keys come in on the semihosting command line; each
+//! frame goes out as the command stream an SPI display controller would receive.
+#![no_std]
+#![deny(missing_docs)]
+
+mod link;
+mod semi;
+mod stack;
+
+use core::fmt::Write as _;
+
+use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
+use cortex_m_semihosting::hprintln;
+use embedded_graphics::pixelcolor::PixelColor;
+use fieldpack_format::{Inflater, Storage, StorageError};
+use fieldpack_reader::{App, Input, Profile, Theme};
+
+pub use link::LinkColor;
+
+/// Start of the flash region a bundle is loaded into (QEMU: `-device loader,file=B,addr=...`).
+pub const BUNDLE_FLASH_ADDR: usize = 0x0002_0000;
+/// Size of that region: the upper half of the lm3s6965's 256 KiB flash.
+pub const BUNDLE_FLASH_LEN: usize = 0x0002_0000;
+
+/// Where the bundle is read from.
+enum BundleStorage {
+    /// Memory-mapped flash.
+    Flash(&'static [u8]),
+    /// A host file through semihosting: block reads, like an SD card.
+    File(semi::File),
+}
+
+impl Storage for BundleStorage {
+    fn len(&self) -> u32 {
+        match self {
+            BundleStorage::Flash(s) => s.len() as u32,
+            BundleStorage::File(f) => f.len(),
+        }
+    }
+
+    fn read_at(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), StorageError> {
+        match self {
+            BundleStorage::Flash(s) => s.read_at(offset, buf),
+            BundleStorage::File(f) => f.read_at(offset, buf),
+        }
+    }
+}
+
+fn flash_region() -> &'static [u8] {
+    // SAFETY: the lm3s6965's flash is mapped at 0 and is 256 KiB long; this region lies inside
+    // it, is never written while the firmware runs, and bytes have no invalid values.
+    #[allow(unsafe_code)]
+    unsafe {
+        core::slice::from_raw_parts(BUNDLE_FLASH_ADDR as *const u8, BUNDLE_FLASH_LEN)
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    hprintln!("fieldpack: {}", msg);
+    debug::exit(EXIT_FAILURE);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+/// Runs the reader: opens the bundle, draws the first screen, then one frame per key, and exits
+/// through semihosting (status 0 when every key was handled and every frame written).
+///
+/// Command line (semihosting): `bundle=flash|PATH frames=PATH keys=down,select,...`.
+pub fn run<C: PixelColor + LinkColor>(
+    profile: Profile,
+    theme: &Theme<C>,
+    inflater: &'static mut Inflater,
+    window: &'static mut [u8],
+) -> ! {
+    stack::paint();
+    let mut cmdline = [0u8; 512];
+    let args = semi::cmdline(&mut cmdline).unwrap_or_else(|| fail("cannot read the command line"));
+    let (mut bundle, mut frames, mut keys) = ("flash", "", "");
+    for arg in args.split(' ') {
+        // Test hooks: prove that a panic or a fault ends the run with a failure, never a hang.
+        match arg {
+            "fault=panic" => panic!("panic requested on the command line"),
+            "fault=hardfault" => cortex_m::asm::udf(),
+            _ => {}
+        }
+        if let Some(v) = arg.strip_prefix("bundle=") {
+            bundle = v;
+        } else if let Some(v) = arg.strip_prefix("frames=") {
+            frames = v;
+        } else if let Some(v) = arg.strip_prefix("keys=") {
+            keys = v;
+        }
+    }
+    let storage = if bundle == "flash" {
+        BundleStorage::Flash(flash_region())
+    } else {
+        match semi::File::open(bundle, semi::Mode::Read) {
+            Some(f) => BundleStorage::File(f),
+            None => fail("cannot open the bundle file"),
+        }
+    };
+    let out = semi::File::open(frames, semi::Mode::Write)
+        .unwrap_or_else(|| fail("cannot create the frames file"));
+    let mut display = link::SpiLink::<C>::new(out, profile.width, profile.height);
+    let mut app = App::new(storage, profile, inflater, window);
+
+    let step = |app: &mut App<'_, BundleStorage>, display: &mut link::SpiLink<C>| {
+        if app.draw(display, theme).is_err() || display.end_frame().is_err() {
+            fail("cannot write a frame");
+        }
+    };
+    step(&mut app, &mut display);
+    let mut count = 0u32;
+    for name in keys.split(',').filter(|k| !k.is_empty()) {
+        let Some(input) = Input::from_name(name) else {
+            fail("unknown key in the key script");
+        };
+        app.handle(input);
+        step(&mut app, &mut display);
+        count += 1;
+    }
+    if display.close().is_err() {
+        fail("cannot close the frames file");
+    }
+    let used = stack::high_water();
+    let mut line: heapless::String<160> = heapless::String::new();
+    let _ = write!(
+        line,
+        "fieldpack: profile {} keys {} frames {} stack-high-water {} bytes",
+        profile.name,
+        count,
+        count + 1,
+        used
+    );
+    hprintln!("{}", line.as_str());
+    debug::exit(EXIT_SUCCESS);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("fieldpack: panic: {}", info);
+    debug::exit(EXIT_FAILURE);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+#[cortex_m_rt::exception]
+#[allow(unsafe_code)]
+unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    hprintln!("fieldpack: hard fault at pc {:#010x}", frame.pc());
+    debug::exit(EXIT_FAILURE);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}

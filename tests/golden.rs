@@ -1,0 +1,181 @@
+//! Golden screenshots: the simulator's frames, pixel for pixel, against committed PNGs.
+//!
+//! After a deliberate change to what the screens show, regenerate with
+//! `bash scripts/update-goldens` (it runs this test with `UPDATE_GOLDEN=1`), look at the new
+//! pictures, and commit them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fieldpack::sim::Frame;
+
+/// A screen to check: its name, the key script that reaches it from the start.
+pub const SCENES: &[(&str, &str)] = &[
+    ("library", ""),
+    ("news-article", "select"),
+    ("zh-article", "down,select"),
+    ("ko-article", "down,down,down,select"),
+    ("ru-article", "down,down,down,down,select"),
+    ("info", "back"),
+];
+
+const PROFILES: [&str; 4] = ["128x64", "296x128", "240x135", "320x240"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fieldpack(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_fieldpack"))
+        .args(args)
+        .output()
+        .expect("run fieldpack");
+    assert!(
+        o.status.success(),
+        "fieldpack {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn updating() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+}
+
+/// The last frame of a simulator run, at 1:1.
+fn last_frame(bundle: &Path, profile: &str, keys: &str, scratch: &Path) -> Frame {
+    let out = scratch.join(format!("{profile}-{}", keys.replace(',', "_")));
+    fieldpack(&[
+        "sim",
+        bundle.to_str().expect("utf-8"),
+        "--display",
+        profile,
+        "--keys",
+        keys,
+        "--raw",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let n = keys.split(',').filter(|k| !k.is_empty()).count();
+    Frame::load_png(&out.join(format!("{n:03}.png")), 1).expect("frame")
+}
+
+/// Compares with (or, when updating, writes) `golden`; returns a failure message.
+fn check(frame: &Frame, golden: &Path, scale: u32) -> Option<String> {
+    if updating() {
+        std::fs::create_dir_all(golden.parent().expect("parent")).expect("mkdir");
+        frame.save_png(golden, scale).expect("write golden");
+        return None;
+    }
+    let want = match Frame::load_png(golden, scale) {
+        Ok(f) => f,
+        Err(e) => {
+            return Some(format!(
+                "{}: {e:#} (run scripts/update-goldens)",
+                golden.display()
+            ))
+        }
+    };
+    if want == *frame {
+        return None;
+    }
+    let failures = root().join("target/golden-failures");
+    std::fs::create_dir_all(&failures).expect("mkdir");
+    let name = golden
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let parent = golden
+        .parent()
+        .and_then(|p| p.file_name())
+        .expect("dir")
+        .to_string_lossy()
+        .into_owned();
+    let actual = failures.join(format!("{parent}-{name}"));
+    frame.save_png(&actual, scale).expect("write actual");
+    let differing = if (want.width, want.height) == (frame.width, frame.height) {
+        want.pixels
+            .iter()
+            .zip(&frame.pixels)
+            .filter(|(a, b)| a != b)
+            .count()
+    } else {
+        (frame.width * frame.height) as usize
+    };
+    Some(format!(
+        "{}: {differing} pixels differ; the simulator's frame is in {}",
+        golden.display(),
+        actual.display()
+    ))
+}
+
+fn sample_bundle(dir: &Path) -> PathBuf {
+    let fpk = dir.join("sample.fpk");
+    fieldpack(&[
+        "build",
+        "-q",
+        "-o",
+        fpk.to_str().expect("utf-8"),
+        root().join("assets/articles").to_str().expect("utf-8"),
+    ]);
+    fpk
+}
+
+#[test]
+fn screens_match_the_golden_images() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = sample_bundle(dir.path());
+    let mut corrupt = std::fs::read(&fpk).expect("read");
+    // Damage the article text: the bundle opens, the article does not.
+    let at = corrupt.len() - 40;
+    corrupt[at] ^= 0x5A;
+    let bad = dir.path().join("corrupt.fpk");
+    std::fs::write(&bad, &corrupt).expect("write");
+    let mut header = std::fs::read(&fpk).expect("read");
+    header[20] ^= 1;
+    let broken = dir.path().join("broken.fpk");
+    std::fs::write(&broken, &header).expect("write");
+
+    let mut failures = Vec::new();
+    for profile in PROFILES {
+        let golden_dir = root().join("tests/golden").join(profile);
+        let mut cases: Vec<(String, PathBuf, &str)> = SCENES
+            .iter()
+            .map(|(name, keys)| (name.to_string(), fpk.clone(), *keys))
+            .collect();
+        cases.push((
+            "error-damaged-article".into(),
+            bad.clone(),
+            "down,down,down,down,select",
+        ));
+        cases.push(("error-damaged-bundle".into(), broken.clone(), ""));
+        for (name, bundle, keys) in cases {
+            let frame = last_frame(&bundle, profile, keys, dir.path());
+            failures.extend(check(&frame, &golden_dir.join(format!("{name}.png")), 1));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// README pictures are the simulator's frames too, upscaled; they must not go stale.
+#[test]
+fn readme_pictures_are_current() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = sample_bundle(dir.path());
+    let mut failures = Vec::new();
+    for profile in ["128x64", "320x240"] {
+        let scale = if profile == "128x64" { 4 } else { 2 };
+        for (name, keys) in [
+            ("library", ""),
+            ("article", "select"),
+            ("korean", "down,down,down,select"),
+        ] {
+            let frame = last_frame(&fpk, profile, keys, dir.path());
+            let path = root()
+                .join("docs/images")
+                .join(format!("{profile}-{name}.png"));
+            failures.extend(check(&frame, &path, scale));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

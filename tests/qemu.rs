@@ -1,0 +1,169 @@
+//! The firmware in QEMU against the simulator: the same reader code must give the same pixels.
+//! Needs `qemu-system-arm` and the firmware built (`bash scripts/test-all` does both).
+
+use std::path::{Path, PathBuf};
+
+use fieldpack::emulate::{self, StorageKind};
+use fieldpack::sim::{self, parse_keys, Frame};
+use fieldpack_reader::{profile_by_name, Profile};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn profile(name: &str) -> Profile {
+    profile_by_name(name).expect("profile")
+}
+
+fn pack(inputs: &[PathBuf], out: &Path) -> Vec<u8> {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fieldpack"))
+        .args(["build", "-q", "-o"])
+        .arg(out)
+        .args(inputs)
+        .status()
+        .expect("run fieldpack");
+    assert!(status.success());
+    std::fs::read(out).expect("bundle")
+}
+
+/// Emulated and simulated frames for the same bundle bytes and keys, compared frame by frame.
+fn assert_same(
+    bytes: &[u8],
+    path: &Path,
+    storage: StorageKind,
+    p: &Profile,
+    keys: &str,
+) -> Vec<Frame> {
+    let keys = parse_keys(keys).expect("keys");
+    let emulated = emulate::run(
+        &emulate::default_firmware(p),
+        Some(path),
+        storage,
+        p,
+        &keys,
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{}: {e:#}", p.name));
+    let simulated = sim::run(bytes, *p, &keys).expect("sim");
+    assert_eq!(emulated.frames.len(), keys.len() + 1);
+    for (i, (e, s)) in emulated.frames.iter().zip(&simulated).enumerate() {
+        let differing = e
+            .pixels
+            .iter()
+            .zip(&s.pixels)
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(
+            e == s,
+            "{}: frame {i} differs from the simulator's in {differing} pixels",
+            p.name
+        );
+    }
+    emulated.frames
+}
+
+#[test]
+fn sample_and_korean_articles_match_the_simulator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("sample.fpk");
+    let bytes = pack(&[root().join("assets/articles")], &fpk);
+    for name in ["128x64", "320x240"] {
+        let p = profile(name);
+        // The news report: open, page on, page back.
+        assert_same(&bytes, &fpk, StorageKind::Flash, &p, "select,down,down,up");
+        // The Korean Declaration, and back to the library and the info screen.
+        assert_same(
+            &bytes,
+            &fpk,
+            StorageKind::Flash,
+            &p,
+            "down,down,down,select,down,back,back",
+        );
+    }
+}
+
+#[test]
+fn damaged_truncated_foreign_and_absent_bundles_show_the_error_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("sample.fpk");
+    let good = pack(&[root().join("assets/articles")], &fpk);
+    let p = profile("128x64");
+
+    let mut damaged = good.clone();
+    let at = damaged.len() - 40;
+    damaged[at] ^= 0x5A;
+    let path = dir.path().join("damaged.fpk");
+    std::fs::write(&path, &damaged).expect("write");
+    assert_same(
+        &damaged,
+        &path,
+        StorageKind::Flash,
+        &p,
+        "down,down,down,down,select,back",
+    );
+
+    let truncated = &good[..good.len() / 2];
+    let path = dir.path().join("truncated.fpk");
+    std::fs::write(&path, truncated).expect("write");
+    assert_same(truncated, &path, StorageKind::File, &p, "select");
+
+    let v2 = include_bytes!("../firmware/format/tests/fixtures/version-2.fpk");
+    let path = dir.path().join("v2.fpk");
+    std::fs::write(&path, v2).expect("write");
+    assert_same(v2, &path, StorageKind::Flash, &p, "");
+
+    // No bundle loaded: the flash region reads as erased (zero in QEMU).
+    let keys = parse_keys("select").expect("keys");
+    let run = emulate::run(
+        &emulate::default_firmware(&p),
+        None,
+        StorageKind::None,
+        &p,
+        &keys,
+        &[],
+    )
+    .expect("runs");
+    let empty = vec![0u8; emulate::BUNDLE_FLASH_LEN];
+    assert!(run.frames == sim::run(&empty, p, &keys).expect("sim"));
+}
+
+#[test]
+fn the_whole_corpus_opens_through_block_storage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("corpus.fpk");
+    let c = root().join("../shared/corpus");
+    let bytes = pack(&[c.join("news"), c.join("brown"), c.join("udhr")], &fpk);
+    assert!(
+        bytes.len() > emulate::BUNDLE_FLASH_LEN * 4,
+        "the corpus bundle outgrows flash"
+    );
+    for name in ["128x64", "320x240"] {
+        // Up from the first entry wraps to the last article; then pages, and an article
+        // in the middle.
+        assert_same(
+            &bytes,
+            &fpk,
+            StorageKind::File,
+            &profile(name),
+            "up,select,down,back,up,up,up,select,down,down",
+        );
+    }
+}
+
+#[test]
+fn panics_and_faults_fail_the_run() {
+    let p = profile("128x64");
+    for (hook, needle) in [("fault=panic", "panic"), ("fault=hardfault", "hard fault")] {
+        let err = emulate::run(
+            &emulate::default_firmware(&p),
+            None,
+            StorageKind::None,
+            &p,
+            &[],
+            &[hook],
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{hook} exited with success"));
+        assert!(format!("{err:#}").contains(needle), "{hook}: {err:#}");
+    }
+}
