@@ -96,7 +96,7 @@ fn whole_corpus_builds_verifies_and_extracts_losslessly() {
     ok(&["extract", s(&fpk), "-o", s(&out)]);
     let expected = normalised(&dirs);
     assert_eq!(expected.len(), 158);
-    let extracted = normalised(&[out.clone()]);
+    let extracted = normalised(std::slice::from_ref(&out));
     assert_eq!(extracted.len(), 158);
     for (origin, want) in &expected {
         let got = extracted

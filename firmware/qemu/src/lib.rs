@@ -38,7 +38,7 @@ enum BundleStorage {
 impl Storage for BundleStorage {
     fn len(&self) -> u32 {
         match self {
-            BundleStorage::Flash(s) => s.len() as u32,
+            BundleStorage::Flash(s) => Storage::len(s),
             BundleStorage::File(f) => f.len(),
         }
     }

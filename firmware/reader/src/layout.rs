@@ -526,7 +526,7 @@ impl PageTable {
         let mut pos = TextPos::default();
         // Each page consumes at least one character: the text length bounds the loop.
         for _ in 0..=art.record.raw_len {
-            if t.count % t.stride == 0 {
+            if t.count.is_multiple_of(t.stride) {
                 if t.starts.is_full() {
                     // Keep every other start; the stride doubles.
                     let mut kept = heapless::Vec::new();
@@ -538,7 +538,7 @@ impl PageTable {
                     t.starts = kept;
                     t.stride *= 2;
                 }
-                if t.count % t.stride == 0 {
+                if t.count.is_multiple_of(t.stride) {
                     let _ = t.starts.push(pos);
                 }
             }

@@ -130,7 +130,7 @@ pub fn encode_meta(a: &Article) -> Result<Vec<u8>> {
 }
 
 fn align4(v: &mut Vec<u8>) {
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
 }

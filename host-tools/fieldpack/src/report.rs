@@ -364,9 +364,8 @@ pub fn verify(path: &Path) -> Result<String> {
 
 /// [`verify`] of bytes in memory; `name` names them in messages.
 pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
-    let bytes = bytes;
     let path = Path::new(name);
-    let (header, entries) = section_table(&bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let (header, entries) = section_table(bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     if (header.file_len as usize) > bytes.len() {
         bail!(
             "{name}: truncated: header says {} bytes, file has {}",
