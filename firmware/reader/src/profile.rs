@@ -17,7 +17,8 @@ pub struct Profile {
     pub size_class: u8,
     /// Whether the panel shows colour (else one bit per pixel).
     pub color: bool,
-    /// Bytes of inflate window the device sets aside: the largest bundle window it can read.
+    /// Bytes of inflate window the device sets aside: the largest bundle window it can read
+    /// (a power of two for dictionary plus chunk, and 16 bytes for the inflater's slack).
     pub window_bytes: usize,
 }
 
@@ -41,7 +42,7 @@ pub const OLED_128X64: Profile = Profile {
     height: 64,
     size_class: 0,
     color: false,
-    window_bytes: 12 * 1024,
+    window_bytes: 12 * 1024 + 16,
 };
 
 /// The 2.9" e-paper panel.
@@ -52,7 +53,7 @@ pub const EPAPER_296X128: Profile = Profile {
     height: 128,
     size_class: 1,
     color: false,
-    window_bytes: 16 * 1024,
+    window_bytes: 16 * 1024 + 16,
 };
 
 /// The 1.14" ST7789 TFT.
@@ -63,7 +64,7 @@ pub const TFT_240X135: Profile = Profile {
     height: 135,
     size_class: 1,
     color: true,
-    window_bytes: 16 * 1024,
+    window_bytes: 16 * 1024 + 16,
 };
 
 /// The 2.4" / 2.8" ILI9341 TFT.
@@ -74,8 +75,20 @@ pub const TFT_320X240: Profile = Profile {
     height: 240,
     size_class: 1,
     color: true,
-    window_bytes: 32 * 1024,
+    window_bytes: 32 * 1024 + 16,
 };
+
+impl Profile {
+    /// The chunk and dictionary sizes a bundle made for this profile uses: the best compression
+    /// whose window still fits the device.
+    pub const fn bundle_sizes(&self) -> (usize, usize) {
+        match self.window_bytes {
+            w if w >= 32 * 1024 => (16 * 1024, 16 * 1024),
+            w if w >= 16 * 1024 => (8 * 1024, 8 * 1024),
+            _ => (8 * 1024, 4 * 1024),
+        }
+    }
+}
 
 /// Every profile, smallest first.
 pub const PROFILES: [Profile; 4] = [OLED_128X64, EPAPER_296X128, TFT_240X135, TFT_320X240];

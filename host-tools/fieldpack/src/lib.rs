@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 pub mod build;
+pub mod compress;
 pub mod emulate;
 pub mod footprint;
 pub mod glyphs;

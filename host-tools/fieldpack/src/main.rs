@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use fieldpack::build::{build, write_atomically, BuildOptions};
+use fieldpack::compress::Effort;
 use fieldpack::ingest::Utf8Policy;
-use fieldpack::pack::{PackOptions, DEFAULT_CHUNK_SIZE};
+use fieldpack::pack::PackOptions;
 use fieldpack::rules::{Rules, DEFAULT_RULES};
 use fieldpack::{emulate, report, sim};
 
@@ -50,9 +51,20 @@ enum Command {
         /// Replace invalid UTF-8 with U+FFFD (with a warning) instead of refusing the file.
         #[arg(long)]
         lossy_utf8: bool,
-        /// Largest decoded chunk of article text in bytes; the device needs this much window.
-        #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE)]
-        chunk_size: usize,
+        /// The smallest display profile that must read the bundle: chunk and dictionary sizes are
+        /// chosen to fit its memory (128x64 bundles open on every profile).
+        #[arg(long, default_value = "128x64")]
+        device: String,
+        /// Largest decoded chunk of article text in bytes (default: per --device).
+        #[arg(long)]
+        chunk_size: Option<usize>,
+        /// Size of the preset dictionary trained from the articles, in bytes, 0 for none
+        /// (default: per --device).
+        #[arg(long)]
+        dictionary_size: Option<usize>,
+        /// Compression effort: best (zopfli, several times slower) or fast.
+        #[arg(long, default_value = "best", value_parser = ["best", "fast"])]
+        effort: String,
         /// No progress bar and no summary; warnings and errors still go to stderr.
         #[arg(short, long)]
         quiet: bool,
@@ -206,9 +218,16 @@ fn run(cli: Cli) -> Result<()> {
             rules: rule_files,
             no_default_rules,
             lossy_utf8,
+            device,
             chunk_size,
+            dictionary_size,
+            effort,
             quiet,
         } => {
+            let device = profile_named(&device)?;
+            let (default_chunk, default_dict) = device.bundle_sizes();
+            let chunk_size = chunk_size.unwrap_or(default_chunk);
+            let dictionary_size = dictionary_size.unwrap_or(default_dict);
             let mut rules = if no_default_rules {
                 Rules::default()
             } else {
@@ -235,12 +254,30 @@ fn run(cli: Cli) -> Result<()> {
                 "--chunk-size must be between 64 and {}",
                 fieldpack_format::layout::MAX_CHUNK_RAW
             );
+            anyhow::ensure!(
+                dictionary_size <= fieldpack_format::layout::MAX_CHUNK_RAW,
+                "--dictionary-size must be at most {}",
+                fieldpack_format::layout::MAX_CHUNK_RAW
+            );
+            let window = chunk_size + dictionary_size + fieldpack_format::bundle::INFLATE_SLACK;
+            anyhow::ensure!(
+                window <= device.window_bytes,
+                "a {chunk_size}-byte chunk and a {dictionary_size}-byte dictionary need a {window}-byte window; the {} device has {} bytes (use --device for a bigger one)",
+                device.name,
+                device.window_bytes
+            );
             let opts = BuildOptions {
                 pack: PackOptions {
                     title,
                     creator,
                     created,
                     chunk_size,
+                    dictionary_size,
+                    effort: if effort == "fast" {
+                        Effort::Fast
+                    } else {
+                        Effort::Best
+                    },
                 },
                 rules,
                 utf8: if lossy_utf8 {

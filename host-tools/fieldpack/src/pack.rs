@@ -10,12 +10,16 @@ use fieldpack_format::layout::{
 use fieldpack_format::{crc32, ArticleMeta, BundleInfo};
 use rayon::prelude::*;
 
+use crate::compress::{train_dictionary, ChunkCompressor, Effort};
 use crate::glyphs::{build_strike, fonts, SIZE_CLASSES};
 use crate::ingest::Article;
 
-/// Default largest decoded chunk: small enough for a 32 KiB device's window, large enough for
-/// deflate to find its matches.
+/// Default largest decoded chunk: with the default dictionary it fits the smallest profile's
+/// window (a 32 KiB device), and it is large enough for deflate to find its matches.
 pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024;
+
+/// Default preset dictionary size.
+pub const DEFAULT_DICTIONARY_SIZE: usize = 4 * 1024;
 
 /// Bundle-wide settings.
 #[derive(Clone, Debug)]
@@ -28,6 +32,10 @@ pub struct PackOptions {
     pub created: Option<String>,
     /// Largest decoded chunk in bytes.
     pub chunk_size: usize,
+    /// Largest preset dictionary in bytes (0: none).
+    pub dictionary_size: usize,
+    /// How hard to compress.
+    pub effort: Effort,
 }
 
 impl Default for PackOptions {
@@ -37,6 +45,8 @@ impl Default for PackOptions {
             creator: String::new(),
             created: None,
             chunk_size: DEFAULT_CHUNK_SIZE,
+            dictionary_size: DEFAULT_DICTIONARY_SIZE,
+            effort: Effort::Best,
         }
     }
 }
@@ -90,16 +100,6 @@ pub fn split_chunks(body: &str, limit: usize) -> Vec<&str> {
     out
 }
 
-/// Compresses one chunk: raw deflate at the highest level, stored when that is not smaller.
-fn compress(raw: &str) -> (Codec, Vec<u8>) {
-    let deflated = miniz_oxide::deflate::compress_to_vec(raw.as_bytes(), 10);
-    if deflated.len() < raw.len() {
-        (Codec::Deflate, deflated)
-    } else {
-        (Codec::Stored, raw.as_bytes().to_vec())
-    }
-}
-
 fn cut_str(s: &str, max_bytes: usize) -> &str {
     let mut end = max_bytes.min(s.len());
     while !s.is_char_boundary(end) {
@@ -146,14 +146,17 @@ pub fn pack(
         .iter()
         .map(|b| split_chunks(b, opts.chunk_size))
         .collect();
-    // Compression is the expensive step: spread over all cores, one article a task.
+    let body_refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let dictionary = train_dictionary(&body_refs, opts.dictionary_size);
+    let compressor = ChunkCompressor::new(dictionary.clone(), opts.effort);
+    // Compression is the expensive step: spread over all cores, one chunk a task.
     let compressed: Vec<Vec<(Codec, Vec<u8>, &str)>> = pieces
         .par_iter()
         .map(|chunks| {
             let out = chunks
-                .iter()
+                .par_iter()
                 .map(|c| {
-                    let (codec, data) = compress(c);
+                    let (codec, data) = compressor.compress(c.as_bytes());
                     (codec, data, *c)
                 })
                 .collect();
@@ -276,6 +279,14 @@ pub fn pack(
     ];
     for s in strikes {
         sections.push((SectionKind::Glyphs, s.bytes));
+    }
+    // The dictionary costs window RAM on the device: kept only when some chunk uses it.
+    let uses_dictionary = compressed
+        .iter()
+        .flatten()
+        .any(|(codec, _, _)| *codec == Codec::DeflateDict);
+    if uses_dictionary {
+        sections.push((SectionKind::Dictionary, dictionary));
     }
     sections.push((SectionKind::Bodies, bodies_sec));
 
