@@ -132,6 +132,15 @@ impl<'a, S: Storage> App<'a, S> {
         (self.screen == Screen::Article).then_some((self.page, self.pages.count))
     }
 
+    /// Moves the library's selection to article `index` (clamped to the last), as if by
+    /// pressing Down that often: for tools, tests and resuming where a reader left off.
+    pub fn select_article(&mut self, index: u32) {
+        let count = self.article_count();
+        if count > 0 {
+            self.selected = index.min(count - 1);
+        }
+    }
+
     /// The display profile.
     pub fn profile(&self) -> Profile {
         self.profile

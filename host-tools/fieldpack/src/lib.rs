@@ -2,6 +2,7 @@
 //! the device's reader in a simulator. The `fieldpack` binary is a thin command line over it.
 #![deny(unsafe_code)]
 
+pub mod bench;
 pub mod build;
 pub mod compress;
 pub mod emulate;

@@ -130,6 +130,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare the bundle with its peers on a corpus: sizes, build speed and memory, and the
+    /// device's cost per action in instructions.
+    Bench {
+        /// Article files and folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Device profile the bundle is made for.
+        #[arg(long, default_value = "128x64")]
+        device: String,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Skip the device costs (they need valgrind).
+        #[arg(long)]
+        no_device_cost: bool,
+    },
+    /// Run one reader action with its instructions counted (used by `bench` under callgrind).
+    #[command(hide = true)]
+    DeviceOp {
+        /// open-bundle, open-article, render-page, turn-page or find-title.
+        op: String,
+        /// The bundle.
+        bundle: PathBuf,
+        /// Display profile.
+        #[arg(long, default_value = "128x64")]
+        display: String,
+        /// Article to open.
+        #[arg(long, default_value_t = 0)]
+        article: u32,
+        /// Title prefix to find.
+        #[arg(long, default_value = "The")]
+        prefix: String,
+    },
     /// Print the built-in cleaning rules (a starting point for your own rules file).
     Rules,
     /// Show a bundle (or a folder of articles, packed in memory) as the device would, one PNG
@@ -420,6 +453,31 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", fieldpack::footprint::table(&rows));
             }
             Ok(())
+        }
+        Command::Bench {
+            inputs,
+            device,
+            json,
+            no_device_cost,
+        } => {
+            let device = profile_named(&device)?;
+            let r = fieldpack::bench::run(&inputs, &device, !no_device_cost)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", fieldpack::bench::render(&r));
+            }
+            Ok(())
+        }
+        Command::DeviceOp {
+            op,
+            bundle,
+            display,
+            article,
+            prefix,
+        } => {
+            let bytes = report::read_file(&bundle)?;
+            fieldpack::bench::device_op(&bytes, profile_named(&display)?, &op, article, &prefix)
         }
         Command::Rules => {
             print!("{DEFAULT_RULES}");

@@ -1,0 +1,526 @@
+//! `fieldpack bench`: the bundle against its peers on the same texts, build throughput and
+//! memory, and the device's cost in instructions, measured side by side in one run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use embedded_graphics::pixelcolor::BinaryColor;
+use embedded_graphics::prelude::*;
+use fieldpack_format::layout::SectionKind;
+use fieldpack_format::Inflater;
+use fieldpack_reader::{App, Input, Profile, MONO};
+use serde::Serialize;
+
+use crate::build::{collect, BuildOptions};
+use crate::report::section_table;
+
+/// Device cost of the reader's actions, in instructions (callgrind).
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceCost {
+    /// Display profile.
+    pub profile: String,
+    /// Open and validate the bundle, set up the reader.
+    pub open_bundle: u64,
+    /// Open an article from the library (lay it out once, count its pages).
+    pub open_article: u64,
+    /// Draw a page of it.
+    pub render_page: u64,
+    /// Turn to the next page and draw it.
+    pub turn_page: u64,
+    /// Find the first title starting with a prefix.
+    pub find_title: u64,
+}
+
+/// Everything `bench` measures.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    /// Articles packed.
+    pub articles: usize,
+    /// Bytes of the input files.
+    pub input_bytes: u64,
+    /// Bytes of the articles' text as kept (UTF-8 bodies): what every peer compresses.
+    pub raw: u64,
+    /// `gzip -9` of each article, summed.
+    pub gzip9_each: u64,
+    /// `zstd -19` of each article, summed.
+    pub zstd19_each: Option<u64>,
+    /// `xz -9e` of all articles in one stream (no random access: a bound).
+    pub xz9e_solid: Option<u64>,
+    /// Kiwix `zimwriterfs` of the same texts, without full-text index.
+    pub zim: Option<u64>,
+    /// The whole bundle.
+    pub bundle_total: u64,
+    /// Article bodies, the dictionary included.
+    pub bundle_bodies: u64,
+    /// Of which the preset dictionary.
+    pub bundle_dictionary: u64,
+    /// Info, article, metadata, chunk and title indexes.
+    pub bundle_indexes: u64,
+    /// Glyph strikes, stored uncompressed for random access.
+    pub bundle_glyphs: u64,
+    /// What deflate would make of the glyph strikes (not stored so: a reference figure).
+    pub bundle_glyphs_deflated: u64,
+    /// Device profile the bundle was made for.
+    pub device: String,
+    /// Build with `--effort best`: seconds, MB of input per second, peak memory.
+    pub build_best_seconds: f64,
+    /// MB of input per second.
+    pub build_best_mb_s: f64,
+    /// Build with `--effort fast`: seconds.
+    pub build_fast_seconds: f64,
+    /// MB of input per second.
+    pub build_fast_mb_s: f64,
+    /// Bundle bytes with `--effort fast`.
+    pub bundle_total_fast: u64,
+    /// Peak resident memory of the builds, KiB.
+    pub build_peak_rss_kib: u64,
+    /// zimwriterfs on the same texts: seconds.
+    pub zim_seconds: Option<f64>,
+    /// MB of input per second.
+    pub zim_mb_s: Option<f64>,
+    /// Reader cost per profile.
+    pub device_cost: Vec<DeviceCost>,
+}
+
+fn tool_size(tool: &str, args: &[&str], input: &Path) -> Option<u64> {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+fn peak_children_rss_kib() -> u64 {
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN covers waited-for children.
+    #[allow(unsafe_code)]
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) == 0 {
+            u.ru_maxrss as u64
+        } else {
+            0
+        }
+    }
+}
+
+fn timed_build(inputs: &[PathBuf], out: &Path, device: &str, effort: &str) -> Result<f64> {
+    let exe = std::env::current_exe()?;
+    let start = Instant::now();
+    let status = Command::new(exe)
+        .args(["build", "-q", "--device", device, "--effort", effort, "-o"])
+        .arg(out)
+        .args(inputs)
+        .stderr(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("fieldpack build failed");
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// A 48x48 grey PNG: zimwriterfs insists on an illustration.
+fn illustration(path: &Path) -> Result<()> {
+    image::RgbImage::from_pixel(48, 48, image::Rgb([128, 128, 128]))
+        .save(path)
+        .context("illustration")
+}
+
+/// Runs the whole comparison on `inputs`.
+pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Result<BenchReport> {
+    let dir = tempfile::tempdir()?;
+    let opts = BuildOptions {
+        pack: crate::pack::PackOptions::default(),
+        rules: crate::rules::Rules::builtin(),
+        utf8: crate::ingest::Utf8Policy::Strict,
+        progress: false,
+    };
+    let collected = collect(inputs, &opts)?;
+    let (found, _) = crate::ingest::discover(inputs)?;
+    let input_bytes: u64 = found
+        .iter()
+        .map(|i| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let mb = input_bytes as f64 / 1e6;
+
+    // Builds first: the peak memory of children is a high-water mark over all of them.
+    let fast_path = dir.path().join("fast.fpk");
+    let build_fast_seconds = timed_build(inputs, &fast_path, device.name, "fast")?;
+    let best_path = dir.path().join("best.fpk");
+    let build_best_seconds = timed_build(inputs, &best_path, device.name, "best")?;
+    let build_peak_rss_kib = peak_children_rss_kib();
+    let bundle = std::fs::read(&best_path)?;
+    let bundle_total_fast = std::fs::metadata(&fast_path)?.len();
+
+    // The peers compress exactly the texts the bundle keeps.
+    let texts = dir.path().join("texts");
+    std::fs::create_dir(&texts)?;
+    let mut all = Vec::new();
+    let (mut raw, mut gzip9_each, mut zstd19_each) = (0u64, 0u64, Some(0u64));
+    for (i, a) in collected.articles.iter().enumerate() {
+        let body = a.body();
+        let p = texts.join(format!("a{i:06}.txt"));
+        std::fs::write(&p, &body)?;
+        raw += body.len() as u64;
+        gzip9_each += tool_size("gzip", &["-9", "-n", "-c"], &p).context("gzip is needed")?;
+        zstd19_each =
+            zstd19_each.and_then(|z| Some(z + tool_size("zstd", &["-19", "-q", "-c"], &p)?));
+        all.extend_from_slice(body.as_bytes());
+        all.push(b'\n');
+    }
+    let solid = dir.path().join("all.txt");
+    std::fs::write(&solid, &all)?;
+    let xz9e_solid = tool_size("xz", &["-9e", "-c", "-T1"], &solid);
+
+    let (mut zim, mut zim_seconds) = (None, None);
+    if Command::new("zimwriterfs")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        std::fs::write(
+            texts.join("index.html"),
+            "<html><head><title>Fieldpack bench</title></head><body></body></html>",
+        )?;
+        illustration(&texts.join("illustration.png"))?;
+        let out = dir.path().join("bench.zim");
+        let start = Instant::now();
+        let ok = Command::new("zimwriterfs")
+            .args([
+                "-w",
+                "index.html",
+                "-I",
+                "illustration.png",
+                "-l",
+                "eng",
+                "-t",
+                "bench",
+                "-d",
+                "bench",
+                "-c",
+                "bench",
+                "-p",
+                "bench",
+                "-j",
+                "-J",
+                "2",
+            ])
+            .arg(&texts)
+            .arg(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?
+            .success();
+        if ok {
+            zim_seconds = Some(start.elapsed().as_secs_f64());
+            zim = Some(std::fs::metadata(&out)?.len());
+        }
+    }
+
+    let (_, entries) = section_table(&bundle)?;
+    let size_of = |kinds: &[SectionKind]| -> u64 {
+        entries
+            .iter()
+            .filter(|e| kinds.contains(&e.kind))
+            .map(|e| u64::from(e.len))
+            .sum()
+    };
+    let glyph_bytes: Vec<u8> = entries
+        .iter()
+        .filter(|e| e.kind == SectionKind::Glyphs)
+        .flat_map(|e| bundle[e.offset as usize..(e.offset + e.len) as usize].to_vec())
+        .collect();
+    let device_cost = if with_device_cost {
+        [
+            fieldpack_reader::profile::OLED_128X64,
+            fieldpack_reader::profile::TFT_320X240,
+        ]
+        .iter()
+        .map(|p| device_cost(&best_path, p))
+        .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(BenchReport {
+        articles: collected.articles.len(),
+        input_bytes,
+        raw,
+        gzip9_each,
+        zstd19_each,
+        xz9e_solid,
+        zim,
+        bundle_total: bundle.len() as u64,
+        bundle_bodies: size_of(&[SectionKind::Bodies, SectionKind::Dictionary]),
+        bundle_dictionary: size_of(&[SectionKind::Dictionary]),
+        bundle_indexes: size_of(&[
+            SectionKind::Info,
+            SectionKind::Articles,
+            SectionKind::Meta,
+            SectionKind::Chunks,
+            SectionKind::Titles,
+        ]),
+        bundle_glyphs: glyph_bytes.len() as u64,
+        bundle_glyphs_deflated: miniz_oxide::deflate::compress_to_vec(&glyph_bytes, 10).len()
+            as u64,
+        device: device.name.to_string(),
+        build_best_seconds,
+        build_best_mb_s: mb / build_best_seconds,
+        build_fast_seconds,
+        build_fast_mb_s: mb / build_fast_seconds,
+        bundle_total_fast,
+        build_peak_rss_kib,
+        zim_seconds,
+        zim_mb_s: zim_seconds.map(|s| mb / s),
+        device_cost,
+    })
+}
+
+/// The function callgrind counts instructions in (`--toggle-collect`).
+// An unmangled name, so that callgrind can be told it; nothing else defines it.
+#[allow(unsafe_code)]
+#[no_mangle]
+#[inline(never)]
+pub fn fieldpack_measured(f: &mut dyn FnMut()) {
+    f()
+}
+
+/// A display that draws nowhere: the reader's own cost, not a frame buffer's.
+struct Null(Size);
+
+impl OriginDimensions for Null {
+    fn size(&self) -> Size {
+        self.0
+    }
+}
+
+impl DrawTarget for Null {
+    type Color = BinaryColor;
+    type Error = std::convert::Infallible;
+    fn draw_iter<I: IntoIterator<Item = Pixel<BinaryColor>>>(
+        &mut self,
+        pixels: I,
+    ) -> Result<(), Self::Error> {
+        for p in pixels {
+            std::hint::black_box(p);
+        }
+        Ok(())
+    }
+}
+
+/// The reader actions `device-op` measures.
+pub const OPS: [&str; 5] = [
+    "open-bundle",
+    "open-article",
+    "render-page",
+    "turn-page",
+    "find-title",
+];
+
+/// Runs one reader action on `bundle`, the measured part inside [`fieldpack_measured`].
+pub fn device_op(
+    bundle: &[u8],
+    profile: Profile,
+    op: &str,
+    article: u32,
+    prefix: &str,
+) -> Result<()> {
+    let mut inflater = Box::new(Inflater::new());
+    let mut window = vec![0u8; profile.window_bytes];
+    let mut display = Null(Size::new(profile.width, profile.height));
+    if op == "open-bundle" {
+        fieldpack_measured(&mut || {
+            let mut app = App::new(bundle, profile, &mut inflater, &mut window);
+            std::hint::black_box(app.typesetter().is_some());
+        });
+        return Ok(());
+    }
+    if op == "find-title" {
+        let mut b = fieldpack_format::Bundle::open(bundle)?;
+        let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
+        let mut found = Ok(0);
+        fieldpack_measured(&mut || found = b.find_title(prefix, &mut buf));
+        found?;
+        return Ok(());
+    }
+    let mut app = App::new(bundle, profile, &mut inflater, &mut window);
+    app.select_article(article);
+    match op {
+        "open-article" => fieldpack_measured(&mut || app.handle(Input::Select)),
+        "render-page" => {
+            app.handle(Input::Select);
+            fieldpack_measured(&mut || {
+                let _ = app.draw(&mut display, &MONO);
+            });
+        }
+        "turn-page" => {
+            app.handle(Input::Select);
+            let _ = app.draw(&mut display, &MONO);
+            fieldpack_measured(&mut || {
+                app.handle(Input::Down);
+                let _ = app.draw(&mut display, &MONO);
+            });
+        }
+        other => bail!("unknown device operation {other}"),
+    }
+    Ok(())
+}
+
+/// Instructions of one reader action, counted by callgrind in a child process.
+pub fn count_instructions(
+    bundle: &Path,
+    profile: &Profile,
+    op: &str,
+    article: u32,
+    prefix: &str,
+) -> Result<u64> {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("callgrind.out");
+    let exe = std::env::current_exe()?;
+    let status = Command::new("valgrind")
+        .args([
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=fieldpack_measured",
+        ])
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(exe)
+        .args([
+            "device-op",
+            op,
+            "--display",
+            profile.name,
+            "--article",
+            &article.to_string(),
+            "--prefix",
+            prefix,
+        ])
+        .arg(bundle)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("valgrind is needed for device costs (apt-get install valgrind)")?;
+    if !status.success() {
+        bail!("callgrind run of {op} failed");
+    }
+    let text = std::fs::read_to_string(&out)?;
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("summary:")
+                .or_else(|| l.strip_prefix("totals:"))
+        })
+        .and_then(|n| n.split_whitespace().next()?.parse().ok())
+        .context("no instruction count in callgrind's output")
+}
+
+/// All reader actions for one profile; the article measured is the middle one.
+pub fn device_cost(bundle: &Path, profile: &Profile) -> Result<DeviceCost> {
+    let bytes = std::fs::read(bundle)?;
+    let b = fieldpack_format::Bundle::open(&bytes[..])?;
+    let article = b.article_count() / 2;
+    let c = |op: &str| count_instructions(bundle, profile, op, article, "The");
+    Ok(DeviceCost {
+        profile: profile.name.to_string(),
+        open_bundle: c("open-bundle")?,
+        open_article: c("open-article")?,
+        render_page: c("render-page")?,
+        turn_page: c("turn-page")?,
+        find_title: c("find-title")?,
+    })
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    format!("{:.1}%", part as f64 * 100.0 / whole.max(1) as f64)
+}
+
+/// The report as a Markdown table.
+pub fn render(r: &BenchReport) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{} articles, {} bytes of input files, {} bytes of article text\n\n",
+        r.articles, r.input_bytes, r.raw
+    ));
+    s.push_str("| what | bytes | of raw text |\n| --- | ---: | ---: |\n");
+    let row = |s: &mut String, name: &str, v: Option<u64>| match v {
+        Some(v) => s.push_str(&format!("| {name} | {v} | {} |\n", pct(v, r.raw))),
+        None => s.push_str(&format!("| {name} | (tool not installed) | |\n")),
+    };
+    row(&mut s, "raw article text", Some(r.raw));
+    row(&mut s, "gzip -9, each article", Some(r.gzip9_each));
+    row(&mut s, "zstd -19, each article", r.zstd19_each);
+    row(
+        &mut s,
+        "xz -9e, all articles in one stream (no random access)",
+        r.xz9e_solid,
+    );
+    row(&mut s, "Kiwix ZIM (zimwriterfs, no full-text index)", r.zim);
+    row(
+        &mut s,
+        &format!("**Fieldpack bundle** (for {}), total", r.device),
+        Some(r.bundle_total),
+    );
+    row(
+        &mut s,
+        "&nbsp;&nbsp;article bodies (dictionary included)",
+        Some(r.bundle_bodies),
+    );
+    row(
+        &mut s,
+        "&nbsp;&nbsp;of which the preset dictionary",
+        Some(r.bundle_dictionary),
+    );
+    row(
+        &mut s,
+        "&nbsp;&nbsp;indexes (info, articles, metadata, chunks, titles)",
+        Some(r.bundle_indexes),
+    );
+    row(
+        &mut s,
+        "&nbsp;&nbsp;**bodies + indexes**",
+        Some(r.bundle_bodies + r.bundle_indexes),
+    );
+    row(
+        &mut s,
+        "&nbsp;&nbsp;glyphs (uncompressed, for random access)",
+        Some(r.bundle_glyphs),
+    );
+    row(
+        &mut s,
+        "&nbsp;&nbsp;glyphs if deflated (reference)",
+        Some(r.bundle_glyphs_deflated),
+    );
+    row(
+        &mut s,
+        "Fieldpack bundle with `--effort fast`, total",
+        Some(r.bundle_total_fast),
+    );
+    s.push_str("\n| build | seconds | MB of input / s |\n| --- | ---: | ---: |\n");
+    s.push_str(&format!(
+        "| fieldpack, `--effort best` (default) | {:.2} | {:.2} |\n",
+        r.build_best_seconds, r.build_best_mb_s
+    ));
+    s.push_str(&format!(
+        "| fieldpack, `--effort fast` | {:.2} | {:.2} |\n",
+        r.build_fast_seconds, r.build_fast_mb_s
+    ));
+    if let (Some(t), Some(m)) = (r.zim_seconds, r.zim_mb_s) {
+        s.push_str(&format!("| zimwriterfs, 2 threads | {t:.2} | {m:.2} |\n"));
+    }
+    s.push_str(&format!(
+        "\nPeak memory of the builds: {:.1} MiB\n",
+        r.build_peak_rss_kib as f64 / 1024.0
+    ));
+    if !r.device_cost.is_empty() {
+        s.push_str("\n| device cost, instructions (callgrind) | open bundle | open article | render page | turn page | find title |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for d in &r.device_cost {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                d.profile, d.open_bundle, d.open_article, d.render_page, d.turn_page, d.find_title
+            ));
+        }
+    }
+    s
+}
