@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::ingest::{self, Article, Outcome, Utf8Policy};
-use crate::pack::{pack, PackOptions, Packed};
+use crate::compress::{train_dictionary, ChunkCompressor};
+use crate::pack::{assemble, pack_article, PackOptions, PackedArticle, Packed};
 use crate::rules::Rules;
 
 /// Everything `build` needs besides the inputs.
@@ -89,31 +90,117 @@ pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
     Ok(out)
 }
 
-/// Builds a bundle in memory from `inputs`.
-pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Collected)> {
-    let collected = collect(inputs, opts)?;
-    if collected.articles.is_empty() {
-        let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        bail!("no articles found in {}", names.join(", "));
-    }
-    let bar = if opts.progress && collected.articles.len() >= 50 {
-        let bar = ProgressBar::with_draw_target(
-            Some(collected.articles.len() as u64),
-            ProgressDrawTarget::stderr(),
-        );
+/// Text read for training the dictionary, at most: enough to find what recurs, bounded so that
+/// a build of any size samples the same amount.
+const DICTIONARY_SAMPLE_BYTES: u64 = 8 << 20;
+
+/// Files read and compressed together: bounds the text held at once.
+const BATCH: usize = 256;
+
+/// Builds a bundle from `inputs`, streaming: articles are read, cleaned and compressed a batch
+/// at a time and only their compressed form is kept, so memory follows the bundle, not the
+/// input. Returns the bundle and the warnings, each naming its file.
+pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<String>)> {
+    let (found, skipped) = ingest::discover(inputs)?;
+    let mut warnings: Vec<String> = skipped
+        .iter()
+        .map(|p| format!("{}: skipped: not an article file (.txt, .md or .html)", p.display()))
+        .collect();
+
+    // The dictionary is trained on evenly spaced articles, up to a fixed amount of text.
+    let total: u64 = found
+        .iter()
+        .map(|i| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let step = total.div_ceil(DICTIONARY_SAMPLE_BYTES).max(1) as usize;
+    let sample: Vec<String> = if opts.pack.dictionary_size == 0 {
+        Vec::new()
+    } else {
+        found
+            .par_iter()
+            .step_by(step)
+            .filter_map(|i| match ingest::read(i, &opts.rules, opts.utf8) {
+                Ok(Outcome::Article(a, _)) => Some(a.body()),
+                _ => None,
+            })
+            .collect()
+    };
+    let sample_refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+    let dictionary = train_dictionary(&sample_refs, opts.pack.dictionary_size);
+    drop(sample);
+    let compressor = ChunkCompressor::new(dictionary.clone(), opts.pack.effort);
+
+    let bar = if opts.progress && found.len() >= 50 {
+        let bar = ProgressBar::with_draw_target(Some(found.len() as u64), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} articles ({eta})")
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        bar.set_message("compressing");
+        bar.set_message("packing");
         bar
     } else {
         ProgressBar::hidden()
     };
-    let packed = pack(&collected.articles, &opts.pack, &|n| bar.inc(n as u64))?;
+    let mut packed: Vec<(PackedArticle, String)> = Vec::new();
+    for batch in found.chunks(BATCH) {
+        let results: Vec<(String, Result<Option<PackedArticle>>, Vec<String>)> = batch
+            .par_iter()
+            .map(|input| {
+                let name = input.path.display().to_string();
+                let mut notes = Vec::new();
+                let r = match ingest::read(input, &opts.rules, opts.utf8) {
+                    Ok(Outcome::Article(a, w)) => {
+                        notes.extend(w.into_iter().map(|w| format!("{name}: {w}")));
+                        pack_article(&a, &compressor, opts.pack.chunk_size).map(Some)
+                    }
+                    Ok(Outcome::Skipped(why)) => {
+                        notes.push(format!("{name}: skipped: {why}"));
+                        Ok(None)
+                    }
+                    Err(e) if e.to_string().starts_with("binary file") => {
+                        notes.push(format!("{name}: skipped: {e}"));
+                        Ok(None)
+                    }
+                    Err(e) => Err(e.context(format!("cannot read article {name}"))),
+                };
+                bar.inc(1);
+                (name, r, notes)
+            })
+            .collect();
+        for (name, r, notes) in results {
+            warnings.extend(notes);
+            if let Some(p) = r? {
+                packed.push((p, name));
+            }
+        }
+    }
     bar.finish_and_clear();
-    Ok((packed, collected))
+
+    // Bundle order is the stored origins' order (so an extracted bundle rebuilds identically),
+    // whatever the order on disk or on the command line.
+    packed.sort_by(|a, b| {
+        a.0.origin
+            .cmp(&b.0.origin)
+            .then_with(|| a.0.body_hash.cmp(&b.0.body_hash))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    let mut seen: HashMap<u128, String> = HashMap::new();
+    let mut articles = Vec::with_capacity(packed.len());
+    for (article, name) in packed {
+        match seen.get(&article.body_hash) {
+            Some(first) => warnings.push(format!("{name}: duplicate of {first}: kept once")),
+            None => {
+                seen.insert(article.body_hash, name);
+                articles.push(article);
+            }
+        }
+    }
+    if articles.is_empty() {
+        let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        bail!("no articles found in {}", names.join(", "));
+    }
+    Ok((assemble(&articles, dictionary, &opts.pack)?, warnings))
 }
 
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one:

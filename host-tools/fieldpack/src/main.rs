@@ -215,8 +215,8 @@ fn load_or_pack(input: &std::path::Path) -> Result<Vec<u8>> {
         utf8: Utf8Policy::Strict,
         progress: false,
     };
-    let (packed, collected) = build(&[input.to_path_buf()], &opts)?;
-    for w in &collected.warnings {
+    let (packed, warnings) = build(&[input.to_path_buf()], &opts)?;
+    for w in &warnings {
         eprintln!("warning: {w}");
     }
     Ok(packed.bytes)
@@ -320,15 +320,15 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 progress: !quiet && std::io::stderr().is_terminal(),
             };
-            let (packed, collected) = build(&inputs, &opts)?;
-            for w in &collected.warnings {
+            let (packed, warnings) = build(&inputs, &opts)?;
+            for w in &warnings {
                 eprintln!("warning: {w}");
             }
             for (c, uses) in &packed.missing_glyphs {
-                for (&i, &n) in uses {
+                for u in uses {
                     eprintln!(
-                        "warning: no font has U+{:04X} {c:?}: used {n} time(s) in article {i} \"{}\" ({}); shown as \u{FFFD}",
-                        *c as u32, collected.articles[i].title, collected.articles[i].origin
+                        "warning: no font has U+{:04X} {c:?}: used {} time(s) in article {} \"{}\" ({}); shown as \u{FFFD}",
+                        *c as u32, u.count, u.article, u.title, u.origin
                     );
                 }
             }

@@ -68,8 +68,8 @@ pub struct Packed {
     pub bytes: Vec<u8>,
     /// Figures for each article, in bundle order.
     pub stats: Vec<ArticleStats>,
-    /// Characters no font has: for each, the articles (by index) and counts.
-    pub missing_glyphs: BTreeMap<char, BTreeMap<usize, usize>>,
+    /// Characters no font has: for each, the articles that use it.
+    pub missing_glyphs: BTreeMap<char, Vec<MissingUse>>,
 }
 
 /// Splits a body into chunks of at most `limit` bytes, cutting after a paragraph end where
@@ -135,36 +135,101 @@ fn align4(v: &mut Vec<u8>) {
     }
 }
 
-/// Packs articles (already in bundle order, without duplicates) into a bundle.
+/// One article compressed and encoded, its text dropped: what a bundle keeps of it. A build
+/// holds these, not the articles, so its memory follows the output, not the input.
+#[derive(Clone, Debug)]
+pub struct PackedArticle {
+    /// Input path as stored (the bundle's order).
+    pub origin: String,
+    /// Headline (the title index's order).
+    pub title: String,
+    /// Postcard metadata.
+    pub meta: Vec<u8>,
+    /// Right to left.
+    pub rtl: bool,
+    /// Chunks: codec, stored bytes, decoded length, decoded CRC.
+    pub chunks: Vec<(Codec, Vec<u8>, usize, u32)>,
+    /// Body length.
+    pub raw_len: usize,
+    /// Body CRC.
+    pub body_crc: u32,
+    /// A 128-bit hash of the body, to find duplicates.
+    pub body_hash: u128,
+    /// Every character the screens may draw from this article, with counts.
+    pub chars: BTreeMap<char, usize>,
+}
+
+/// A 128-bit hash of text: two SipHash passes with different keys (fixed, so builds repeat).
+pub fn hash128(text: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    0u8.hash(&mut a);
+    1u8.hash(&mut b);
+    text.hash(&mut a);
+    text.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// Compresses and encodes one article.
+pub fn pack_article(a: &Article, compressor: &ChunkCompressor, chunk_size: usize) -> Result<PackedArticle> {
+    let body = a.body();
+    let chunks = split_chunks(&body, chunk_size)
+        .par_iter()
+        .map(|c| {
+            let (codec, data) = compressor.compress(c.as_bytes());
+            (codec, data, c.len(), crc32(c.as_bytes()))
+        })
+        .collect();
+    let mut chars = BTreeMap::new();
+    let fields = [
+        Some(a.title.as_str()),
+        Some(body.as_str()),
+        a.lang.as_deref(),
+        a.date.as_deref(),
+        a.source.as_deref(),
+        a.author.as_deref(),
+    ];
+    for c in fields.into_iter().flatten().flat_map(str::chars) {
+        *chars.entry(c).or_insert(0) += 1;
+    }
+    Ok(PackedArticle {
+        origin: a.origin.clone(),
+        title: a.title.clone(),
+        meta: encode_meta(a)?,
+        rtl: a.dir == fieldpack_format::Direction::Rtl,
+        chunks,
+        raw_len: body.len(),
+        body_crc: crc32(body.as_bytes()),
+        body_hash: hash128(&body),
+        chars,
+    })
+}
+
+/// Packs articles (already in bundle order, without duplicates) into a bundle, all in memory:
+/// for small sets and tests; `build` streams instead.
 pub fn pack(
     articles: &[Article],
     opts: &PackOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Packed> {
     let bodies: Vec<String> = articles.iter().map(Article::body).collect();
-    let pieces: Vec<Vec<&str>> = bodies
-        .iter()
-        .map(|b| split_chunks(b, opts.chunk_size))
-        .collect();
     let body_refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
     let dictionary = train_dictionary(&body_refs, opts.dictionary_size);
     let compressor = ChunkCompressor::new(dictionary.clone(), opts.effort);
-    // Compression is the expensive step: spread over all cores, one chunk a task.
-    let compressed: Vec<Vec<(Codec, Vec<u8>, &str)>> = pieces
+    let packed = articles
         .par_iter()
-        .map(|chunks| {
-            let out = chunks
-                .par_iter()
-                .map(|c| {
-                    let (codec, data) = compressor.compress(c.as_bytes());
-                    (codec, data, *c)
-                })
-                .collect();
+        .map(|a| {
+            let p = pack_article(a, &compressor, opts.chunk_size);
             progress(1);
-            out
+            p
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
+    assemble(&packed, dictionary, opts)
+}
 
+/// Lays out packed articles (in bundle order, without duplicates) as a bundle.
+pub fn assemble(articles: &[PackedArticle], dictionary: Vec<u8>, opts: &PackOptions) -> Result<Packed> {
     let mut articles_sec = Vec::with_capacity(articles.len() * 32);
     let mut meta_sec = Vec::new();
     let mut chunks_sec = Vec::new();
@@ -172,19 +237,20 @@ pub fn pack(
     let mut stats = Vec::with_capacity(articles.len());
     let mut chunk_index = 0u32;
     let mut max_chunk_len = 0usize;
-    for ((a, body), chunks) in articles.iter().zip(&bodies).zip(&compressed) {
-        let meta = encode_meta(a)?;
+    let mut uses_dictionary = false;
+    for a in articles {
         let first_chunk = chunk_index;
         let mut stored = 0;
-        for (codec, data, raw) in chunks {
+        for (codec, data, raw_len, crc) in &a.chunks {
             let rec = ChunkRecord {
-                offset: bodies_sec.len() as u32,
+                offset: u32::try_from(bodies_sec.len()).context("article text over 4 GiB")?,
                 stored_len: data.len() as u32,
-                raw_len: raw.len() as u16,
+                raw_len: *raw_len as u16,
                 codec: *codec,
-                crc: crc32(raw.as_bytes()),
+                crc: *crc,
             };
-            max_chunk_len = max_chunk_len.max(raw.len());
+            uses_dictionary |= *codec == Codec::DeflateDict;
+            max_chunk_len = max_chunk_len.max(*raw_len);
             stored += data.len();
             bodies_sec.extend_from_slice(data);
             chunks_sec.extend_from_slice(&rec.encode());
@@ -192,20 +258,20 @@ pub fn pack(
         }
         let rec = ArticleRecord {
             meta_offset: meta_sec.len() as u32,
-            meta_len: meta.len() as u16,
-            flags: u16::from(a.dir == fieldpack_format::Direction::Rtl),
+            meta_len: a.meta.len() as u16,
+            flags: u16::from(a.rtl),
             first_chunk,
-            chunk_count: chunks.len() as u32,
-            raw_len: body.len() as u32,
-            body_crc: crc32(body.as_bytes()),
-            meta_crc: crc32(&meta),
+            chunk_count: a.chunks.len() as u32,
+            raw_len: a.raw_len as u32,
+            body_crc: a.body_crc,
+            meta_crc: crc32(&a.meta),
         };
         articles_sec.extend_from_slice(&rec.encode());
-        meta_sec.extend_from_slice(&meta);
+        meta_sec.extend_from_slice(&a.meta);
         stats.push(ArticleStats {
-            raw: body.len(),
+            raw: a.raw_len,
             stored,
-            chunks: chunks.len(),
+            chunks: a.chunks.len(),
         });
     }
 
@@ -235,24 +301,10 @@ pub fn pack(
     );
 
     // Every character a screen may draw from the bundle's glyphs.
-    let mut chars: BTreeSet<char> = BTreeSet::new();
-    let mut per_article: Vec<BTreeMap<char, usize>> = Vec::with_capacity(articles.len());
-    for (a, body) in articles.iter().zip(&bodies) {
-        let mut counts = BTreeMap::new();
-        let fields = [
-            Some(a.title.as_str()),
-            Some(body.as_str()),
-            a.lang.as_deref(),
-            a.date.as_deref(),
-            a.source.as_deref(),
-            a.author.as_deref(),
-        ];
-        for c in fields.into_iter().flatten().flat_map(str::chars) {
-            *counts.entry(c).or_insert(0) += 1;
-            chars.insert(c);
-        }
-        per_article.push(counts);
-    }
+    let mut chars: BTreeSet<char> = articles
+        .iter()
+        .flat_map(|a| a.chars.keys().copied())
+        .collect();
     chars.extend(info.title.chars());
     chars.extend(info.creator.chars());
     chars.extend(info.created.unwrap_or("").chars());
@@ -261,11 +313,16 @@ pub fn pack(
         .par_iter()
         .map(|&class| build_strike(fonts, class, &chars))
         .collect();
-    let mut missing_glyphs: BTreeMap<char, BTreeMap<usize, usize>> = BTreeMap::new();
-    for c in strikes.iter().flat_map(|s| &s.missing) {
-        for (i, counts) in per_article.iter().enumerate() {
-            if let Some(&n) = counts.get(c) {
-                missing_glyphs.entry(*c).or_default().insert(i, n);
+    let mut missing_glyphs: BTreeMap<char, Vec<MissingUse>> = BTreeMap::new();
+    for c in strikes.iter().flat_map(|s| &s.missing).collect::<BTreeSet<_>>() {
+        for (i, a) in articles.iter().enumerate() {
+            if let Some(&count) = a.chars.get(c) {
+                missing_glyphs.entry(*c).or_default().push(MissingUse {
+                    article: i,
+                    title: a.title.clone(),
+                    origin: a.origin.clone(),
+                    count,
+                });
             }
         }
     }
@@ -281,32 +338,28 @@ pub fn pack(
         sections.push((SectionKind::Glyphs, s.bytes));
     }
     // The dictionary costs window RAM on the device: kept only when some chunk uses it.
-    let uses_dictionary = compressed
-        .iter()
-        .flatten()
-        .any(|(codec, _, _)| *codec == Codec::DeflateDict);
     if uses_dictionary {
         sections.push((SectionKind::Dictionary, dictionary));
     }
     sections.push((SectionKind::Bodies, bodies_sec));
 
     let table_len = sections.len() * SECTION_ENTRY_LEN;
-    let mut body = Vec::new();
-    let mut table = Vec::with_capacity(table_len);
     let base = HEADER_LEN + table_len;
+    let mut table = Vec::with_capacity(table_len);
+    let mut at = base;
     for (kind, data) in &sections {
-        align4(&mut body);
+        at = at.next_multiple_of(4);
         let entry = SectionEntry {
             kind: *kind,
             flags: 0,
-            offset: (base + body.len()) as u32,
+            offset: u32::try_from(at).context("bundle over 4 GiB")?,
             len: data.len() as u32,
             crc: crc32(data),
         };
         table.extend_from_slice(&entry.encode());
-        body.extend_from_slice(data);
+        at += data.len();
     }
-    let file_len = base + body.len();
+    let file_len = at;
     anyhow::ensure!(
         u32::try_from(file_len).is_ok(),
         "bundle would be {file_len} bytes; the format's limit is 4 GiB"
@@ -317,15 +370,32 @@ pub fn pack(
         file_len: file_len as u32,
         table_crc: crc32(&table),
     };
+    // Sections move into the file one by one, so the peak is about one bundle, not two.
     let mut bytes = Vec::with_capacity(file_len);
     bytes.extend_from_slice(&header.encode());
     bytes.extend_from_slice(&table);
-    bytes.extend_from_slice(&body);
+    for (_, data) in sections {
+        align4(&mut bytes);
+        bytes.extend_from_slice(&data);
+    }
     Ok(Packed {
         bytes,
         stats,
         missing_glyphs,
     })
+}
+
+/// One use of a character that no font has.
+#[derive(Clone, Debug)]
+pub struct MissingUse {
+    /// Article number in the bundle.
+    pub article: usize,
+    /// Its title.
+    pub title: String,
+    /// Its input path.
+    pub origin: String,
+    /// How often it uses the character.
+    pub count: usize,
 }
 
 #[cfg(test)]
