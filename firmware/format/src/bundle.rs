@@ -10,10 +10,10 @@ use crate::error::Error;
 use crate::layout::{
     ArticleRecord, ChunkRecord, Codec, GlyphRecord, Header, SectionEntry, SectionKind,
     StrikeHeader, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN, GLYPH_RECORD_LEN, HEADER_LEN,
-    MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, STRIKE_HEADER_LEN,
+    MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, STRIKE_HEADER_LEN, TITLE_KEY_LEN,
     TITLE_RECORD_LEN,
 };
-use crate::meta::{title_prefix_cmp, ArticleMeta, BundleInfo};
+use crate::meta::{title_key_prefix_cmp, title_prefix_cmp, ArticleMeta, BundleInfo};
 use crate::storage::Storage;
 
 /// The most glyph strikes a bundle may carry that a reader keeps track of.
@@ -428,7 +428,7 @@ impl<S: Storage> Bundle<S> {
                 count: self.article_count,
             });
         }
-        let mut rb = [0u8; TITLE_RECORD_LEN];
+        let mut rb = [0u8; 4];
         self.storage.read_at(at, &mut rb)?;
         let id = u32::from_le_bytes(rb);
         if id >= self.article_count {
@@ -437,16 +437,32 @@ impl<S: Storage> Bundle<S> {
         Ok(id)
     }
 
+    /// The title key stored at position `pos` of the title order.
+    fn title_key_at(&mut self, pos: u32) -> Result<[u8; TITLE_KEY_LEN], Error> {
+        let at = self.titles.offset + pos.saturating_mul(TITLE_RECORD_LEN as u32) + 4;
+        let mut key = [0u8; TITLE_KEY_LEN];
+        self.storage.read_at(at, &mut key)?;
+        Ok(key)
+    }
+
     /// The first position in title order whose title starts with `prefix` (ignoring case), or
-    /// the position where such a title would be. `buf` holds metadata while comparing.
+    /// the position where such a title would be. Most steps compare the stored title keys;
+    /// only a prefix longer than a key reads the titles themselves (into `buf`).
     pub fn find_title(&mut self, prefix: &str, buf: &mut [u8]) -> Result<u32, Error> {
         let (mut lo, mut hi) = (0u32, self.article_count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let id = self.title_order(mid)?;
-            let rec = self.article(id)?;
-            let meta = self.meta(&rec, buf)?;
-            if title_prefix_cmp(meta.title, prefix) == Ordering::Less {
+            let key = self.title_key_at(mid)?;
+            let order = match title_key_prefix_cmp(&key, prefix) {
+                Some(o) => o,
+                None => {
+                    let id = self.title_order(mid)?;
+                    let rec = self.article(id)?;
+                    let meta = self.meta(&rec, buf)?;
+                    title_prefix_cmp(meta.title, prefix)
+                }
+            };
+            if order == Ordering::Less {
                 lo = mid + 1;
             } else {
                 hi = mid;

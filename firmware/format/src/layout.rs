@@ -26,8 +26,11 @@ pub const ARTICLE_RECORD_LEN: usize = 32;
 /// Length of one chunk record in the `Chunks` section.
 pub const CHUNK_RECORD_LEN: usize = 16;
 
-/// Length of one entry of the `Titles` section.
-pub const TITLE_RECORD_LEN: usize = 4;
+/// Length of one entry of the `Titles` section: article number and title key.
+pub const TITLE_RECORD_LEN: usize = 16;
+
+/// Bytes of a title's key in the `Titles` section.
+pub const TITLE_KEY_LEN: usize = 12;
 
 /// Length of the header at the start of a `Glyphs` section.
 pub const STRIKE_HEADER_LEN: usize = 16;

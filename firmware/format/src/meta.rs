@@ -64,6 +64,57 @@ pub fn title_has_prefix(title: &str, prefix: &str) -> bool {
         .all(|p| t.next() == Some(p))
 }
 
+/// The key a title is stored with in the `Titles` section: its lower-cased UTF-8, cut at a
+/// character boundary to at most [`crate::layout::TITLE_KEY_LEN`] bytes; padded with `0x00`
+/// when the whole title fits, with `0xFF` (never in UTF-8) when it was cut.
+pub fn title_key(title: &str) -> [u8; crate::layout::TITLE_KEY_LEN] {
+    let mut key = [0u8; crate::layout::TITLE_KEY_LEN];
+    let mut at = 0;
+    for c in title.chars().flat_map(char::to_lowercase) {
+        let mut b = [0u8; 4];
+        let s = c.encode_utf8(&mut b).as_bytes();
+        match key.get_mut(at..at + s.len()) {
+            Some(dst) => dst.copy_from_slice(s),
+            None => {
+                for k in key.iter_mut().skip(at) {
+                    *k = 0xFF;
+                }
+                break;
+            }
+        }
+        at += s.len();
+    }
+    key
+}
+
+/// Orders a title key against a search prefix: `Some(Equal)` when the title starts with the
+/// prefix, `None` when the key is too short to tell (the full title must decide).
+pub fn title_key_prefix_cmp(key: &[u8], prefix: &str) -> Option<core::cmp::Ordering> {
+    use core::cmp::Ordering;
+    let len = key
+        .iter()
+        .position(|&b| b == 0 || b == 0xFF)
+        .unwrap_or(key.len());
+    // Zero padding: the whole title is in the key. A full key or 0xFF padding: it was cut.
+    let complete = key.get(len) == Some(&0);
+    let mut at = 0;
+    for c in prefix.chars().flat_map(char::to_lowercase) {
+        let mut b = [0u8; 4];
+        for &pb in c.encode_utf8(&mut b).as_bytes() {
+            if at >= len {
+                // The key ran out: a complete title is shorter than the prefix, so before it.
+                return complete.then_some(Ordering::Less);
+            }
+            let kb = key.get(at).copied().unwrap_or(0);
+            if kb != pb {
+                return Some(kb.cmp(&pb));
+            }
+            at += 1;
+        }
+    }
+    Some(Ordering::Equal)
+}
+
 /// Orders a title against a search prefix: `Equal` when the title starts with the prefix.
 pub fn title_prefix_cmp(title: &str, prefix: &str) -> core::cmp::Ordering {
     let mut t = title.chars().flat_map(char::to_lowercase);
@@ -75,4 +126,31 @@ pub fn title_prefix_cmp(title: &str, prefix: &str) -> core::cmp::Ordering {
         }
     }
     core::cmp::Ordering::Equal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::cmp::Ordering;
+
+    #[test]
+    fn keys_decide_or_defer() {
+        let k = title_key("Human Rights");
+        assert_eq!(&k, b"human rights");
+        assert_eq!(title_key_prefix_cmp(&k, "HUMAN"), Some(Ordering::Equal));
+        assert_eq!(title_key_prefix_cmp(&k, "Humbug"), Some(Ordering::Less));
+        assert_eq!(title_key_prefix_cmp(&k, "Hua"), Some(Ordering::Greater));
+        // The key holds all of it, so "human rights!" cannot match: it is after the title.
+        assert_eq!(title_key_prefix_cmp(&k, "Human Rights!"), None);
+        let short = title_key("Abc");
+        assert_eq!(&short[..4], b"abc\0");
+        assert_eq!(title_key_prefix_cmp(&short, "abcd"), Some(Ordering::Less));
+        // Hangul: three bytes a syllable; the fifth does not fit and the key says it was cut.
+        let ko = title_key("세계인권선언");
+        assert_eq!(&ko[..12], "세계인권".as_bytes());
+        let ko11 = title_key("a세계인권선언");
+        assert_eq!(ko11[10], 0xFF);
+        assert_eq!(title_key_prefix_cmp(&ko11, "a세계인권선"), None);
+        assert_eq!(title_key_prefix_cmp(&ko11, "a세계"), Some(Ordering::Equal));
+    }
 }

@@ -8,9 +8,9 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::ingest::{self, Article, Outcome, Utf8Policy};
 use crate::compress::{train_dictionary, ChunkCompressor};
-use crate::pack::{assemble, pack_article, PackOptions, PackedArticle, Packed};
+use crate::ingest::{self, Article, Outcome, Utf8Policy};
+use crate::pack::{assemble, pack_article, PackOptions, Packed, PackedArticle};
 use crate::rules::Rules;
 
 /// Everything `build` needs besides the inputs.
@@ -104,7 +104,12 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
     let (found, skipped) = ingest::discover(inputs)?;
     let mut warnings: Vec<String> = skipped
         .iter()
-        .map(|p| format!("{}: skipped: not an article file (.txt, .md or .html)", p.display()))
+        .map(|p| {
+            format!(
+                "{}: skipped: not an article file (.txt, .md or .html)",
+                p.display()
+            )
+        })
         .collect();
 
     // The dictionary is trained on evenly spaced articles, up to a fixed amount of text.
@@ -131,7 +136,8 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
     let compressor = ChunkCompressor::new(dictionary.clone(), opts.pack.effort);
 
     let bar = if opts.progress && found.len() >= 50 {
-        let bar = ProgressBar::with_draw_target(Some(found.len() as u64), ProgressDrawTarget::stderr());
+        let bar =
+            ProgressBar::with_draw_target(Some(found.len() as u64), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -143,6 +149,7 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         ProgressBar::hidden()
     };
     let mut packed: Vec<(PackedArticle, String)> = Vec::new();
+    let mut chars = std::collections::BTreeSet::new();
     for batch in found.chunks(BATCH) {
         let results: Vec<(String, Result<Option<PackedArticle>>, Vec<String>)> = batch
             .par_iter()
@@ -170,7 +177,8 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
             .collect();
         for (name, r, notes) in results {
             warnings.extend(notes);
-            if let Some(p) = r? {
+            if let Some(mut p) = r? {
+                chars.append(&mut p.chars);
                 packed.push((p, name));
             }
         }
@@ -200,7 +208,10 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         bail!("no articles found in {}", names.join(", "));
     }
-    Ok((assemble(&articles, dictionary, &opts.pack)?, warnings))
+    Ok((
+        assemble(&articles, &chars, dictionary, &opts.pack)?,
+        warnings,
+    ))
 }
 
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one:

@@ -247,6 +247,17 @@ pub fn fonts() -> Result<&'static Fonts> {
         .map_err(|e| anyhow::anyhow!("cannot load the built-in fonts: {e}"))
 }
 
+/// Whether any strike's fonts draw `c` (else it is shown as U+FFFD).
+pub fn covered(fonts: &Fonts, c: char) -> bool {
+    c == '\n'
+        || is_zero_width(c)
+        || SIZE_CLASSES.iter().all(|&class| {
+            strike_fonts(fonts, class)
+                .iter()
+                .any(|f| f.glyphs.contains_key(&(c as u32)))
+        })
+}
+
 /// The size classes a bundle carries, with the fonts each takes glyphs from, in order.
 pub fn strike_fonts(fonts: &Fonts, size_class: u8) -> Vec<&Font> {
     match size_class {

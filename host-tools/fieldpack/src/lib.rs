@@ -12,5 +12,6 @@ pub mod ingest;
 pub mod pack;
 pub mod report;
 pub mod rules;
+pub mod scale;
 pub mod sim;
 pub mod text;

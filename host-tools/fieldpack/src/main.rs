@@ -145,6 +145,10 @@ enum Command {
         /// Skip the device costs (they need valgrind).
         #[arg(long)]
         no_device_cost: bool,
+        /// Instead: generate this many articles from the inputs' paragraphs and measure the
+        /// build's memory and the device's cost at the end of the big bundle.
+        #[arg(long, value_name = "N")]
+        scale: Option<usize>,
     },
     /// Run one reader action with its instructions counted (used by `bench` under callgrind).
     #[command(hide = true)]
@@ -459,7 +463,17 @@ fn run(cli: Cli) -> Result<()> {
             device,
             json,
             no_device_cost,
+            scale,
         } => {
+            if let Some(n) = scale {
+                let r = fieldpack::scale::run(&inputs, n)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                } else {
+                    print!("{}", fieldpack::scale::render(&r));
+                }
+                return Ok(());
+            }
             let device = profile_named(&device)?;
             let r = fieldpack::bench::run(&inputs, &device, !no_device_cost)?;
             if json {

@@ -155,8 +155,11 @@ pub struct PackedArticle {
     pub body_crc: u32,
     /// A 128-bit hash of the body, to find duplicates.
     pub body_hash: u128,
-    /// Every character the screens may draw from this article, with counts.
-    pub chars: BTreeMap<char, usize>,
+    /// Every character the screens may draw from this article (emptied once merged into the
+    /// bundle's set, so that a build does not keep it per article).
+    pub chars: BTreeSet<char>,
+    /// Characters no font draws, with how often the article uses each.
+    pub uncovered: Vec<(char, usize)>,
 }
 
 /// A 128-bit hash of text: two SipHash passes with different keys (fixed, so builds repeat).
@@ -172,7 +175,11 @@ pub fn hash128(text: &str) -> u128 {
 }
 
 /// Compresses and encodes one article.
-pub fn pack_article(a: &Article, compressor: &ChunkCompressor, chunk_size: usize) -> Result<PackedArticle> {
+pub fn pack_article(
+    a: &Article,
+    compressor: &ChunkCompressor,
+    chunk_size: usize,
+) -> Result<PackedArticle> {
     let body = a.body();
     let chunks = split_chunks(&body, chunk_size)
         .par_iter()
@@ -181,7 +188,7 @@ pub fn pack_article(a: &Article, compressor: &ChunkCompressor, chunk_size: usize
             (codec, data, c.len(), crc32(c.as_bytes()))
         })
         .collect();
-    let mut chars = BTreeMap::new();
+    let mut counts: BTreeMap<char, usize> = BTreeMap::new();
     let fields = [
         Some(a.title.as_str()),
         Some(body.as_str()),
@@ -191,8 +198,14 @@ pub fn pack_article(a: &Article, compressor: &ChunkCompressor, chunk_size: usize
         a.author.as_deref(),
     ];
     for c in fields.into_iter().flatten().flat_map(str::chars) {
-        *chars.entry(c).or_insert(0) += 1;
+        *counts.entry(c).or_insert(0) += 1;
     }
+    let fonts = fonts()?;
+    let uncovered = counts
+        .iter()
+        .filter(|(&c, _)| !crate::glyphs::covered(fonts, c))
+        .map(|(&c, &n)| (c, n))
+        .collect();
     Ok(PackedArticle {
         origin: a.origin.clone(),
         title: a.title.clone(),
@@ -202,7 +215,8 @@ pub fn pack_article(a: &Article, compressor: &ChunkCompressor, chunk_size: usize
         raw_len: body.len(),
         body_crc: crc32(body.as_bytes()),
         body_hash: hash128(&body),
-        chars,
+        chars: counts.into_keys().collect(),
+        uncovered,
     })
 }
 
@@ -225,11 +239,16 @@ pub fn pack(
             p
         })
         .collect::<Result<Vec<_>>>()?;
-    assemble(&packed, dictionary, opts)
+    assemble(&packed, &BTreeSet::new(), dictionary, opts)
 }
 
 /// Lays out packed articles (in bundle order, without duplicates) as a bundle.
-pub fn assemble(articles: &[PackedArticle], dictionary: Vec<u8>, opts: &PackOptions) -> Result<Packed> {
+pub fn assemble(
+    articles: &[PackedArticle],
+    extra_chars: &BTreeSet<char>,
+    dictionary: Vec<u8>,
+    opts: &PackOptions,
+) -> Result<Packed> {
     let mut articles_sec = Vec::with_capacity(articles.len() * 32);
     let mut meta_sec = Vec::new();
     let mut chunks_sec = Vec::new();
@@ -281,10 +300,11 @@ pub fn assemble(articles: &[PackedArticle], dictionary: Vec<u8>, opts: &PackOpti
             .then_with(|| articles[x].title.cmp(&articles[y].title))
             .then(x.cmp(&y))
     });
-    let titles_sec: Vec<u8> = order
-        .iter()
-        .flat_map(|&i| (i as u32).to_le_bytes())
-        .collect();
+    let mut titles_sec = Vec::with_capacity(order.len() * 16);
+    for &i in &order {
+        titles_sec.extend_from_slice(&(i as u32).to_le_bytes());
+        titles_sec.extend_from_slice(&fieldpack_format::meta::title_key(&articles[i].title));
+    }
 
     let info = BundleInfo {
         title: cut_str(&opts.title, 160),
@@ -303,8 +323,9 @@ pub fn assemble(articles: &[PackedArticle], dictionary: Vec<u8>, opts: &PackOpti
     // Every character a screen may draw from the bundle's glyphs.
     let mut chars: BTreeSet<char> = articles
         .iter()
-        .flat_map(|a| a.chars.keys().copied())
+        .flat_map(|a| a.chars.iter().copied())
         .collect();
+    chars.extend(extra_chars);
     chars.extend(info.title.chars());
     chars.extend(info.creator.chars());
     chars.extend(info.created.unwrap_or("").chars());
@@ -314,16 +335,14 @@ pub fn assemble(articles: &[PackedArticle], dictionary: Vec<u8>, opts: &PackOpti
         .map(|&class| build_strike(fonts, class, &chars))
         .collect();
     let mut missing_glyphs: BTreeMap<char, Vec<MissingUse>> = BTreeMap::new();
-    for c in strikes.iter().flat_map(|s| &s.missing).collect::<BTreeSet<_>>() {
-        for (i, a) in articles.iter().enumerate() {
-            if let Some(&count) = a.chars.get(c) {
-                missing_glyphs.entry(*c).or_default().push(MissingUse {
-                    article: i,
-                    title: a.title.clone(),
-                    origin: a.origin.clone(),
-                    count,
-                });
-            }
+    for (i, a) in articles.iter().enumerate() {
+        for &(c, count) in &a.uncovered {
+            missing_glyphs.entry(c).or_default().push(MissingUse {
+                article: i,
+                title: a.title.clone(),
+                origin: a.origin.clone(),
+                count,
+            });
         }
     }
 

@@ -8,6 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use fieldpack_format::layout::{
     Header, SectionEntry, SectionKind, HEADER_LEN, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN,
+    TITLE_KEY_LEN, TITLE_RECORD_LEN,
 };
 use fieldpack_format::{crc32, Bundle, Direction, Inflater};
 use serde::Serialize;
@@ -431,11 +432,31 @@ pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
         raw += a.body.len() as u64;
     }
     let mut ids = BTreeSet::new();
+    let titles = entries
+        .iter()
+        .find(|e| e.kind == SectionKind::Titles)
+        .map_or(0, |e| e.offset as usize);
+    let mut previous: Option<String> = None;
     for pos in 0..b.article_count() {
         let id = b.title_order(pos)?;
         if !ids.insert(id) {
             bail!("{name}: title index lists article {id} twice");
         }
+        let rec = b.article(id)?;
+        let mut buf = [0u8; MAX_META_LEN];
+        let title = b.meta(&rec, &mut buf)?.title.to_string();
+        let at = titles + pos as usize * TITLE_RECORD_LEN + 4;
+        if bytes.get(at..at + TITLE_KEY_LEN) != Some(&fieldpack_format::meta::title_key(&title)[..])
+        {
+            bail!("{name}: title index key of article {id} does not match its title (byte offset {at})");
+        }
+        if previous
+            .as_deref()
+            .is_some_and(|p| fieldpack_format::title_cmp(p, &title).is_gt())
+        {
+            bail!("{name}: title index out of order at article {id} (byte offset {at})");
+        }
+        previous = Some(title);
     }
     Ok(format!(
         "{name}: ok: format version {}, {} sections, {} articles, {} chunks, {} bytes of text; every checksum matches",
