@@ -199,9 +199,11 @@ pub fn fonts() -> Result<&'static Fonts> {
     static FONTS: OnceLock<Result<Fonts, String>> = OnceLock::new();
     FONTS
         .get_or_init(|| {
+            // Plain threads, not rayon: this may run inside a rayon task, and a rayon join
+            // here would wait on workers that are themselves waiting for this lock.
             let load = || -> Result<Fonts> {
-                let (fixed, (wqy, unifont)) = rayon::join(
-                    || {
+                std::thread::scope(|scope| {
+                    let fixed = scope.spawn(|| {
                         parse_bdf(
                             &gunzip(
                                 include_bytes!("../../../assets/fonts/misc-fixed-6x13.bdf.gz"),
@@ -209,36 +211,32 @@ pub fn fonts() -> Result<&'static Fonts> {
                             )?,
                             "misc-fixed 6x13",
                         )
-                    },
-                    || {
-                        rayon::join(
-                            || {
-                                parse_bdf(
-                                    &gunzip(
-                                        include_bytes!(
-                                            "../../../assets/fonts/wqy-bitmapsong-13px.bdf.gz"
-                                        ),
-                                        "wqy",
-                                    )?,
-                                    "WenQuanYi Bitmap Song 13px",
-                                )
-                            },
-                            || {
-                                parse_hex(
-                                    &gunzip(
-                                        include_bytes!("../../../assets/fonts/unifont.hex.gz"),
-                                        "unifont",
-                                    )?,
-                                    "GNU Unifont",
-                                )
-                            },
+                    });
+                    let wqy = scope.spawn(|| {
+                        parse_bdf(
+                            &gunzip(
+                                include_bytes!("../../../assets/fonts/wqy-bitmapsong-13px.bdf.gz"),
+                                "wqy",
+                            )?,
+                            "WenQuanYi Bitmap Song 13px",
                         )
-                    },
-                );
-                Ok(Fonts {
-                    fixed: fixed?,
-                    wqy: wqy?,
-                    unifont: unifont?,
+                    });
+                    let unifont = parse_hex(
+                        &gunzip(
+                            include_bytes!("../../../assets/fonts/unifont.hex.gz"),
+                            "unifont",
+                        )?,
+                        "GNU Unifont",
+                    )?;
+                    let join = |h: std::thread::ScopedJoinHandle<'_, Result<Font>>| {
+                        h.join()
+                            .map_err(|_| anyhow::anyhow!("font parser panicked"))?
+                    };
+                    Ok(Fonts {
+                        fixed: join(fixed)?,
+                        wqy: join(wqy)?,
+                        unifont,
+                    })
                 })
             };
             load().map_err(|e| format!("{e:#}"))
