@@ -181,8 +181,12 @@ enum Command {
         #[arg(long, default_value = "")]
         keys: String,
         /// Folder for the screenshots 000.png, 001.png, ...
+        #[arg(long, required_unless_present = "window")]
+        out: Option<PathBuf>,
+        /// Open an interactive window instead (arrows, Enter, Backspace; needs a build with
+        /// `--features window` and SDL2).
         #[arg(long)]
-        out: PathBuf,
+        window: bool,
         /// Pixel scale of the screenshots (default: about 640 pixels wide).
         #[arg(long, conflicts_with = "raw")]
         scale: Option<u32>,
@@ -373,26 +377,28 @@ fn run(cli: Cli) -> Result<()> {
             display,
             keys,
             out,
+            window,
             scale,
             raw,
             gif,
             gif_delay,
         } => {
-            let profile = fieldpack_reader::profile_by_name(&display).with_context(|| {
-                let names: Vec<&str> = fieldpack_reader::PROFILES.iter().map(|p| p.name).collect();
-                format!(
-                    "unknown display {display:?} (profiles: {})",
-                    names.join(", ")
-                )
-            })?;
+            let profile = profile_named(&display)?;
             let keys = sim::parse_keys(&keys)?;
             let bytes = load_or_pack(&input)?;
-            let frames = sim::run(&bytes, profile, &keys)?;
             let scale = if raw {
                 1
             } else {
                 scale.unwrap_or_else(|| sim::default_scale(&profile))
             };
+            if window {
+                #[cfg(feature = "window")]
+                return sim::interactive(&bytes, profile, scale);
+                #[cfg(not(feature = "window"))]
+                anyhow::bail!("this fieldpack was built without a window: cargo build --release -p fieldpack --features window (needs SDL2, Debian: libsdl2-dev)");
+            }
+            let out = out.context("--out is needed")?;
+            let frames = sim::run(&bytes, profile, &keys)?;
             let paths = sim::write_frames(&frames, &out, scale)?;
             if let Some(g) = gif {
                 sim::write_gif(&frames, &g, scale, gif_delay)?;

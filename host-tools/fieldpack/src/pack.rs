@@ -184,7 +184,9 @@ pub fn pack_article(
     let chunks = split_chunks(&body, chunk_size)
         .par_iter()
         .map(|c| {
-            let (codec, data) = compressor.compress(c.as_bytes());
+            let (codec, mut data) = compressor.compress(c.as_bytes());
+            // Encoders over-allocate; a build keeps every chunk until the end.
+            data.shrink_to_fit();
             (codec, data, c.len(), crc32(c.as_bytes()))
         })
         .collect();
@@ -209,7 +211,11 @@ pub fn pack_article(
     Ok(PackedArticle {
         origin: a.origin.clone(),
         title: a.title.clone(),
-        meta: encode_meta(a)?,
+        meta: {
+            let mut m = encode_meta(a)?;
+            m.shrink_to_fit();
+            m
+        },
         rtl: a.dir == fieldpack_format::Direction::Rtl,
         chunks,
         raw_len: body.len(),

@@ -195,3 +195,61 @@ pub fn write_gif(frames: &[Frame], path: &Path, scale: u32, delay_ms: u32) -> Re
     }
     Ok(())
 }
+
+/// Shows the reader in a desktop window; arrow keys are Up, Down, Left and Right, Enter or Space
+/// is Select, Backspace or Escape is Back; closing the window (or Q) ends it.
+#[cfg(feature = "window")]
+pub fn interactive(bundle: &[u8], profile: Profile, scale: u32) -> Result<()> {
+    use embedded_graphics_simulator::sdl2::Keycode;
+    use embedded_graphics_simulator::{
+        BinaryColorTheme, OutputSettingsBuilder, SimulatorEvent, Window,
+    };
+
+    let (off, on) = mono_colors(&profile);
+    let settings = OutputSettingsBuilder::new()
+        .scale(scale.max(1))
+        .theme(BinaryColorTheme::Custom {
+            color_off: Rgb888::new(off[0], off[1], off[2]),
+            color_on: Rgb888::new(on[0], on[1], on[2]),
+        })
+        .build();
+    let mut window = Window::new(&format!("Fieldpack {}", profile.name), &settings);
+    let mut inflater = Box::new(Inflater::new());
+    let mut buffer = vec![0u8; profile.window_bytes];
+    let mut app = App::new(bundle, profile, &mut inflater, &mut buffer);
+    let size = Size::new(profile.width, profile.height);
+    let mut mono = SimulatorDisplay::<BinaryColor>::new(size);
+    let mut color = SimulatorDisplay::<Rgb565>::new(size);
+    loop {
+        if profile.color {
+            app.draw(&mut color, &DAYLIGHT)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            window.update(&color);
+        } else {
+            app.draw(&mut mono, &MONO)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            window.update(&mono);
+        }
+        let mut pressed = Vec::new();
+        for event in window.events() {
+            match event {
+                SimulatorEvent::Quit => return Ok(()),
+                SimulatorEvent::KeyDown { keycode, .. } => pressed.push(keycode),
+                _ => {}
+            }
+        }
+        for key in pressed {
+            let input = match key {
+                Keycode::Up => Input::Up,
+                Keycode::Down => Input::Down,
+                Keycode::Left => Input::Left,
+                Keycode::Right => Input::Right,
+                Keycode::Return | Keycode::Space => Input::Select,
+                Keycode::Backspace | Keycode::Escape => Input::Back,
+                Keycode::Q => return Ok(()),
+                _ => continue,
+            };
+            app.handle(input);
+        }
+    }
+}
