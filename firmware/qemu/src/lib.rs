@@ -145,6 +145,30 @@ pub fn run<C: PixelColor + LinkColor>(
     }
 }
 
+/// Defines a firmware binary's entry point for a profile and theme: the window sized for the
+/// profile and the inflate state, both in static RAM, then [`run`].
+#[macro_export]
+macro_rules! firmware_main {
+    ($profile:path, $theme:path) => {
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            // cortex-m-rt hands these to main as `&'static mut`: static RAM, not stack.
+            static mut WINDOW: [u8; $profile.window_bytes] = [0; $profile.window_bytes];
+            // Zeroed in .bss rather than built by `Inflater::new()`: that would assemble its
+            // 11 KiB on the stack first and copy it, a third of the 128x64 profile's RAM budget.
+            static mut INFLATER: core::mem::MaybeUninit<fieldpack_format::Inflater> =
+                core::mem::MaybeUninit::zeroed();
+            // SAFETY: an Inflater is miniz_oxide's DecompressorOxide, whose documented initial
+            // state is "all fields set to 0" (integers and integer arrays, state `Start` = 0);
+            // it is re-initialised before every use anyway. The format crate's
+            // `inflater_from_zeroed_bytes_decodes` test checks this.
+            #[allow(unsafe_code)]
+            let inflater = unsafe { INFLATER.assume_init_mut() };
+            $crate::run($profile, &$theme, inflater, WINDOW)
+        }
+    };
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     hprintln!("fieldpack: panic: {}", info);

@@ -175,3 +175,40 @@ impl<S: Storage> Typesetter<'_, S> {
         Ok(())
     }
 }
+
+/// A monochrome display that keeps nothing: for measuring the reader's own cost and for
+/// fuzzing, where a frame buffer would only add noise.
+pub struct NullDisplay {
+    size: Size,
+}
+
+impl NullDisplay {
+    /// A display of `width` x `height`.
+    pub const fn new(width: u32, height: u32) -> Self {
+        NullDisplay {
+            size: Size::new(width, height),
+        }
+    }
+}
+
+impl OriginDimensions for NullDisplay {
+    fn size(&self) -> Size {
+        self.size
+    }
+}
+
+impl DrawTarget for NullDisplay {
+    type Color = embedded_graphics::pixelcolor::BinaryColor;
+    type Error = core::convert::Infallible;
+
+    fn draw_iter<I: IntoIterator<Item = Pixel<Self::Color>>>(
+        &mut self,
+        pixels: I,
+    ) -> Result<(), Self::Error> {
+        // Consumed one by one so that the drawing code runs as on a real display.
+        for p in pixels {
+            core::hint::black_box(p);
+        }
+        Ok(())
+    }
+}

@@ -12,5 +12,6 @@ pub mod layout;
 pub mod profile;
 
 pub use app::{draw_error, error_message, App, Input, Screen, TextArea};
+pub use draw::NullDisplay;
 pub use layout::{Break, Line, OpenArticle, PageTable, TextPos, Typesetter};
 pub use profile::{profile_by_name, Profile, Theme, DAYLIGHT, MONO, PROFILES};

@@ -6,11 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use embedded_graphics::pixelcolor::BinaryColor;
-use embedded_graphics::prelude::*;
 use fieldpack_format::layout::SectionKind;
 use fieldpack_format::Inflater;
-use fieldpack_reader::{App, Input, Profile, MONO};
+use fieldpack_reader::{App, Input, NullDisplay, Profile, MONO};
 use serde::Serialize;
 
 use crate::build::{collect, BuildOptions};
@@ -95,7 +93,8 @@ fn tool_size(tool: &str, args: &[&str], input: &Path) -> Option<u64> {
     out.status.success().then_some(out.stdout.len() as u64)
 }
 
-fn peak_children_rss_kib() -> u64 {
+/// Peak resident memory of the largest child process waited for so far, in KiB.
+pub fn peak_children_rss_kib() -> u64 {
     // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN covers waited-for children.
     #[allow(unsafe_code)]
     unsafe {
@@ -288,29 +287,6 @@ pub fn fieldpack_measured(f: &mut dyn FnMut()) {
     f()
 }
 
-/// A display that draws nowhere: the reader's own cost, not a frame buffer's.
-struct Null(Size);
-
-impl OriginDimensions for Null {
-    fn size(&self) -> Size {
-        self.0
-    }
-}
-
-impl DrawTarget for Null {
-    type Color = BinaryColor;
-    type Error = std::convert::Infallible;
-    fn draw_iter<I: IntoIterator<Item = Pixel<BinaryColor>>>(
-        &mut self,
-        pixels: I,
-    ) -> Result<(), Self::Error> {
-        for p in pixels {
-            std::hint::black_box(p);
-        }
-        Ok(())
-    }
-}
-
 /// The reader actions `device-op` measures.
 pub const OPS: [&str; 5] = [
     "open-bundle",
@@ -330,7 +306,7 @@ pub fn device_op(
 ) -> Result<()> {
     let mut inflater = Box::new(Inflater::new());
     let mut window = vec![0u8; profile.window_bytes];
-    let mut display = Null(Size::new(profile.width, profile.height));
+    let mut display = NullDisplay::new(profile.width, profile.height);
     if op == "open-bundle" {
         fieldpack_measured(&mut || {
             let mut app = App::new(bundle, profile, &mut inflater, &mut window);

@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use fieldpack_reader::profile::{OLED_128X64, TFT_320X240};
 use serde::Serialize;
 
-use crate::bench::count_instructions;
+use crate::bench::{count_instructions, peak_children_rss_kib};
 use crate::build::{collect, BuildOptions};
 
 /// What the scale run measured.
@@ -54,19 +54,6 @@ fn article_text(paragraphs: &[String], rng: &mut Rng) -> String {
         text.push('\n');
     }
     text
-}
-
-fn peak_children_rss_kib() -> u64 {
-    // SAFETY: getrusage fills the struct it is given.
-    #[allow(unsafe_code)]
-    unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) == 0 {
-            u.ru_maxrss as u64
-        } else {
-            0
-        }
-    }
 }
 
 fn build(input: &Path, out: &Path) -> Result<f64> {

@@ -1,24 +1,8 @@
-//! The firmware for the 320x240 profile: buffers sized for it, placed in static RAM.
+//! The firmware for the 320x240 profile.
 #![no_std]
 #![no_main]
 
-use core::mem::MaybeUninit;
-
-use cortex_m_rt::entry;
-use fieldpack_format::Inflater;
-use fieldpack_reader::profile::{DAYLIGHT, TFT_320X240};
-
-#[entry]
-fn main() -> ! {
-    // cortex-m-rt hands these to main as `&'static mut`: static RAM, not stack.
-    static mut WINDOW: [u8; TFT_320X240.window_bytes] = [0; TFT_320X240.window_bytes];
-    // Zeroed in .bss rather than built by `Inflater::new()`: that would assemble its 11 KiB on
-    // the stack first and copy it, a third of the 128x64 profile's RAM budget.
-    static mut INFLATER: MaybeUninit<Inflater> = MaybeUninit::zeroed();
-    // SAFETY: an Inflater is miniz_oxide's DecompressorOxide, whose documented initial state is
-    // "all fields set to 0" (integers and integer arrays, state `Start` = 0); it is re-initialised
-    // before every use anyway. The `inflater_from_zeroed_bytes_decodes` test checks this.
-    #[allow(unsafe_code)]
-    let inflater = unsafe { INFLATER.assume_init_mut() };
-    fieldpack_qemu::run(TFT_320X240, &DAYLIGHT, inflater, WINDOW)
-}
+fieldpack_qemu::firmware_main!(
+    fieldpack_reader::profile::TFT_320X240,
+    fieldpack_reader::profile::DAYLIGHT
+);
