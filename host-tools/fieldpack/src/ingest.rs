@@ -255,8 +255,10 @@ fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outco
         // without a title of its own is named by its first sentence.
         .unwrap_or_else(|| first_sentence(&paragraphs[0], 80));
     let body = paragraphs.join("\n");
+    // "und" is BCP 47 for "undetermined": no better than no tag, so guess.
     let lang = clean_field(raw.lang)
         .map(|l| l.replace('_', "-"))
+        .filter(|l| !l.eq_ignore_ascii_case("und"))
         .or_else(|| guess_language(&body).map(str::to_string));
     let dir = match raw.dir.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("rtl") => Direction::Rtl,
