@@ -118,8 +118,21 @@ pub fn decodes_to(stream: &[u8], dict: &[u8], want: &[u8]) -> bool {
         && used == stream.len()
 }
 
+thread_local! {
+    /// One zlib state per thread, reset between chunks: a new one per chunk costs a few hundred
+    /// KiB of allocation each time, and a long build's heap fragments around them.
+    static ZLIB: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::best(), false));
+}
+
 fn zlib_with_dict(dict: &[u8], data: &[u8]) -> Option<Vec<u8>> {
-    let mut c = Compress::new(Compression::best(), false);
+    ZLIB.with(|z| {
+        let mut c = z.borrow_mut();
+        c.reset();
+        zlib_stream(&mut c, dict, data)
+    })
+}
+
+fn zlib_stream(c: &mut Compress, dict: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     if !dict.is_empty() {
         c.set_dictionary(dict).ok()?;
     }
