@@ -35,35 +35,57 @@ pub struct Collected {
     pub warnings: Vec<String>,
 }
 
+/// Reads one input file: its article (`None` when it is skipped) and warnings naming the file.
+/// Unreadable text is an error; binary, empty and boilerplate-only files are skipped.
+fn read_input(
+    input: &ingest::Input,
+    opts: &BuildOptions,
+) -> (Result<Option<Article>>, Vec<String>) {
+    let name = input.path.display();
+    match ingest::read(input, &opts.rules, opts.utf8) {
+        Ok(Outcome::Article(a, w)) => (
+            Ok(Some(a)),
+            w.into_iter().map(|w| format!("{name}: {w}")).collect(),
+        ),
+        Ok(Outcome::Skipped(why)) => (Ok(None), vec![format!("{name}: skipped: {why}")]),
+        Err(e) if e.to_string().starts_with("binary file") => {
+            (Ok(None), vec![format!("{name}: skipped: {e}")])
+        }
+        Err(e) => (
+            Err(e.context(format!("cannot read article {name}"))),
+            Vec::new(),
+        ),
+    }
+}
+
+fn skipped_warnings(skipped: &[PathBuf]) -> Vec<String> {
+    skipped
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: skipped: not an article file (.txt, .md or .html)",
+                p.display()
+            )
+        })
+        .collect()
+}
+
 /// Reads and cleans every article under `inputs`; errors name the file.
 pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
     let (found, skipped) = ingest::discover(inputs)?;
-    let mut out = Collected::default();
-    for p in skipped {
-        out.warnings.push(format!(
-            "{}: skipped: not an article file (.txt, .md or .html)",
-            p.display()
-        ));
-    }
-    let results: Vec<(usize, Result<Outcome>)> = found
+    let mut out = Collected {
+        warnings: skipped_warnings(&skipped),
+        ..Collected::default()
+    };
+    let results: Vec<_> = found
         .par_iter()
-        .enumerate()
-        .map(|(i, input)| (i, ingest::read(input, &opts.rules, opts.utf8)))
+        .map(|input| read_input(input, opts))
         .collect();
     let mut read: Vec<(Article, String)> = Vec::new();
-    for (i, result) in results {
-        let name = found[i].path.display().to_string();
-        match result {
-            Ok(Outcome::Article(article, warnings)) => {
-                out.warnings
-                    .extend(warnings.into_iter().map(|w| format!("{name}: {w}")));
-                read.push((article, name));
-            }
-            Ok(Outcome::Skipped(why)) => out.warnings.push(format!("{name}: skipped: {why}")),
-            Err(e) if e.to_string().starts_with("binary file") => {
-                out.warnings.push(format!("{name}: skipped: {e}"))
-            }
-            Err(e) => return Err(e.context(format!("cannot read article {name}"))),
+    for ((result, notes), input) in results.into_iter().zip(&found) {
+        out.warnings.extend(notes);
+        if let Some(article) = result? {
+            read.push((article, input.path.display().to_string()));
         }
     }
     // Bundle order is the stored origins' order (so an extracted bundle rebuilds identically),
@@ -102,15 +124,7 @@ const BATCH: usize = 256;
 /// input. Returns the bundle and the warnings, each naming its file.
 pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<String>)> {
     let (found, skipped) = ingest::discover(inputs)?;
-    let mut warnings: Vec<String> = skipped
-        .iter()
-        .map(|p| {
-            format!(
-                "{}: skipped: not an article file (.txt, .md or .html)",
-                p.display()
-            )
-        })
-        .collect();
+    let mut warnings = skipped_warnings(&skipped);
 
     // The dictionary is trained on evenly spaced articles, up to a fixed amount of text.
     let total: u64 = found
@@ -124,10 +138,7 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         found
             .par_iter()
             .step_by(step)
-            .filter_map(|i| match ingest::read(i, &opts.rules, opts.utf8) {
-                Ok(Outcome::Article(a, _)) => Some(a.body()),
-                _ => None,
-            })
+            .filter_map(|i| read_input(i, opts).0.ok().flatten().map(|a| a.body()))
             .collect()
     };
     let sample_refs: Vec<&str> = sample.iter().map(String::as_str).collect();
@@ -154,25 +165,13 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         let results: Vec<(String, Result<Option<PackedArticle>>, Vec<String>)> = batch
             .par_iter()
             .map(|input| {
-                let name = input.path.display().to_string();
-                let mut notes = Vec::new();
-                let r = match ingest::read(input, &opts.rules, opts.utf8) {
-                    Ok(Outcome::Article(a, w)) => {
-                        notes.extend(w.into_iter().map(|w| format!("{name}: {w}")));
-                        pack_article(&a, &compressor, opts.pack.chunk_size).map(Some)
-                    }
-                    Ok(Outcome::Skipped(why)) => {
-                        notes.push(format!("{name}: skipped: {why}"));
-                        Ok(None)
-                    }
-                    Err(e) if e.to_string().starts_with("binary file") => {
-                        notes.push(format!("{name}: skipped: {e}"));
-                        Ok(None)
-                    }
-                    Err(e) => Err(e.context(format!("cannot read article {name}"))),
-                };
+                let (article, notes) = read_input(input, opts);
+                let packed = article.and_then(|a| {
+                    a.map(|a| pack_article(&a, &compressor, opts.pack.chunk_size))
+                        .transpose()
+                });
                 bar.inc(1);
-                (name, r, notes)
+                (input.path.display().to_string(), packed, notes)
             })
             .collect();
         for (name, r, notes) in results {
