@@ -329,3 +329,44 @@ fn no_bundle_shows_the_error_screen() {
         )));
     }
 }
+
+#[test]
+fn title_search_finds_the_first_match_like_a_linear_scan() {
+    let bytes = corpus_bundle();
+    let mut b = Bundle::open(&bytes[..]).expect("open");
+    let n = b.article_count();
+    let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
+    let titles: Vec<String> = (0..n)
+        .map(|pos| {
+            let id = b.title_order(pos).expect("order");
+            let rec = b.article(id).expect("article");
+            b.meta(&rec, &mut buf).expect("meta").title.to_string()
+        })
+        .collect();
+    let mut prefixes: Vec<String> = vec![
+        String::new(),
+        "a".into(),
+        "zzz".into(),
+        "Ω".into(),
+        "세계".into(),
+    ];
+    for t in &titles {
+        for len in [1, 2, 4, 9, 14, 40] {
+            prefixes.push(t.chars().take(len).collect());
+        }
+        prefixes.push(format!("{t}!"));
+    }
+    for p in &prefixes {
+        let want = titles
+            .iter()
+            .position(|t| {
+                fieldpack_format::meta::title_prefix_cmp(t, p) != std::cmp::Ordering::Less
+            })
+            .unwrap_or(titles.len()) as u32;
+        assert_eq!(
+            b.find_title(p, &mut buf).expect("find"),
+            want,
+            "prefix {p:?}"
+        );
+    }
+}
