@@ -41,32 +41,6 @@ impl Span {
     }
 }
 
-/// The first 8 bytes of a title key as a number, for interpolating between keys.
-fn key_head(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    for (d, s) in b.iter_mut().zip(key) {
-        // Padding (0x00 or 0xFF) after the text counts as nothing.
-        *d = if *s == 0xFF { 0 } else { *s };
-    }
-    u64::from_be_bytes(b)
-}
-
-/// A search prefix as a key: lower-cased UTF-8, at most a key's length.
-fn prefix_key(prefix: &str) -> [u8; TITLE_KEY_LEN] {
-    let mut key = [0u8; TITLE_KEY_LEN];
-    let mut at = 0;
-    for c in prefix.chars().flat_map(char::to_lowercase) {
-        let mut b = [0u8; 4];
-        for &x in c.encode_utf8(&mut b).as_bytes() {
-            if let Some(d) = key.get_mut(at) {
-                *d = x;
-            }
-            at += 1;
-        }
-    }
-    key
-}
-
 /// One glyph strike of an open bundle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Strike {
@@ -472,35 +446,12 @@ impl<S: Storage> Bundle<S> {
     }
 
     /// The first position in title order whose title starts with `prefix` (ignoring case), or
-    /// the position where such a title would be. `buf` holds a title when a stored key is too
-    /// short to decide.
-    ///
-    /// Interpolation search over the keys' first 8 bytes: titles spread like text, so a probe
-    /// usually lands close and a lookup in 100,000 titles reads a handful of 16-byte records.
-    /// A probe that fails to halve the range is followed by a bisection, so the worst case stays
-    /// logarithmic.
+    /// the position where such a title would be. Most steps compare the stored title keys;
+    /// only a prefix longer than a key reads the titles themselves (into `buf`).
     pub fn find_title(&mut self, prefix: &str, buf: &mut [u8]) -> Result<u32, Error> {
         let (mut lo, mut hi) = (0u32, self.article_count);
-        if hi == 0 {
-            return Ok(0);
-        }
-        let target = key_head(&prefix_key(prefix));
-        let mut k_lo = key_head(&self.title_key_at(lo)?);
-        let mut k_hi = key_head(&self.title_key_at(hi - 1)?);
-        let mut bisect = false;
         while lo < hi {
-            let span = hi - lo;
-            let mid = if bisect || span <= 2 || k_hi <= k_lo {
-                lo + span / 2
-            } else if target <= k_lo {
-                lo
-            } else if target >= k_hi {
-                hi - 1
-            } else {
-                let off =
-                    u128::from(target - k_lo) * u128::from(span - 1) / u128::from(k_hi - k_lo);
-                lo + (off as u32).min(span - 1)
-            };
+            let mid = lo + (hi - lo) / 2;
             let key = self.title_key_at(mid)?;
             let order = match title_key_prefix_cmp(&key, prefix) {
                 Some(o) => o,
@@ -513,12 +464,9 @@ impl<S: Storage> Bundle<S> {
             };
             if order == Ordering::Less {
                 lo = mid + 1;
-                k_lo = key_head(&key);
             } else {
                 hi = mid;
-                k_hi = key_head(&key);
             }
-            bisect = !bisect && (hi - lo) * 2 > span;
         }
         Ok(lo)
     }
