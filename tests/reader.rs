@@ -8,9 +8,6 @@ use embedded_graphics::pixelcolor::BinaryColor;
 use embedded_graphics::prelude::*;
 use embedded_graphics_simulator::SimulatorDisplay;
 use fieldpack::build::{build, BuildOptions};
-use fieldpack::ingest::Utf8Policy;
-use fieldpack::pack::PackOptions;
-use fieldpack::rules::Rules;
 use fieldpack_format::{Bundle, Inflater};
 use fieldpack_reader::{
     App, Break, Input, PageTable, Profile, Screen, TextPos, Typesetter, MONO, PROFILES,
@@ -21,12 +18,7 @@ fn root() -> PathBuf {
 }
 
 fn pack(inputs: &[PathBuf]) -> Vec<u8> {
-    let opts = BuildOptions {
-        pack: PackOptions::default(),
-        rules: Rules::builtin(),
-        utf8: Utf8Policy::Strict,
-        progress: false,
-    };
+    let opts = BuildOptions::default();
     build(inputs, &opts).expect("build").0.bytes
 }
 

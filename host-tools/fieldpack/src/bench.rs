@@ -107,7 +107,9 @@ pub fn peak_children_rss_kib() -> u64 {
     }
 }
 
-fn timed_build(inputs: &[PathBuf], out: &Path, device: &str, effort: &str) -> Result<f64> {
+/// Seconds a `fieldpack build` of `inputs` takes in a child process (whose memory
+/// [`peak_children_rss_kib`] then includes).
+pub fn timed_build(inputs: &[PathBuf], out: &Path, device: &str, effort: &str) -> Result<f64> {
     let exe = std::env::current_exe()?;
     let start = Instant::now();
     let status = Command::new(exe)
@@ -132,12 +134,7 @@ fn illustration(path: &Path) -> Result<()> {
 /// Runs the whole comparison on `inputs`.
 pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Result<BenchReport> {
     let dir = tempfile::tempdir()?;
-    let opts = BuildOptions {
-        pack: crate::pack::PackOptions::default(),
-        rules: crate::rules::Rules::builtin(),
-        utf8: crate::ingest::Utf8Policy::Strict,
-        progress: false,
-    };
+    let opts = BuildOptions::default();
     let collected = collect(inputs, &opts)?;
     let (found, _) = crate::ingest::discover(inputs)?;
     let input_bytes: u64 = found

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::compress::{train_dictionary, ChunkCompressor};
 use crate::ingest::{self, Article, Outcome, Utf8Policy};
-use crate::pack::{assemble, pack_article, PackOptions, Packed, PackedArticle};
+use crate::pack::{assemble, hash128, pack_article, PackOptions, Packed, PackedArticle};
 use crate::rules::Rules;
 
 /// Everything `build` needs besides the inputs.
@@ -24,6 +24,46 @@ pub struct BuildOptions {
     pub utf8: Utf8Policy,
     /// Show a progress bar (only ever on a terminal).
     pub progress: bool,
+}
+
+impl Default for BuildOptions {
+    /// The built-in rules, strict UTF-8, default bundle settings, no progress bar.
+    fn default() -> Self {
+        BuildOptions {
+            pack: PackOptions::default(),
+            rules: Rules::builtin(),
+            utf8: Utf8Policy::Strict,
+            progress: false,
+        }
+    }
+}
+
+/// Puts articles in bundle order and keeps each body once: the stored origins' order (so an
+/// extracted bundle rebuilds identically), whatever the order on disk or on the command line.
+/// Each item is (article, body hash, file name); duplicates are reported in `warnings`.
+fn in_bundle_order<T>(
+    mut items: Vec<(T, u128, String)>,
+    origin: impl Fn(&T) -> &str,
+    warnings: &mut Vec<String>,
+) -> Vec<T> {
+    items.sort_by(|a, b| {
+        origin(&a.0)
+            .cmp(origin(&b.0))
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    let mut seen: HashMap<u128, String> = HashMap::new();
+    let mut kept = Vec::with_capacity(items.len());
+    for (item, hash, name) in items {
+        match seen.get(&hash) {
+            Some(first) => warnings.push(format!("{name}: duplicate of {first}: kept once")),
+            None => {
+                seen.insert(hash, name);
+                kept.push(item);
+            }
+        }
+    }
+    kept
 }
 
 /// What collecting the inputs found, besides the articles.
@@ -81,34 +121,15 @@ pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
         .par_iter()
         .map(|input| read_input(input, opts))
         .collect();
-    let mut read: Vec<(Article, String)> = Vec::new();
+    let mut read: Vec<(Article, u128, String)> = Vec::new();
     for ((result, notes), input) in results.into_iter().zip(&found) {
         out.warnings.extend(notes);
         if let Some(article) = result? {
-            read.push((article, input.path.display().to_string()));
+            let hash = hash128(&article.body());
+            read.push((article, hash, input.path.display().to_string()));
         }
     }
-    // Bundle order is the stored origins' order (so an extracted bundle rebuilds identically),
-    // whatever the order on disk or on the command line.
-    read.sort_by(|a, b| {
-        a.0.origin
-            .cmp(&b.0.origin)
-            .then_with(|| a.0.paragraphs.cmp(&b.0.paragraphs))
-            .then_with(|| a.1.cmp(&b.1))
-    });
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for (article, name) in read {
-        let body = article.body();
-        match seen.get(&body) {
-            Some(first) => out
-                .warnings
-                .push(format!("{name}: duplicate of {first}: kept once")),
-            None => {
-                seen.insert(body, name);
-                out.articles.push(article);
-            }
-        }
-    }
+    out.articles = in_bundle_order(read, |a| a.origin.as_str(), &mut out.warnings);
     Ok(out)
 }
 
@@ -159,7 +180,7 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
     } else {
         ProgressBar::hidden()
     };
-    let mut packed: Vec<(PackedArticle, String)> = Vec::new();
+    let mut packed: Vec<(PackedArticle, u128, String)> = Vec::new();
     let mut chars = std::collections::BTreeSet::new();
     for batch in found.chunks(BATCH) {
         let results: Vec<(String, Result<Option<PackedArticle>>, Vec<String>)> = batch
@@ -178,31 +199,14 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
             warnings.extend(notes);
             if let Some(mut p) = r? {
                 chars.append(&mut p.chars);
-                packed.push((p, name));
+                let hash = p.body_hash;
+                packed.push((p, hash, name));
             }
         }
     }
     bar.finish_and_clear();
 
-    // Bundle order is the stored origins' order (so an extracted bundle rebuilds identically),
-    // whatever the order on disk or on the command line.
-    packed.sort_by(|a, b| {
-        a.0.origin
-            .cmp(&b.0.origin)
-            .then_with(|| a.0.body_hash.cmp(&b.0.body_hash))
-            .then_with(|| a.1.cmp(&b.1))
-    });
-    let mut seen: HashMap<u128, String> = HashMap::new();
-    let mut articles = Vec::with_capacity(packed.len());
-    for (article, name) in packed {
-        match seen.get(&article.body_hash) {
-            Some(first) => warnings.push(format!("{name}: duplicate of {first}: kept once")),
-            None => {
-                seen.insert(article.body_hash, name);
-                articles.push(article);
-            }
-        }
-    }
+    let articles = in_bundle_order(packed, |a| a.origin.as_str(), &mut warnings);
     if articles.is_empty() {
         let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         bail!("no articles found in {}", names.join(", "));

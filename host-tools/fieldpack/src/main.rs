@@ -217,12 +217,7 @@ fn load_or_pack(input: &std::path::Path) -> Result<Vec<u8>> {
             return Ok(bytes);
         }
     }
-    let opts = BuildOptions {
-        pack: PackOptions::default(),
-        rules: Rules::builtin(),
-        utf8: Utf8Policy::Strict,
-        progress: false,
-    };
+    let opts = BuildOptions::default();
     let (packed, warnings) = build(&[input.to_path_buf()], &opts)?;
     for w in &warnings {
         eprintln!("warning: {w}");

@@ -2,15 +2,13 @@
 //! shuffled), its build's memory and time, and the device's cost at the end of a big bundle
 //! against the same article in a 10-article bundle.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use fieldpack_reader::profile::{OLED_128X64, TFT_320X240};
 use serde::Serialize;
 
-use crate::bench::{count_instructions, peak_children_rss_kib};
+use crate::bench::{count_instructions, peak_children_rss_kib, timed_build};
 use crate::build::{collect, BuildOptions};
 
 /// What the scale run measured.
@@ -56,32 +54,12 @@ fn article_text(paragraphs: &[String], rng: &mut Rng) -> String {
     text
 }
 
-fn build(input: &Path, out: &Path) -> Result<f64> {
-    let start = Instant::now();
-    let ok = Command::new(std::env::current_exe()?)
-        .args(["build", "-q", "--effort", "fast", "-o"])
-        .arg(out)
-        .arg(input)
-        .stderr(Stdio::null())
-        .status()?
-        .success();
-    if !ok {
-        bail!("fieldpack build of the generated corpus failed");
-    }
-    Ok(start.elapsed().as_secs_f64())
-}
-
 /// Generates `n` articles from the paragraphs of `corpus` and measures.
 pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
     if n < 11 {
         bail!("--scale needs at least 11 articles");
     }
-    let opts = BuildOptions {
-        pack: crate::pack::PackOptions::default(),
-        rules: crate::rules::Rules::builtin(),
-        utf8: crate::ingest::Utf8Policy::Strict,
-        progress: false,
-    };
+    let opts = BuildOptions::default();
     let paragraphs: Vec<String> = collect(corpus, &opts)?
         .articles
         .into_iter()
@@ -114,10 +92,10 @@ pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
     }
     // The big build first: the children's peak memory is a high-water mark.
     let big_fpk = dir.path().join("big.fpk");
-    let build_seconds = build(&big, &big_fpk)?;
+    let build_seconds = timed_build(std::slice::from_ref(&big), &big_fpk, "128x64", "fast")?;
     let build_peak_rss_kib = peak_children_rss_kib();
     let small_fpk = dir.path().join("small.fpk");
-    build(&small, &small_fpk)?;
+    timed_build(std::slice::from_ref(&small), &small_fpk, "128x64", "fast")?;
     // What a reader would type: the first letters of a title both bundles hold.
     let prefix: String = last_title.chars().take(6).collect();
 
