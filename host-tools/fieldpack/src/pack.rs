@@ -10,7 +10,7 @@ use fieldpack_format::layout::{
 use fieldpack_format::{crc32, ArticleMeta, BundleInfo};
 use rayon::prelude::*;
 
-use crate::compress::{train_dictionary, ChunkCompressor, Effort};
+use crate::compress::{ChunkCompressor, Effort};
 use crate::glyphs::{build_strike, fonts, SIZE_CLASSES};
 use crate::ingest::Article;
 
@@ -224,28 +224,6 @@ pub fn pack_article(
         chars: counts.into_keys().collect(),
         uncovered,
     })
-}
-
-/// Packs articles (already in bundle order, without duplicates) into a bundle, all in memory:
-/// for small sets and tests; `build` streams instead.
-pub fn pack(
-    articles: &[Article],
-    opts: &PackOptions,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<Packed> {
-    let bodies: Vec<String> = articles.iter().map(Article::body).collect();
-    let body_refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let dictionary = train_dictionary(&body_refs, opts.dictionary_size);
-    let compressor = ChunkCompressor::new(dictionary.clone(), opts.effort);
-    let packed = articles
-        .par_iter()
-        .map(|a| {
-            let p = pack_article(a, &compressor, opts.chunk_size);
-            progress(1);
-            p
-        })
-        .collect::<Result<Vec<_>>>()?;
-    assemble(&packed, &BTreeSet::new(), dictionary, opts)
 }
 
 /// Lays out packed articles (in bundle order, without duplicates) as a bundle.
