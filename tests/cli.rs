@@ -113,7 +113,7 @@ fn whole_corpus_builds_verifies_and_extracts_losslessly() {
     let json = ok(&["inspect", "--json", s(&fpk)]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(v["articles"].as_array().map(Vec::len), Some(158));
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], fieldpack_format::VERSION);
 }
 
 #[test]

@@ -107,10 +107,21 @@ fn damaged_truncated_foreign_and_absent_bundles_show_the_error_screen() {
     std::fs::write(&path, truncated).expect("write");
     assert_same(truncated, &path, StorageKind::File, &p, "select");
 
-    let v2 = include_bytes!("../firmware/format/tests/fixtures/version-2.fpk");
-    let path = dir.path().join("v2.fpk");
-    std::fs::write(&path, v2).expect("write");
-    assert_same(v2, &path, StorageKind::Flash, &p, "");
+    // A bundle of the previous format version and one of a future version.
+    for (name, other) in [
+        (
+            "v1.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-1.fpk")[..],
+        ),
+        (
+            "v3.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-3.fpk")[..],
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, other).expect("write");
+        assert_same(other, &path, StorageKind::Flash, &p, "");
+    }
 
     // No bundle loaded: the flash region reads as erased (zero in QEMU).
     let keys = parse_keys("select").expect("keys");

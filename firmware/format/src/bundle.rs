@@ -8,12 +8,12 @@ use miniz_oxide::inflate::TINFLStatus;
 use crate::crc::Crc32;
 use crate::error::Error;
 use crate::layout::{
-    ArticleRecord, ChunkRecord, Codec, GlyphRecord, Header, SectionEntry, SectionKind,
-    StrikeHeader, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN, GLYPH_RECORD_LEN, HEADER_LEN,
-    MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, STRIKE_HEADER_LEN, TITLE_KEY_LEN,
-    TITLE_RECORD_LEN,
+    ArticleRecord, ChunkRecord, Codec, GlyphEntry, GlyphMetrics, GlyphRecord, Header, SectionEntry,
+    SectionKind, StrikeHeader, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN, GLYPH_METRICS_LEN,
+    GLYPH_RECORD_LEN, HEADER_LEN, MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN,
+    STRIKE_HEADER_LEN, TITLE_KEY_LEN, TITLE_RECORD_LEN,
 };
-use crate::meta::{title_key_prefix_cmp, title_prefix_cmp, ArticleMeta, BundleInfo};
+use crate::meta::{title_prefix_cmp, ArticleMeta, BundleInfo, FoldedPrefix};
 use crate::storage::Storage;
 
 /// The most glyph strikes a bundle may carry that a reader keeps track of.
@@ -63,6 +63,7 @@ pub struct Bundle<S> {
     bodies: Span,
     titles: Span,
     dictionary: Span,
+    glyph_bitmaps: Span,
     strikes: heapless::Vec<Strike, MAX_STRIKES>,
     article_count: u32,
     chunk_count: u32,
@@ -138,6 +139,7 @@ impl<S: Storage> Bundle<S> {
             bodies: Span::default(),
             titles: Span::default(),
             dictionary: Span::default(),
+            glyph_bitmaps: Span::default(),
             strikes: heapless::Vec::new(),
             article_count: 0,
             chunk_count: 0,
@@ -164,6 +166,7 @@ impl<S: Storage> Bundle<S> {
                 SectionKind::Bodies => &mut b.bodies,
                 SectionKind::Titles => &mut b.titles,
                 SectionKind::Dictionary => &mut b.dictionary,
+                SectionKind::GlyphBitmaps => &mut b.glyph_bitmaps,
                 SectionKind::Glyphs => {
                     if crc_of(&mut b.storage, span)? != e.crc {
                         return Err(corrupt(e.kind, e.offset));
@@ -183,8 +186,10 @@ impl<S: Storage> Bundle<S> {
             }
             seen |= bit;
             *slot = span;
-            if matches!(e.kind, SectionKind::Info | SectionKind::Dictionary)
-                && crc_of(&mut b.storage, span)? != e.crc
+            if matches!(
+                e.kind,
+                SectionKind::Info | SectionKind::Dictionary | SectionKind::GlyphBitmaps
+            ) && crc_of(&mut b.storage, span)? != e.crc
             {
                 return Err(corrupt(e.kind, e.offset));
             }
@@ -238,10 +243,7 @@ impl<S: Storage> Bundle<S> {
         }
         storage.read_at(span.offset, &mut hb)?;
         let header = StrikeHeader::decode(&hb);
-        let records_end =
-            u64::from(header.glyph_count) * GLYPH_RECORD_LEN as u64 + STRIKE_HEADER_LEN as u64;
-        if records_end > u64::from(header.bitmaps_offset)
-            || header.bitmaps_offset > span.len
+        if header.section_len() != u64::from(span.len)
             || header.line_height == 0
             || header.baseline > header.line_height
             || header.compact_height == 0
@@ -449,11 +451,12 @@ impl<S: Storage> Bundle<S> {
     /// the position where such a title would be. Most steps compare the stored title keys;
     /// only a prefix longer than a key reads the titles themselves (into `buf`).
     pub fn find_title(&mut self, prefix: &str, buf: &mut [u8]) -> Result<u32, Error> {
+        let folded = FoldedPrefix::new(prefix);
         let (mut lo, mut hi) = (0u32, self.article_count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let key = self.title_key_at(mid)?;
-            let order = match title_key_prefix_cmp(&key, prefix) {
+            let order = match folded.cmp_key(&key) {
                 Some(o) => o,
                 None => {
                     let id = self.title_order(mid)?;
@@ -488,45 +491,61 @@ impl<S: Storage> Bundle<S> {
     pub fn glyph(&mut self, strike: &Strike, c: char) -> Result<Option<GlyphRecord>, Error> {
         let cp = c as u32;
         let (mut lo, mut hi) = (0u32, strike.header.glyph_count);
-        let base = strike.span.offset + STRIKE_HEADER_LEN as u32;
+        let base = strike.span.offset + strike.header.records_offset();
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let mut rb = [0u8; GLYPH_RECORD_LEN];
             self.storage
                 .read_at(base + mid * GLYPH_RECORD_LEN as u32, &mut rb)?;
-            let g = GlyphRecord::decode(&rb);
-            match g.codepoint.cmp(&cp) {
+            let e = GlyphEntry::decode(&rb);
+            match e.codepoint.cmp(&cp) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
-                Ordering::Equal => return Ok(Some(g)),
+                Ordering::Equal => {
+                    if e.metrics >= strike.header.metrics_count {
+                        return Err(corrupt(SectionKind::Glyphs, strike.span.offset));
+                    }
+                    let mut mb = [0u8; GLYPH_METRICS_LEN];
+                    self.storage.read_at(
+                        strike.span.offset
+                            + STRIKE_HEADER_LEN as u32
+                            + u32::from(e.metrics) * GLYPH_METRICS_LEN as u32,
+                        &mut mb,
+                    )?;
+                    return Ok(Some(GlyphRecord::new(e, GlyphMetrics::decode(&mb))));
+                }
             }
         }
         Ok(None)
     }
 
-    /// Reads a glyph's bitmap into `buf` and returns the filled part.
+    /// Reads the bytes holding a glyph's bitmap into `buf`; the bitmap's first bit is bit
+    /// `glyph.bit_offset % 8` (most significant first) of the first byte.
     pub fn glyph_bitmap<'b>(
         &mut self,
-        strike: &Strike,
         glyph: &GlyphRecord,
         buf: &'b mut [u8],
     ) -> Result<&'b [u8], Error> {
-        let len = glyph.bitmap_len();
-        let rel = u64::from(strike.header.bitmaps_offset) + u64::from(glyph.bitmap_offset);
-        if rel + len as u64 > u64::from(strike.span.len) {
-            return Err(corrupt(SectionKind::Glyphs, strike.span.offset));
+        let len = glyph.bitmap_span();
+        let first = glyph.bit_offset / 8;
+        if u64::from(first) + len as u64 > u64::from(self.glyph_bitmaps.len) {
+            return Err(corrupt(
+                SectionKind::GlyphBitmaps,
+                self.glyph_bitmaps.offset,
+            ));
         }
         let available = buf.len() as u32;
         let dst = buf.get_mut(..len).ok_or(Error::BufferTooSmall {
             needed: len as u32,
             available,
         })?;
-        self.storage.read_at(strike.span.offset + rel as u32, dst)?;
+        self.storage
+            .read_at(self.glyph_bitmaps.offset + first, dst)?;
         Ok(dst)
     }
 
     /// Where each known section is, for tools that report on a bundle.
-    pub fn sections(&self) -> [(SectionKind, Span); 7] {
+    pub fn sections(&self) -> [(SectionKind, Span); 8] {
         [
             (SectionKind::Info, self.info),
             (SectionKind::Articles, self.articles),
@@ -535,6 +554,7 @@ impl<S: Storage> Bundle<S> {
             (SectionKind::Bodies, self.bodies),
             (SectionKind::Titles, self.titles),
             (SectionKind::Dictionary, self.dictionary),
+            (SectionKind::GlyphBitmaps, self.glyph_bitmaps),
         ]
     }
 

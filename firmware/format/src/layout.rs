@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -36,7 +36,10 @@ pub const TITLE_KEY_LEN: usize = 12;
 pub const STRIKE_HEADER_LEN: usize = 16;
 
 /// Length of one glyph record in a `Glyphs` section.
-pub const GLYPH_RECORD_LEN: usize = 12;
+pub const GLYPH_RECORD_LEN: usize = 8;
+
+/// Length of one entry of a strike's metrics table.
+pub const GLYPH_METRICS_LEN: usize = 5;
 
 /// Upper bound on a postcard-encoded article metadata record, so a reader can size its buffer.
 pub const MAX_META_LEN: usize = 512;
@@ -93,8 +96,10 @@ pub enum SectionKind {
     Bodies,
     /// Article numbers sorted by title, for lookup by title prefix.
     Titles,
-    /// One glyph strike: bitmaps of every character used, at one size.
+    /// One glyph strike: metrics of every character used, at one size.
     Glyphs,
+    /// The bit-packed glyph bitmaps that every strike points into.
+    GlyphBitmaps,
     /// The preset deflate dictionary that chunks may refer back into.
     Dictionary,
     /// A kind this reader does not know.
@@ -114,6 +119,7 @@ impl SectionKind {
             SectionKind::Titles => 6,
             SectionKind::Glyphs => 7,
             SectionKind::Dictionary => 8,
+            SectionKind::GlyphBitmaps => 9,
             SectionKind::Unknown(c) => c,
         }
     }
@@ -130,6 +136,7 @@ impl SectionKind {
             6 => SectionKind::Titles,
             7 => SectionKind::Glyphs,
             8 => SectionKind::Dictionary,
+            9 => SectionKind::GlyphBitmaps,
             c => SectionKind::Unknown(c),
         }
     }
@@ -146,6 +153,7 @@ impl SectionKind {
             SectionKind::Titles => "title index",
             SectionKind::Glyphs => "glyphs",
             SectionKind::Dictionary => "dictionary",
+            SectionKind::GlyphBitmaps => "glyph bitmaps",
             SectionKind::Unknown(_) => "unknown",
         }
     }
@@ -404,8 +412,8 @@ pub struct StrikeHeader {
     pub compact_height: u8,
     /// Number of glyph records, sorted by code point.
     pub glyph_count: u32,
-    /// Offset of the bitmap area from the start of the section.
-    pub bitmaps_offset: u32,
+    /// Number of entries in the strike's metrics table.
+    pub metrics_count: u16,
 }
 
 impl StrikeHeader {
@@ -417,8 +425,8 @@ impl StrikeHeader {
         b[2] = self.baseline;
         b[3] = self.compact_top;
         put32(&mut b, 4, self.glyph_count);
-        put32(&mut b, 8, self.bitmaps_offset);
-        b[12] = self.compact_height;
+        b[8..10].copy_from_slice(&self.metrics_count.to_le_bytes());
+        b[10] = self.compact_height;
         b
     }
 
@@ -429,22 +437,102 @@ impl StrikeHeader {
             line_height: b[1],
             baseline: b[2],
             compact_top: b[3],
-            compact_height: b[12],
+            compact_height: b[10],
             glyph_count: le32(b, 4),
-            bitmaps_offset: le32(b, 8),
+            metrics_count: le16(b, 8),
+        }
+    }
+
+    /// Offset of the glyph records from the start of the section.
+    pub const fn records_offset(&self) -> u32 {
+        STRIKE_HEADER_LEN as u32 + self.metrics_count as u32 * GLYPH_METRICS_LEN as u32
+    }
+
+    /// Length of a `Glyphs` section with this header.
+    pub const fn section_len(&self) -> u64 {
+        self.records_offset() as u64 + self.glyph_count as u64 * GLYPH_RECORD_LEN as u64
+    }
+}
+
+/// A glyph's size, placement and advance: one entry of a strike's metrics table, shared by
+/// every glyph that has the same five values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct GlyphMetrics {
+    /// Horizontal advance in pixels (0 for combining marks).
+    pub advance: u8,
+    /// Bitmap width in pixels.
+    pub width: u8,
+    /// Bitmap height in pixels.
+    pub height: u8,
+    /// Horizontal offset of the bitmap from the pen position.
+    pub x: i8,
+    /// Vertical offset of the bitmap from the top of the line.
+    pub y: u8,
+}
+
+impl GlyphMetrics {
+    /// The entry's bytes.
+    pub fn encode(&self) -> [u8; GLYPH_METRICS_LEN] {
+        [
+            self.advance,
+            self.width,
+            self.height,
+            self.x.to_le_bytes()[0],
+            self.y,
+        ]
+    }
+
+    /// Reads a metrics entry.
+    pub fn decode(b: &[u8; GLYPH_METRICS_LEN]) -> Self {
+        GlyphMetrics {
+            advance: b[0],
+            width: b[1],
+            height: b[2],
+            x: i8::from_le_bytes([b[3]]),
+            y: b[4],
         }
     }
 }
 
-/// One character's bitmap and metrics.
+/// One glyph record as stored: which character, which metrics, where its bitmap is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct GlyphEntry {
+    /// The Unicode scalar value.
+    pub codepoint: u32,
+    /// Index into the strike's metrics table.
+    pub metrics: u16,
+    /// Offset of the bitmap's first bit in the `GlyphBitmaps` section, in bits.
+    pub bit_offset: u32,
+}
+
+impl GlyphEntry {
+    /// The record's bytes.
+    pub fn encode(&self) -> [u8; GLYPH_RECORD_LEN] {
+        let cp = self.codepoint.to_le_bytes();
+        let m = self.metrics.to_le_bytes();
+        let o = self.bit_offset.to_le_bytes();
+        [cp[0], cp[1], cp[2], m[0], m[1], o[0], o[1], o[2]]
+    }
+
+    /// Reads a glyph record.
+    pub fn decode(b: &[u8; GLYPH_RECORD_LEN]) -> Self {
+        GlyphEntry {
+            codepoint: u32::from_le_bytes([b[0], b[1], b[2], 0]),
+            metrics: u16::from_le_bytes([b[3], b[4]]),
+            bit_offset: u32::from_le_bytes([b[5], b[6], b[7], 0]),
+        }
+    }
+}
+
+/// One character's metrics and where its bitmap is: a glyph record with its metrics looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct GlyphRecord {
     /// The Unicode scalar value.
     pub codepoint: u32,
     /// Horizontal advance in pixels (0 for combining marks).
     pub advance: u8,
-    /// Offset of the bitmap from the start of the strike's bitmap area.
-    pub bitmap_offset: u32,
+    /// Offset of the bitmap's first bit in the `GlyphBitmaps` section, in bits.
+    pub bit_offset: u32,
     /// Bitmap width in pixels.
     pub width: u8,
     /// Bitmap height in pixels.
@@ -456,38 +544,27 @@ pub struct GlyphRecord {
 }
 
 impl GlyphRecord {
-    /// Bytes of this glyph's bitmap: rows of `ceil(width / 8)` bytes, most significant bit left.
-    pub const fn bitmap_len(&self) -> usize {
-        (self.width as usize).div_ceil(8) * self.height as usize
-    }
-
-    /// The record's bytes.
-    pub fn encode(&self) -> [u8; GLYPH_RECORD_LEN] {
-        let mut b = [0u8; GLYPH_RECORD_LEN];
-        let cp = self.codepoint.to_le_bytes();
-        b[0] = cp[0];
-        b[1] = cp[1];
-        b[2] = cp[2];
-        b[3] = self.advance;
-        put32(&mut b, 4, self.bitmap_offset);
-        b[8] = self.width;
-        b[9] = self.height;
-        b[10] = self.x.to_le_bytes()[0];
-        b[11] = self.y;
-        b
-    }
-
-    /// Reads a glyph record.
-    pub fn decode(b: &[u8; GLYPH_RECORD_LEN]) -> Self {
+    /// The record for `entry` with its `metrics`.
+    pub const fn new(entry: GlyphEntry, metrics: GlyphMetrics) -> Self {
         GlyphRecord {
-            codepoint: u32::from_le_bytes([b[0], b[1], b[2], 0]),
-            advance: b[3],
-            bitmap_offset: le32(b, 4),
-            width: b[8],
-            height: b[9],
-            x: i8::from_le_bytes([b[10]]),
-            y: b[11],
+            codepoint: entry.codepoint,
+            advance: metrics.advance,
+            bit_offset: entry.bit_offset,
+            width: metrics.width,
+            height: metrics.height,
+            x: metrics.x,
+            y: metrics.y,
         }
+    }
+
+    /// Bits of this glyph's bitmap: `height` rows of `width` bits.
+    pub const fn bitmap_bits(&self) -> u32 {
+        self.width as u32 * self.height as u32
+    }
+
+    /// Bytes of the `GlyphBitmaps` section the bitmap touches, from byte `bit_offset / 8`.
+    pub const fn bitmap_span(&self) -> usize {
+        ((self.bit_offset % 8) + self.bitmap_bits()).div_ceil(8) as usize
     }
 }
 
@@ -498,14 +575,14 @@ mod tests {
     #[test]
     fn header_bytes_are_pinned() {
         let h = Header {
-            version: 1,
+            version: 2,
             section_count: 2,
             file_len: 0x0102_0304,
             table_crc: 0xAABB_CCDD,
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[1, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[2, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -513,7 +590,7 @@ mod tests {
     #[test]
     fn header_checks_in_order() {
         let mut b = Header {
-            version: 1,
+            version: 2,
             section_count: 1,
             file_len: 64,
             table_crc: 0,
@@ -521,12 +598,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 2;
+        b[8] = 3;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             })
         );
         b[1] = b'X';
@@ -560,16 +637,32 @@ mod tests {
         assert_eq!(c.encode(), [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 1, 0, 4, 0, 0, 0]);
         assert_eq!(ChunkRecord::decode(&c.encode()), Some(c));
 
-        let g = GlyphRecord {
-            codepoint: 0xAC00,
+        let e = GlyphEntry {
+            codepoint: 0x10FFFF,
+            metrics: 0x1234,
+            bit_offset: 0xFF_FFFF,
+        };
+        assert_eq!(e.encode(), [0xFF, 0xFF, 0x10, 0x34, 0x12, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(GlyphEntry::decode(&e.encode()), e);
+        let m = GlyphMetrics {
             advance: 16,
-            bitmap_offset: 99,
             width: 15,
             height: 14,
             x: -1,
             y: 2,
         };
-        assert_eq!(GlyphRecord::decode(&g.encode()), g);
-        assert_eq!(g.bitmap_len(), 28);
+        assert_eq!(m.encode(), [16, 15, 14, 0xFF, 2]);
+        assert_eq!(GlyphMetrics::decode(&m.encode()), m);
+        let g = GlyphRecord::new(
+            GlyphEntry {
+                codepoint: 0xAC00,
+                metrics: 0,
+                bit_offset: 99,
+            },
+            m,
+        );
+        assert_eq!(g.bitmap_bits(), 210);
+        // Bits 99..309 lie in bytes 12..39.
+        assert_eq!(g.bitmap_span(), 27);
     }
 }

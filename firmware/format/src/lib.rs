@@ -18,8 +18,8 @@ pub use bundle::{Bundle, Inflater, Span, Strike};
 pub use crc::{crc32, Crc32};
 pub use error::{Error, StorageError};
 pub use layout::{
-    ArticleRecord, ChunkRecord, Codec, GlyphRecord, Header, SectionEntry, SectionKind,
-    StrikeHeader, VERSION,
+    ArticleRecord, ChunkRecord, Codec, GlyphEntry, GlyphMetrics, GlyphRecord, Header, SectionEntry,
+    SectionKind, StrikeHeader, VERSION,
 };
 pub use meta::{title_cmp, title_has_prefix, ArticleMeta, BundleInfo, Direction};
 pub use storage::Storage;

@@ -87,32 +87,74 @@ pub fn title_key(title: &str) -> [u8; crate::layout::TITLE_KEY_LEN] {
     key
 }
 
+/// A search prefix lower-cased once, as far as a title key can compare it: a binary search
+/// then compares bytes at each step instead of lower-casing the prefix again.
+#[derive(Clone, Copy, Debug)]
+pub struct FoldedPrefix {
+    bytes: [u8; crate::layout::TITLE_KEY_LEN],
+    len: usize,
+    /// The lower-cased prefix is longer than a key.
+    longer: bool,
+}
+
+impl FoldedPrefix {
+    /// Lower-cases the start of `prefix`.
+    pub fn new(prefix: &str) -> Self {
+        let mut f = FoldedPrefix {
+            bytes: [0; crate::layout::TITLE_KEY_LEN],
+            len: 0,
+            longer: false,
+        };
+        'chars: for c in prefix.chars().flat_map(char::to_lowercase) {
+            let mut b = [0u8; 4];
+            for &pb in c.encode_utf8(&mut b).as_bytes() {
+                match f.bytes.get_mut(f.len) {
+                    Some(slot) => *slot = pb,
+                    None => {
+                        f.longer = true;
+                        break 'chars;
+                    }
+                }
+                f.len += 1;
+            }
+        }
+        f
+    }
+
+    /// Orders a title key against the prefix: `Some(Equal)` when the title starts with it,
+    /// `None` when the key is too short to tell (the full title must decide).
+    pub fn cmp_key(&self, key: &[u8]) -> Option<core::cmp::Ordering> {
+        use core::cmp::Ordering;
+        let len = key
+            .iter()
+            .position(|&b| b == 0 || b == 0xFF)
+            .unwrap_or(key.len());
+        // Zero padding: the whole title is in the key. A full key or 0xFF padding: it was cut.
+        let complete = key.get(len) == Some(&0);
+        let folded = self.bytes.get(..self.len).unwrap_or(&[]);
+        for (at, &pb) in folded.iter().enumerate() {
+            match key.get(at) {
+                Some(&kb) if at < len => {
+                    if kb != pb {
+                        return Some(kb.cmp(&pb));
+                    }
+                }
+                // The key ran out: a complete title is shorter than the prefix, so before it.
+                _ => return complete.then_some(Ordering::Less),
+            }
+        }
+        if self.longer {
+            // The prefix goes on past what any key holds.
+            return complete.then_some(Ordering::Less);
+        }
+        Some(Ordering::Equal)
+    }
+}
+
 /// Orders a title key against a search prefix: `Some(Equal)` when the title starts with the
 /// prefix, `None` when the key is too short to tell (the full title must decide).
 pub fn title_key_prefix_cmp(key: &[u8], prefix: &str) -> Option<core::cmp::Ordering> {
-    use core::cmp::Ordering;
-    let len = key
-        .iter()
-        .position(|&b| b == 0 || b == 0xFF)
-        .unwrap_or(key.len());
-    // Zero padding: the whole title is in the key. A full key or 0xFF padding: it was cut.
-    let complete = key.get(len) == Some(&0);
-    let mut at = 0;
-    for c in prefix.chars().flat_map(char::to_lowercase) {
-        let mut b = [0u8; 4];
-        for &pb in c.encode_utf8(&mut b).as_bytes() {
-            if at >= len {
-                // The key ran out: a complete title is shorter than the prefix, so before it.
-                return complete.then_some(Ordering::Less);
-            }
-            let kb = key.get(at).copied().unwrap_or(0);
-            if kb != pb {
-                return Some(kb.cmp(&pb));
-            }
-            at += 1;
-        }
-    }
-    Some(Ordering::Equal)
+    FoldedPrefix::new(prefix).cmp_key(key)
 }
 
 /// Orders a title against a search prefix: `Equal` when the title starts with the prefix.

@@ -3,9 +3,9 @@
 use fieldpack_format::{Bundle, Error};
 
 #[test]
-fn version_1_opens() {
-    let bytes: &[u8] = include_bytes!("fixtures/version-1.fpk");
-    let b = Bundle::open(bytes).expect("version 1 opens");
+fn version_2_opens() {
+    let bytes: &[u8] = include_bytes!("fixtures/version-2.fpk");
+    let b = Bundle::open(bytes).expect("version 2 opens");
     assert_eq!(b.article_count(), 1);
 }
 
@@ -13,13 +13,15 @@ fn version_1_opens() {
 fn other_versions_are_refused_by_number() {
     for (bytes, found) in [
         (&include_bytes!("fixtures/version-0.fpk")[..], 0),
-        (&include_bytes!("fixtures/version-2.fpk")[..], 2),
+        // A real version 1 bundle, as fieldpack 0.1 wrote it (12-byte glyph records).
+        (&include_bytes!("fixtures/version-1.fpk")[..], 1),
+        (&include_bytes!("fixtures/version-3.fpk")[..], 3),
     ] {
         assert_eq!(
             Bundle::open(bytes).err(),
             Some(Error::UnsupportedVersion {
                 found,
-                supported: 1
+                supported: 2
             })
         );
     }
@@ -32,13 +34,13 @@ fn short_and_foreign_bytes() {
         Bundle::open(&b"%PDF-1.7 and so on, long enough"[..]).err(),
         Some(Error::NotABundle)
     );
-    let v1: &[u8] = include_bytes!("fixtures/version-1.fpk");
+    let v2: &[u8] = include_bytes!("fixtures/version-2.fpk");
     assert!(matches!(
-        Bundle::open(&v1[..20]).err(),
+        Bundle::open(&v2[..20]).err(),
         Some(Error::Truncated { .. })
     ));
     assert!(matches!(
-        Bundle::open(&v1[..v1.len() - 1]).err(),
+        Bundle::open(&v2[..v2.len() - 1]).err(),
         Some(Error::Truncated { .. })
     ));
 }

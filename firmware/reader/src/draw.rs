@@ -10,8 +10,9 @@ use fieldpack_format::{Error, GlyphRecord, Storage};
 
 use crate::layout::{Line, OpenArticle, Typesetter};
 
-/// Largest glyph bitmap drawn (a 64x16 or 32x32 glyph); larger ones are skipped, not misdrawn.
-pub const MAX_GLYPH_BYTES: usize = 128;
+/// Bytes of the largest glyph bitmap drawn (a 64x16 or 32x32 glyph, plus the byte an unaligned
+/// start spills into); larger ones are skipped, not misdrawn.
+pub const MAX_GLYPH_BYTES: usize = 128 + 1;
 
 /// A failure while drawing: the bundle (shown as an error screen) or the display.
 #[derive(Debug)]
@@ -87,22 +88,22 @@ impl<S: Storage> Typesetter<'_, S> {
         top: i32,
         color: C,
     ) -> Result<u32, DrawError<D::Error>> {
-        let Some(strike) = self.strike() else {
-            return Ok(0);
-        };
-        let len = g.bitmap_len();
-        if len == 0 || len > MAX_GLYPH_BYTES {
+        let len = g.bitmap_span();
+        if g.bitmap_bits() == 0 || len > MAX_GLYPH_BYTES {
             return Ok(u32::from(g.advance));
         }
         let mut buf = [0u8; MAX_GLYPH_BYTES];
-        let bits = self.bundle.glyph_bitmap(&strike, g, &mut buf)?;
-        let stride = (g.width as usize).div_ceil(8);
+        let bytes = self.bundle.glyph_bitmap(g, &mut buf)?;
+        // Rows are packed back to back, `width` bits each, from bit `bit_offset % 8`.
+        let first = (g.bit_offset % 8) as usize;
+        let width = g.width as usize;
         let x0 = pen_x + i32::from(g.x);
         let y0 = top + i32::from(g.y);
         let pixels = (0..g.height as usize).flat_map(move |row| {
-            (0..g.width as usize).filter_map(move |col| {
-                let byte = bits.get(row * stride + col / 8).copied().unwrap_or(0);
-                (byte & (0x80 >> (col % 8)) != 0)
+            (0..width).filter_map(move |col| {
+                let bit = first + row * width + col;
+                let byte = bytes.get(bit / 8).copied().unwrap_or(0);
+                (byte & (0x80 >> (bit % 8)) != 0)
                     .then(|| Pixel(Point::new(x0 + col as i32, y0 + row as i32), color))
             })
         });

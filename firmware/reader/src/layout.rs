@@ -77,7 +77,7 @@ impl GlyphCache {
                 GlyphRecord {
                     codepoint: 0,
                     advance: 0,
-                    bitmap_offset: 0,
+                    bit_offset: 0,
                     width: 0,
                     height: 0,
                     x: 0,

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
-use fieldpack_format::layout::{GlyphRecord, StrikeHeader, GLYPH_RECORD_LEN, STRIKE_HEADER_LEN};
+use fieldpack_format::layout::{GlyphEntry, GlyphMetrics, StrikeHeader, GLYPH_RECORD_LEN};
 
 /// The replacement glyph drawn for characters no font covers.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -282,8 +282,63 @@ pub struct BuiltStrike {
     pub missing: BTreeSet<char>,
 }
 
-/// Builds the strike of `size_class` for the characters in `chars`.
-pub fn build_strike(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> BuiltStrike {
+/// Every strike of a bundle and the bitmap section they share.
+pub struct BuiltGlyphs {
+    /// One strike per size class, in [`SIZE_CLASSES`] order.
+    pub strikes: Vec<BuiltStrike>,
+    /// The `GlyphBitmaps` section.
+    pub bitmaps: Vec<u8>,
+}
+
+/// Bitmaps packed bit after bit, each stored once however many glyphs of however many strikes
+/// draw it (the strikes share Unifont's CJK and Hangul, and scripts share look-alike letters).
+#[derive(Default)]
+struct BitmapPool {
+    bytes: Vec<u8>,
+    bit_len: u64,
+    seen: HashMap<(usize, Vec<bool>), u32>,
+}
+
+impl BitmapPool {
+    /// The bit offset of `g`'s bitmap, adding it if it is new.
+    fn offset_of(&mut self, g: &FontGlyph) -> Result<u32> {
+        let bits: Vec<bool> = g.rows.iter().flatten().copied().collect();
+        if bits.is_empty() {
+            return Ok(0);
+        }
+        if let Some(&at) = self.seen.get(&(g.width, bits.clone())) {
+            return Ok(at);
+        }
+        let at = u32::try_from(self.bit_len)
+            .ok()
+            .filter(|&at| at < 1 << 24)
+            .context("the glyph bitmaps exceed the format's limit of 2 MiB")?;
+        for &bit in &bits {
+            let i = (self.bit_len / 8) as usize;
+            if i == self.bytes.len() {
+                self.bytes.push(0);
+            }
+            if bit {
+                self.bytes[i] |= 0x80 >> (self.bit_len % 8);
+            }
+            self.bit_len += 1;
+        }
+        self.seen.insert((g.width, bits), at);
+        Ok(at)
+    }
+}
+
+/// The glyphs one size class takes from the fonts, with the line metrics they need.
+struct Chosen {
+    glyphs: BTreeMap<u32, FontGlyph>,
+    missing: BTreeSet<char>,
+    ascent: i32,
+    descent: i32,
+    compact_ascent: i32,
+    compact_descent: i32,
+}
+
+fn choose(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Chosen {
     let cascade = strike_fonts(fonts, size_class);
     let mut chosen: BTreeMap<u32, FontGlyph> = BTreeMap::new();
     let mut missing = BTreeSet::new();
@@ -337,64 +392,92 @@ pub fn build_strike(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Bu
         }
         chosen.insert(c as u32, g);
     }
+    let (compact_ascent, compact_descent) = if c_ascent + c_descent == 0 {
+        (ascent, descent)
+    } else {
+        (c_ascent, c_descent)
+    };
+    Chosen {
+        glyphs: chosen,
+        missing,
+        ascent,
+        descent,
+        compact_ascent,
+        compact_descent,
+    }
+}
+
+fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Result<BuiltStrike> {
+    let Chosen {
+        glyphs,
+        missing,
+        ascent,
+        descent,
+        compact_ascent,
+        compact_descent,
+    } = chosen;
     // One pixel of leading keeps descenders off the next line's capitals.
     let line_height = (ascent + descent + 1).clamp(1, 255);
-    let header_len = STRIKE_HEADER_LEN + chosen.len() * GLYPH_RECORD_LEN;
-    let mut records = Vec::with_capacity(header_len);
-    let mut bitmaps: Vec<u8> = Vec::new();
-    let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
-    for (&cp, g) in &chosen {
-        let mut bits = Vec::new();
-        for row in &g.rows {
-            for byte in row.chunks(8) {
-                let mut b = 0u8;
-                for (i, &p) in byte.iter().enumerate() {
-                    if p {
-                        b |= 0x80 >> i;
-                    }
-                }
-                bits.push(b);
-            }
-        }
-        // Identical bitmaps (spaces, look-alike letters across scripts) are stored once.
-        let offset = *seen.entry(bits.clone()).or_insert_with(|| {
-            let at = bitmaps.len() as u32;
-            bitmaps.extend_from_slice(&bits);
-            at
-        });
-        let rec = GlyphRecord {
-            codepoint: cp,
+    let mut metrics: Vec<GlyphMetrics> = Vec::new();
+    let mut metrics_index: HashMap<GlyphMetrics, u16> = HashMap::new();
+    let mut records = Vec::with_capacity(glyphs.len() * GLYPH_RECORD_LEN);
+    for (&cp, g) in &glyphs {
+        let m = GlyphMetrics {
             advance: g.advance.clamp(0, 255) as u8,
-            bitmap_offset: offset,
             width: g.width as u8,
             height: g.rows.len() as u8,
             x: g.x.clamp(-128, 127) as i8,
             y: (ascent - g.top).clamp(0, 255) as u8,
         };
-        records.extend_from_slice(&rec.encode());
+        let index = match metrics_index.get(&m) {
+            Some(&i) => i,
+            None => {
+                let i = u16::try_from(metrics.len())
+                    .context("a strike needs more than 65,536 different glyph metrics")?;
+                metrics.push(m);
+                metrics_index.insert(m, i);
+                i
+            }
+        };
+        let entry = GlyphEntry {
+            codepoint: cp,
+            metrics: index,
+            bit_offset: pool.offset_of(g)?,
+        };
+        records.extend_from_slice(&entry.encode());
     }
-    let (c_ascent, c_descent) = if c_ascent + c_descent == 0 {
-        (ascent, descent)
-    } else {
-        (c_ascent, c_descent)
-    };
     let header = StrikeHeader {
         size_class,
         line_height: line_height as u8,
         baseline: ascent.clamp(0, 255) as u8,
-        compact_top: (ascent - c_ascent).clamp(0, 255) as u8,
-        compact_height: (c_ascent + c_descent + 1).clamp(1, line_height) as u8,
-        glyph_count: chosen.len() as u32,
-        bitmaps_offset: header_len as u32,
+        compact_top: (ascent - compact_ascent).clamp(0, 255) as u8,
+        compact_height: (compact_ascent + compact_descent + 1).clamp(1, line_height) as u8,
+        glyph_count: glyphs.len() as u32,
+        metrics_count: metrics.len() as u16,
     };
     let mut bytes = header.encode().to_vec();
-    bytes.extend_from_slice(&records);
-    bytes.extend_from_slice(&bitmaps);
-    BuiltStrike {
-        bytes,
-        glyph_count: chosen.len(),
-        missing,
+    for m in &metrics {
+        bytes.extend_from_slice(&m.encode());
     }
+    bytes.extend_from_slice(&records);
+    Ok(BuiltStrike {
+        bytes,
+        glyph_count: glyphs.len(),
+        missing,
+    })
+}
+
+/// Builds the strike of every size class for the characters in `chars`, and their bitmaps.
+pub fn build_glyphs(fonts: &Fonts, chars: &BTreeSet<char>) -> Result<BuiltGlyphs> {
+    let mut pool = BitmapPool::default();
+    let strikes = SIZE_CLASSES
+        .iter()
+        .map(|&class| encode_strike(class, choose(fonts, class, chars), &mut pool))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(BuiltGlyphs {
+        strikes,
+        bitmaps: pool.bytes,
+    })
 }
 
 #[cfg(test)]
@@ -418,13 +501,13 @@ mod tests {
     fn shipped_fonts_cover_the_scripts() {
         let fonts = fonts().expect("fonts load");
         let chars: BTreeSet<char> = "Aé’“”Жω한中".chars().collect();
-        for class in SIZE_CLASSES {
-            let s = build_strike(fonts, class, &chars);
+        let built = build_glyphs(fonts, &chars).expect("glyphs");
+        for s in &built.strikes {
             assert!(s.missing.is_empty(), "{:?}", s.missing);
             // The characters plus space, replacement, ellipsis and middle dot.
             assert_eq!(s.glyph_count, chars.len() + 4);
         }
-        let s = build_strike(fonts, 1, &['\u{1F600}'].into());
-        assert_eq!(s.missing.len(), 1);
+        let built = build_glyphs(fonts, &['\u{1F600}'].into()).expect("glyphs");
+        assert_eq!(built.strikes[1].missing.len(), 1);
     }
 }

@@ -11,7 +11,7 @@ use fieldpack_format::{crc32, ArticleMeta, BundleInfo};
 use rayon::prelude::*;
 
 use crate::compress::{ChunkCompressor, Effort};
-use crate::glyphs::{build_strike, fonts, SIZE_CLASSES};
+use crate::glyphs::{build_glyphs, fonts};
 use crate::ingest::Article;
 
 /// Default largest decoded chunk: with the default dictionary it fits the smallest profile's
@@ -314,10 +314,7 @@ pub fn assemble(
     chars.extend(info.creator.chars());
     chars.extend(info.created.unwrap_or("").chars());
     let fonts = fonts()?;
-    let strikes: Vec<_> = SIZE_CLASSES
-        .par_iter()
-        .map(|&class| build_strike(fonts, class, &chars))
-        .collect();
+    let glyphs = build_glyphs(fonts, &chars)?;
     let mut missing_glyphs: BTreeMap<char, Vec<MissingUse>> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
         for &(c, count) in &a.uncovered {
@@ -337,9 +334,10 @@ pub fn assemble(
         (SectionKind::Meta, meta_sec),
         (SectionKind::Chunks, chunks_sec),
     ];
-    for s in strikes {
+    for s in glyphs.strikes {
         sections.push((SectionKind::Glyphs, s.bytes));
     }
+    sections.push((SectionKind::GlyphBitmaps, glyphs.bitmaps));
     // The dictionary costs window RAM on the device: kept only when some chunk uses it.
     if uses_dictionary {
         sections.push((SectionKind::Dictionary, dictionary));

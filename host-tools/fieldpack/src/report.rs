@@ -301,6 +301,9 @@ pub fn render_inspection(r: &Inspection) -> String {
             g.line_height, g.glyphs, g.bytes
         );
     }
+    if let Some(b) = r.sections.iter().find(|e| e.kind == "glyph bitmaps") {
+        let _ = writeln!(s, "  bitmaps shared by the strikes   {:>9} bytes", b.len);
+    }
     let _ = writeln!(s, "\narticles:");
     let _ = writeln!(
         s,
