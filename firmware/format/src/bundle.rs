@@ -455,8 +455,14 @@ impl<S: Storage> Bundle<S> {
         let (mut lo, mut hi) = (0u32, self.article_count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let key = self.title_key_at(mid)?;
-            let order = match folded.cmp_key(&key) {
+            let at = self.titles.offset + mid.saturating_mul(TITLE_RECORD_LEN as u32) + 4;
+            let mut head = [0u8; 8];
+            self.storage.read_at(at, &mut head)?;
+            let decided = match folded.cmp_key_head(u64::from_be_bytes(head)) {
+                Some(o) => Some(o),
+                None => folded.cmp_key(&self.title_key_at(mid)?),
+            };
+            let order = match decided {
                 Some(o) => o,
                 None => {
                     let id = self.title_order(mid)?;

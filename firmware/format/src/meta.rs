@@ -95,6 +95,11 @@ pub struct FoldedPrefix {
     len: usize,
     /// The lower-cased prefix is longer than a key.
     longer: bool,
+    /// The prefix holds U+0000.
+    has_nul: bool,
+    /// Its first eight bytes, big-endian, and the mask of those that are the prefix's.
+    head: u64,
+    head_mask: u64,
 }
 
 impl FoldedPrefix {
@@ -104,6 +109,9 @@ impl FoldedPrefix {
             bytes: [0; crate::layout::TITLE_KEY_LEN],
             len: 0,
             longer: false,
+            has_nul: prefix.contains('\0'),
+            head: 0,
+            head_mask: 0,
         };
         'chars: for c in prefix.chars().flat_map(char::to_lowercase) {
             let mut b = [0u8; 4];
@@ -118,12 +126,64 @@ impl FoldedPrefix {
                 f.len += 1;
             }
         }
+        let n = f.len.min(8) as u32;
+        f.head_mask = u64::MAX.checked_shl(64 - 8 * n).unwrap_or(0);
+        let mut head = [0u8; 8];
+        for (d, s) in head.iter_mut().zip(&f.bytes) {
+            *d = *s;
+        }
+        f.head = u64::from_be_bytes(head) & f.head_mask;
         f
     }
 
     /// Orders a title key against the prefix: `Some(Equal)` when the title starts with it,
     /// `None` when the key is too short to tell (the full title must decide).
-    pub fn cmp_key(&self, key: &[u8]) -> Option<core::cmp::Ordering> {
+    pub fn cmp_key(&self, key: &[u8; crate::layout::TITLE_KEY_LEN]) -> Option<core::cmp::Ordering> {
+        use core::cmp::Ordering;
+        let folded = self.bytes.get(..self.len).unwrap_or(&[]);
+        let stored = key.get(..self.len).unwrap_or(&[]);
+        // One slice comparison decides most steps of a search. Padding sorts as it should
+        // against UTF-8: 0x00 (a complete title, shorter than the prefix) below every byte of
+        // text, 0xFF (a cut title) above; the cut one needs its whole title to decide.
+        match stored.cmp(folded) {
+            Ordering::Greater => {
+                let cut = stored
+                    .iter()
+                    .zip(folded)
+                    .find(|(k, p)| k != p)
+                    .is_some_and(|(&k, _)| k == 0xFF);
+                (!cut).then_some(Ordering::Greater)
+            }
+            // A 0x00 in the prefix (never in a title) could equal padding: compare as text.
+            Ordering::Less if !self.has_nul => Some(Ordering::Less),
+            Ordering::Equal if !self.longer && !self.has_nul => Some(Ordering::Equal),
+            _ => self.cmp_key_bytewise(key),
+        }
+    }
+
+    /// Orders a key by its first eight bytes (read big-endian) against the prefix, when they
+    /// decide: a search step then costs one 8-byte read and an integer comparison. `None`:
+    /// compare the whole key with [`FoldedPrefix::cmp_key`].
+    pub fn cmp_key_head(&self, head: u64) -> Option<core::cmp::Ordering> {
+        use core::cmp::Ordering;
+        if self.has_nul {
+            return None;
+        }
+        let (k, p) = (head & self.head_mask, self.head);
+        match k.cmp(&p) {
+            // Padding 0x00 (a complete title, shorter than the prefix) sorts below any text.
+            Ordering::Less => Some(Ordering::Less),
+            Ordering::Equal => (self.len <= 8 && !self.longer).then_some(Ordering::Equal),
+            Ordering::Greater => {
+                // 0xFF padding (a cut title) sorts above any text, but the title may match.
+                let first = (k ^ p).leading_zeros() / 8;
+                let byte = (k >> (56 - 8 * first)) & 0xFF;
+                (byte != 0xFF).then_some(Ordering::Greater)
+            }
+        }
+    }
+
+    fn cmp_key_bytewise(&self, key: &[u8]) -> Option<core::cmp::Ordering> {
         use core::cmp::Ordering;
         let len = key
             .iter()
@@ -153,7 +213,10 @@ impl FoldedPrefix {
 
 /// Orders a title key against a search prefix: `Some(Equal)` when the title starts with the
 /// prefix, `None` when the key is too short to tell (the full title must decide).
-pub fn title_key_prefix_cmp(key: &[u8], prefix: &str) -> Option<core::cmp::Ordering> {
+pub fn title_key_prefix_cmp(
+    key: &[u8; crate::layout::TITLE_KEY_LEN],
+    prefix: &str,
+) -> Option<core::cmp::Ordering> {
     FoldedPrefix::new(prefix).cmp_key(key)
 }
 
@@ -194,5 +257,70 @@ mod tests {
         assert_eq!(ko11[10], 0xFF);
         assert_eq!(title_key_prefix_cmp(&ko11, "a세계인권선"), None);
         assert_eq!(title_key_prefix_cmp(&ko11, "a세계"), Some(Ordering::Equal));
+    }
+
+    extern crate std;
+    use std::{format, string::String, vec, vec::Vec};
+
+    /// What a search step decides from the key head, else the key, else the whole title.
+    fn decide(title: &str, prefix: &str) -> Ordering {
+        let key = title_key(title);
+        let folded = FoldedPrefix::new(prefix);
+        let head = u64::from_be_bytes(key[..8].try_into().expect("8 bytes"));
+        folded
+            .cmp_key_head(head)
+            .or_else(|| folded.cmp_key(&key))
+            .unwrap_or_else(|| title_prefix_cmp(title, prefix))
+    }
+
+    #[test]
+    fn every_shortcut_agrees_with_the_whole_title() {
+        let titles = [
+            "",
+            "A",
+            "Abc",
+            "Human Rights",
+            "Human Rights Watch",
+            "human",
+            "humanity",
+            "Ärzte ohne Grenzen",
+            "ÄRZTE",
+            "세계인권선언",
+            "a세계인권선언",
+            "Всеобщая декларация прав человека",
+            "İstanbul",
+            "ΣΟΦΊΑ",
+            "12345678",
+            "123456789012",
+            "1234567890123",
+            // No title holds U+0000: the writer drops control characters.
+        ];
+        let mut prefixes: Vec<String> = vec![
+            String::new(),
+            "\u{0}".into(),
+            "zzzz".into(),
+            "\u{10FFFF}".into(),
+            "human rights watch and more and more".into(),
+        ];
+        for t in titles {
+            let chars: Vec<char> = t.chars().collect();
+            for n in 0..=chars.len() {
+                let p: String = chars[..n].iter().collect();
+                prefixes.push(p.to_uppercase());
+                prefixes.push(format!("{p}a"));
+                prefixes.push(format!("{p}\u{FFFF}"));
+                prefixes.push(format!("{p} "));
+                prefixes.push(p);
+            }
+        }
+        for t in titles {
+            for p in &prefixes {
+                assert_eq!(
+                    decide(t, p),
+                    title_prefix_cmp(t, p),
+                    "title {t:?}, prefix {p:?}"
+                );
+            }
+        }
     }
 }
