@@ -14,12 +14,11 @@ use crate::compress::{ChunkCompressor, Effort};
 use crate::glyphs::{build_glyphs, fonts};
 use crate::ingest::Article;
 
-/// Default largest decoded chunk: with the default dictionary it fits the smallest profile's
-/// window (a 32 KiB device), and it is large enough for deflate to find its matches.
-pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024;
+/// Default largest decoded chunk: the smallest profile's, so default bundles open everywhere.
+pub const DEFAULT_CHUNK_SIZE: usize = fieldpack_reader::profile::OLED_128X64.bundle_sizes().0;
 
-/// Default preset dictionary size.
-pub const DEFAULT_DICTIONARY_SIZE: usize = 4 * 1024;
+/// Default preset dictionary size (the smallest profile's).
+pub const DEFAULT_DICTIONARY_SIZE: usize = fieldpack_reader::profile::OLED_128X64.bundle_sizes().1;
 
 /// Bundle-wide settings.
 #[derive(Clone, Debug)]
