@@ -14,6 +14,7 @@ use fieldpack_reader::{App, Input, NullDisplay, Profile, MONO};
 use serde::Serialize;
 
 use crate::build::{collect, BuildOptions};
+use crate::compress::Effort;
 use crate::report::section_table;
 
 /// Device cost of the reader's actions, in instructions (callgrind).
@@ -68,16 +69,8 @@ pub struct BenchReport {
     pub bundle_glyphs_deflated: u64,
     /// Device profile the bundle was made for.
     pub device: String,
-    /// Build with `--effort best`: seconds, MB of input per second, peak memory.
-    pub build_best_seconds: f64,
-    /// MB of input per second.
-    pub build_best_mb_s: f64,
-    /// Build with `--effort fast`: seconds.
-    pub build_fast_seconds: f64,
-    /// MB of input per second.
-    pub build_fast_mb_s: f64,
-    /// Bundle bytes with `--effort fast`.
-    pub bundle_total_fast: u64,
+    /// One build per `--effort` of the bundle for `device`: time, throughput and size.
+    pub builds: Vec<EffortRow>,
     /// Peak resident memory of the builds, KiB.
     pub build_peak_rss_kib: u64,
     /// zimwriterfs on the same texts: seconds.
@@ -86,6 +79,79 @@ pub struct BenchReport {
     pub zim_mb_s: Option<f64>,
     /// Reader cost per profile.
     pub device_cost: Vec<DeviceCost>,
+    /// The whole corpus as one zopfli deflate stream: what any deflate reader could reach at
+    /// best, without random access (a bound, as xz is for solid compression).
+    pub deflate_solid: u64,
+    /// One bundle per device window: what fitting a smaller device's RAM costs.
+    pub by_window: Vec<WindowRow>,
+}
+
+/// One build of the bench's bundle with one `--effort`.
+#[derive(Clone, Debug, Serialize)]
+pub struct EffortRow {
+    /// The `--effort` value.
+    pub effort: String,
+    /// Wall-clock seconds (both cores).
+    pub seconds: f64,
+    /// MB of input per second.
+    pub mb_s: f64,
+    /// The whole bundle, bytes.
+    pub bundle_total: u64,
+    /// Its bodies and indexes, bytes.
+    pub bodies_and_indexes: u64,
+}
+
+/// Bodies and indexes of a bundle made for one device window.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowRow {
+    /// Device profile the bundle was made for.
+    pub device: String,
+    /// The decode window the device has, bytes.
+    pub window_bytes: usize,
+    /// Chunk size the build used.
+    pub chunk_size: usize,
+    /// Dictionary size the build used.
+    pub dictionary_size: usize,
+    /// Bodies and indexes with the default effort (`good`).
+    pub good: u64,
+    /// Bodies and indexes with `--effort best`.
+    pub best: u64,
+}
+
+/// Bytes of `bundle`'s bodies (dictionary included) and of its indexes.
+fn bodies_and_indexes(bundle: &[u8]) -> Result<(u64, u64)> {
+    let (_, entries) = section_table(bundle)?;
+    let size_of = |kinds: &[SectionKind]| -> u64 {
+        entries
+            .iter()
+            .filter(|e| kinds.contains(&e.kind))
+            .map(|e| u64::from(e.len))
+            .sum()
+    };
+    Ok((
+        size_of(&[SectionKind::Bodies, SectionKind::Dictionary]),
+        size_of(&[
+            SectionKind::Info,
+            SectionKind::Articles,
+            SectionKind::Meta,
+            SectionKind::Chunks,
+            SectionKind::Titles,
+        ]),
+    ))
+}
+
+/// Bytes of `data` as one raw deflate stream by zopfli.
+fn zopfli_size(data: &[u8]) -> Result<u64> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let mut enc = zopfli::DeflateEncoder::new(
+        zopfli::Options::default(),
+        zopfli::BlockType::Dynamic,
+        &mut out,
+    );
+    enc.write_all(data)?;
+    enc.finish()?;
+    Ok(out.len() as u64)
 }
 
 fn tool_size(tool: &str, args: &[&str], input: &Path) -> Option<u64> {
@@ -150,13 +216,23 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
     let mb = input_bytes as f64 / 1e6;
 
     // Builds first: the peak memory of children is a high-water mark over all of them.
-    let fast_path = dir.path().join("fast.fpk");
-    let build_fast_seconds = timed_build(inputs, &fast_path, device.name, "fast")?;
-    let best_path = dir.path().join("best.fpk");
-    let build_best_seconds = timed_build(inputs, &best_path, device.name, "best")?;
+    let mut builds = Vec::new();
+    for effort in [Effort::Fast, Effort::Good, Effort::Best] {
+        let path = dir.path().join(format!("{}.fpk", effort.name()));
+        let seconds = timed_build(inputs, &path, device.name, effort.name())?;
+        let (bodies, indexes) = bodies_and_indexes(&std::fs::read(&path)?)?;
+        builds.push(EffortRow {
+            effort: effort.name().to_string(),
+            seconds,
+            mb_s: mb / seconds,
+            bundle_total: std::fs::metadata(&path)?.len(),
+            bodies_and_indexes: bodies + indexes,
+        });
+    }
     let build_peak_rss_kib = peak_children_rss_kib();
-    let bundle = std::fs::read(&best_path)?;
-    let bundle_total_fast = std::fs::metadata(&fast_path)?.len();
+    // The headline bundle is the default one.
+    let default_path = dir.path().join(format!("{}.fpk", Effort::Good.name()));
+    let bundle = std::fs::read(&default_path)?;
 
     // The peers compress exactly the texts the bundle keeps.
     let texts = dir.path().join("texts");
@@ -177,6 +253,36 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
     let solid = dir.path().join("all.txt");
     std::fs::write(&solid, &all)?;
     let xz9e_solid = tool_size("xz", &["-9e", "-c", "-T1"], &solid);
+    let deflate_solid = zopfli_size(&all)?;
+
+    let mut by_window = Vec::new();
+    for p in [
+        fieldpack_reader::profile::OLED_128X64,
+        fieldpack_reader::profile::EPAPER_296X128,
+        fieldpack_reader::profile::TFT_320X240,
+    ] {
+        let size = |effort: Effort| -> Result<u64> {
+            let path = if p.name == device.name {
+                dir.path().join(format!("{}.fpk", effort.name()))
+            } else {
+                let path = dir.path().join(format!("{}-{}.fpk", p.name, effort.name()));
+                timed_build(inputs, &path, p.name, effort.name())?;
+                path
+            };
+            let (bodies, indexes) = bodies_and_indexes(&std::fs::read(&path)?)?;
+            Ok(bodies + indexes)
+        };
+        let (good, best) = (size(Effort::Good)?, size(Effort::Best)?);
+        let (chunk_size, dictionary_size) = p.bundle_sizes();
+        by_window.push(WindowRow {
+            device: p.name.to_string(),
+            window_bytes: p.window_bytes,
+            chunk_size,
+            dictionary_size,
+            good,
+            best,
+        });
+    }
 
     let (mut zim, mut zim_seconds) = (None, None);
     if Command::new("zimwriterfs")
@@ -224,13 +330,7 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
     }
 
     let (_, entries) = section_table(&bundle)?;
-    let size_of = |kinds: &[SectionKind]| -> u64 {
-        entries
-            .iter()
-            .filter(|e| kinds.contains(&e.kind))
-            .map(|e| u64::from(e.len))
-            .sum()
-    };
+    let (bundle_bodies, bundle_indexes) = bodies_and_indexes(&bundle)?;
     let glyph_bytes: Vec<u8> = entries
         .iter()
         .filter(|e| matches!(e.kind, SectionKind::Glyphs | SectionKind::GlyphBitmaps))
@@ -243,7 +343,7 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
             fieldpack_reader::profile::TFT_320X240,
         ]
         .iter()
-        .map(|p| device_cost(&best_path, p))
+        .map(|p| device_cost(&default_path, p))
         .collect::<Result<Vec<_>>>()?
     } else {
         Vec::new()
@@ -257,29 +357,25 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
         xz9e_solid,
         zim,
         bundle_total: bundle.len() as u64,
-        bundle_bodies: size_of(&[SectionKind::Bodies, SectionKind::Dictionary]),
-        bundle_dictionary: size_of(&[SectionKind::Dictionary]),
-        bundle_indexes: size_of(&[
-            SectionKind::Info,
-            SectionKind::Articles,
-            SectionKind::Meta,
-            SectionKind::Chunks,
-            SectionKind::Titles,
-        ]),
+        bundle_bodies,
+        bundle_dictionary: entries
+            .iter()
+            .filter(|e| e.kind == SectionKind::Dictionary)
+            .map(|e| u64::from(e.len))
+            .sum(),
+        bundle_indexes,
         bundle_glyphs: glyph_bytes.len() as u64,
         bundle_glyphs_plain: glyphs_plain,
         bundle_glyphs_deflated: miniz_oxide::deflate::compress_to_vec(&glyph_bytes, 10).len()
             as u64,
         device: device.name.to_string(),
-        build_best_seconds,
-        build_best_mb_s: mb / build_best_seconds,
-        build_fast_seconds,
-        build_fast_mb_s: mb / build_fast_seconds,
-        bundle_total_fast,
+        builds,
         build_peak_rss_kib,
         zim_seconds,
         zim_mb_s: zim_seconds.map(|s| mb / s),
         device_cost,
+        deflate_solid,
+        by_window,
     })
 }
 
@@ -469,6 +565,11 @@ pub fn render(r: &BenchReport) -> String {
         "xz -9e, all articles in one stream (no random access)",
         r.xz9e_solid,
     );
+    row(
+        &mut s,
+        "deflate (zopfli), all articles in one stream (no random access: the bound for any deflate reader)",
+        Some(r.deflate_solid),
+    );
     row(&mut s, "Kiwix ZIM (zimwriterfs, no full-text index)", r.zim);
     row(
         &mut s,
@@ -510,22 +611,42 @@ pub fn render(r: &BenchReport) -> String {
         "&nbsp;&nbsp;glyphs if deflated whole (no random access; reference)",
         Some(r.bundle_glyphs_deflated),
     );
-    row(
-        &mut s,
-        "Fieldpack bundle with `--effort fast`, total",
-        Some(r.bundle_total_fast),
-    );
-    s.push_str("\n| build | seconds | MB of input / s |\n| --- | ---: | ---: |\n");
+    s.push_str("\n| bundle made for | window | chunk + dictionary | bodies + indexes | against zstd -19 each | against ZIM | with `--effort best` | against zstd -19 each | against ZIM |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    let against = |v: u64, peer: Option<u64>| match peer {
+        Some(p) if p > 0 => format!("{:+.1}%", (v as f64 / p as f64 - 1.0) * 100.0),
+        _ => "-".to_string(),
+    };
+    for w in &r.by_window {
+        s.push_str(&format!(
+            "| {} | {} KiB | {} + {} KiB | {} | {} | {} | {} | {} | {} |\n",
+            w.device,
+            w.window_bytes / 1024,
+            w.chunk_size / 1024,
+            w.dictionary_size / 1024,
+            w.good,
+            against(w.good, r.zstd19_each),
+            against(w.good, r.zim),
+            w.best,
+            against(w.best, r.zstd19_each),
+            against(w.best, r.zim),
+        ));
+    }
     s.push_str(&format!(
-        "| fieldpack, `--effort best` (default) | {:.2} | {:.2} |\n",
-        r.build_best_seconds, r.build_best_mb_s
+        "\n| build (for {}) | seconds | MB of input / s | bundle | bodies + indexes |\n| --- | ---: | ---: | ---: | ---: |\n",
+        r.device
     ));
-    s.push_str(&format!(
-        "| fieldpack, `--effort fast` | {:.2} | {:.2} |\n",
-        r.build_fast_seconds, r.build_fast_mb_s
-    ));
+    for b in &r.builds {
+        let default = if b.effort == "good" { " (default)" } else { "" };
+        s.push_str(&format!(
+            "| fieldpack, `--effort {}`{default} | {:.2} | {:.2} | {} | {} |\n",
+            b.effort, b.seconds, b.mb_s, b.bundle_total, b.bodies_and_indexes
+        ));
+    }
     if let (Some(t), Some(m)) = (r.zim_seconds, r.zim_mb_s) {
-        s.push_str(&format!("| zimwriterfs, 2 threads | {t:.2} | {m:.2} |\n"));
+        let size = r.zim.map_or(String::new(), |z| z.to_string());
+        s.push_str(&format!(
+            "| zimwriterfs, 2 threads | {t:.2} | {m:.2} | {size} | |\n"
+        ));
     }
     s.push_str(&format!(
         "\nPeak memory of the builds: {:.1} MiB\n",

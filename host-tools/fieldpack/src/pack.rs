@@ -45,7 +45,7 @@ impl Default for PackOptions {
             created: None,
             chunk_size: DEFAULT_CHUNK_SIZE,
             dictionary_size: DEFAULT_DICTIONARY_SIZE,
-            effort: Effort::Best,
+            effort: Effort::Good,
         }
     }
 }
