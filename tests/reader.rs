@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 
 fn pack(inputs: &[PathBuf]) -> Vec<u8> {
     let opts = BuildOptions::default();
-    build(inputs, &opts).expect("build").0.bytes
+    build(inputs, &opts).expect("build").0.to_bytes()
 }
 
 fn corpus_bundle() -> Vec<u8> {

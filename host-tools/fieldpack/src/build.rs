@@ -212,7 +212,7 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         bail!("no articles found in {}", names.join(", "));
     }
     Ok((
-        assemble(&articles, &chars, dictionary, &opts.pack)?,
+        assemble(articles, &chars, dictionary, &opts.pack)?,
         warnings,
     ))
 }
@@ -220,6 +220,14 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file beside it, flushed to disk, then renamed over it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` produces to `path` as [`write_atomically`] does.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -233,10 +241,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         std::process::id()
     ));
     let result = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp)
+        let f = std::fs::File::create(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes)
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &f);
+        write(&mut w)
+            .and_then(|()| w.flush())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
+        drop(w);
         f.sync_all()
             .with_context(|| format!("cannot flush {}", tmp.display()))?;
         std::fs::rename(&tmp, path)

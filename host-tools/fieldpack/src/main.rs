@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use fieldpack::build::{build, write_atomically, BuildOptions};
+use fieldpack::build::{build, write_atomically, write_atomically_with, BuildOptions};
 use fieldpack::compress::Effort;
 use fieldpack::ingest::Utf8Policy;
 use fieldpack::pack::PackOptions;
@@ -223,7 +223,7 @@ fn load_or_pack(input: &std::path::Path) -> Result<Vec<u8>> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    Ok(packed.bytes)
+    Ok(packed.to_bytes())
 }
 
 fn has_article_ext(p: &std::path::Path) -> bool {
@@ -332,7 +332,7 @@ fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
-            write_atomically(&output, &packed.bytes)?;
+            write_atomically_with(&output, |w| packed.write_to(w))?;
             if !quiet {
                 let raw: usize = packed.stats.iter().map(|s| s.raw).sum();
                 eprintln!(
@@ -340,8 +340,8 @@ fn run(cli: Cli) -> Result<()> {
                     output.display(),
                     packed.stats.len(),
                     raw,
-                    packed.bytes.len(),
-                    packed.bytes.len() as f64 * 100.0 / raw.max(1) as f64
+                    packed.len(),
+                    packed.len() as f64 * 100.0 / raw.max(1) as f64
                 );
             }
             Ok(())

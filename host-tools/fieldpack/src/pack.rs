@@ -7,7 +7,7 @@ use fieldpack_format::layout::{
     ArticleRecord, ChunkRecord, Codec, Header, SectionEntry, SectionKind, HEADER_LEN,
     MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, VERSION,
 };
-use fieldpack_format::{crc32, ArticleMeta, BundleInfo};
+use fieldpack_format::{crc32, ArticleMeta, BundleInfo, Crc32};
 use rayon::prelude::*;
 
 use crate::compress::{ChunkCompressor, Effort};
@@ -62,13 +62,69 @@ pub struct ArticleStats {
 }
 
 /// A packed bundle and what building it found.
+///
+/// The article text is not copied into one buffer: it stays in the packed articles and is
+/// written out chunk by chunk, so that a build holds the bundle's text once.
 pub struct Packed {
-    /// The bundle's bytes.
-    pub bytes: Vec<u8>,
+    /// Header and section table.
+    head: Vec<u8>,
+    /// Every section but the bodies, with its offset, in file order.
+    sections: Vec<(usize, Vec<u8>)>,
+    /// Where the bodies start.
+    bodies_offset: usize,
+    /// The articles, whose chunks are the bodies.
+    articles: Vec<PackedArticle>,
+    /// Length of the whole bundle.
+    len: usize,
     /// Figures for each article, in bundle order.
     pub stats: Vec<ArticleStats>,
     /// Characters no font has: for each, the articles that use it.
     pub missing_glyphs: BTreeMap<char, Vec<MissingUse>>,
+}
+
+impl Packed {
+    /// Length of the bundle in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the bundle is empty (never: it has a header).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes the bundle's bytes to `w`.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut at = 0usize;
+        let pad = |w: &mut dyn std::io::Write, at: &mut usize, to: usize| {
+            let zeros = [0u8; 4];
+            let n = to - *at;
+            *at = to;
+            w.write_all(&zeros[..n])
+        };
+        w.write_all(&self.head)?;
+        at += self.head.len();
+        for (offset, data) in &self.sections {
+            pad(w, &mut at, *offset)?;
+            w.write_all(data)?;
+            at += data.len();
+        }
+        pad(w, &mut at, self.bodies_offset)?;
+        for a in &self.articles {
+            for (_, data, _, _) in &a.chunks {
+                w.write_all(data)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The bundle's bytes, in memory.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.len);
+        // Writing to a Vec cannot fail.
+        let _ = self.write_to(&mut v);
+        v
+    }
 }
 
 /// Splits a body into chunks of at most `limit` bytes, cutting after a paragraph end where
@@ -125,12 +181,6 @@ pub fn encode_meta(a: &Article) -> Result<Vec<u8>> {
             return Ok(bytes);
         }
         origin_limit /= 2;
-    }
-}
-
-fn align4(v: &mut Vec<u8>) {
-    while !v.len().is_multiple_of(4) {
-        v.push(0);
     }
 }
 
@@ -227,7 +277,7 @@ pub fn pack_article(
 
 /// Lays out packed articles (in bundle order, without duplicates) as a bundle.
 pub fn assemble(
-    articles: &[PackedArticle],
+    articles: Vec<PackedArticle>,
     extra_chars: &BTreeSet<char>,
     dictionary: Vec<u8>,
     opts: &PackOptions,
@@ -235,17 +285,18 @@ pub fn assemble(
     let mut articles_sec = Vec::with_capacity(articles.len() * 32);
     let mut meta_sec = Vec::new();
     let mut chunks_sec = Vec::new();
-    let mut bodies_sec = Vec::new();
+    let mut bodies_len = 0usize;
+    let mut bodies_crc = Crc32::new();
     let mut stats = Vec::with_capacity(articles.len());
     let mut chunk_index = 0u32;
     let mut max_chunk_len = 0usize;
     let mut uses_dictionary = false;
-    for a in articles {
+    for a in &articles {
         let first_chunk = chunk_index;
         let mut stored = 0;
         for (codec, data, raw_len, crc) in &a.chunks {
             let rec = ChunkRecord {
-                offset: u32::try_from(bodies_sec.len()).context("article text over 4 GiB")?,
+                offset: u32::try_from(bodies_len).context("article text over 4 GiB")?,
                 stored_len: data.len() as u32,
                 raw_len: *raw_len as u16,
                 codec: *codec,
@@ -254,7 +305,8 @@ pub fn assemble(
             uses_dictionary |= *codec == Codec::DeflateDict;
             max_chunk_len = max_chunk_len.max(*raw_len);
             stored += data.len();
-            bodies_sec.extend_from_slice(data);
+            bodies_len += data.len();
+            bodies_crc.update(data);
             chunks_sec.extend_from_slice(&rec.encode());
             chunk_index += 1;
         }
@@ -341,45 +393,57 @@ pub fn assemble(
     if uses_dictionary {
         sections.push((SectionKind::Dictionary, dictionary));
     }
-    sections.push((SectionKind::Bodies, bodies_sec));
 
-    let table_len = sections.len() * SECTION_ENTRY_LEN;
+    // The bodies come last, written from the articles' chunks.
+    let table_len = (sections.len() + 1) * SECTION_ENTRY_LEN;
     let base = HEADER_LEN + table_len;
     let mut table = Vec::with_capacity(table_len);
+    let mut placed = Vec::with_capacity(sections.len());
     let mut at = base;
-    for (kind, data) in &sections {
-        at = at.next_multiple_of(4);
-        let entry = SectionEntry {
-            kind: *kind,
+    let mut entry = |kind: SectionKind, at: usize, len: usize, crc: u32| -> Result<()> {
+        let e = SectionEntry {
+            kind,
             flags: 0,
             offset: u32::try_from(at).context("bundle over 4 GiB")?,
-            len: data.len() as u32,
-            crc: crc32(data),
+            len: u32::try_from(len).context("section over 4 GiB")?,
+            crc,
         };
-        table.extend_from_slice(&entry.encode());
-        at += data.len();
+        table.extend_from_slice(&e.encode());
+        Ok(())
+    };
+    for (kind, data) in sections {
+        at = at.next_multiple_of(4);
+        entry(kind, at, data.len(), crc32(&data))?;
+        let len = data.len();
+        placed.push((at, data));
+        at += len;
     }
-    let file_len = at;
+    let bodies_offset = at.next_multiple_of(4);
+    entry(
+        SectionKind::Bodies,
+        bodies_offset,
+        bodies_len,
+        bodies_crc.finish(),
+    )?;
+    let file_len = bodies_offset + bodies_len;
     anyhow::ensure!(
         u32::try_from(file_len).is_ok(),
         "bundle would be {file_len} bytes; the format's limit is 4 GiB"
     );
     let header = Header {
         version: VERSION,
-        section_count: sections.len() as u16,
+        section_count: (placed.len() + 1) as u16,
         file_len: file_len as u32,
         table_crc: crc32(&table),
     };
-    // Sections move into the file one by one, so the peak is about one bundle, not two.
-    let mut bytes = Vec::with_capacity(file_len);
-    bytes.extend_from_slice(&header.encode());
-    bytes.extend_from_slice(&table);
-    for (_, data) in sections {
-        align4(&mut bytes);
-        bytes.extend_from_slice(&data);
-    }
+    let mut head = header.encode().to_vec();
+    head.extend_from_slice(&table);
     Ok(Packed {
-        bytes,
+        head,
+        sections: placed,
+        bodies_offset,
+        articles,
+        len: file_len,
         stats,
         missing_glyphs,
     })
