@@ -353,3 +353,44 @@ fn every_subcommand_has_help() {
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
     }
 }
+
+#[test]
+fn bench_reports_every_figure_as_json() {
+    let assets = root().join("assets/articles");
+    let out = ok(&["bench", "--json", "--no-device-cost", s(&assets)]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} missing: {v}"));
+    for k in [
+        "raw",
+        "gzip9_each",
+        "bundle_total",
+        "bundle_bodies",
+        "bundle_indexes",
+        "bundle_glyphs",
+        "bundle_glyphs_plain",
+        "deflate_solid",
+    ] {
+        assert!(n(k) > 0, "{k}");
+    }
+    // The peers that need a tool are reported as null when it is not installed.
+    for k in ["zstd19_each", "xz9e_solid", "zim"] {
+        assert!(v.get(k).is_some(), "{k} missing");
+    }
+    assert!(n("bundle_total") > n("bundle_bodies") + n("bundle_indexes") + n("bundle_glyphs"));
+    assert!(n("bundle_glyphs") < n("bundle_glyphs_plain"));
+    let builds = v["builds"].as_array().expect("builds");
+    let efforts: Vec<&str> = builds.iter().filter_map(|b| b["effort"].as_str()).collect();
+    assert_eq!(efforts, ["fast", "good", "best"]);
+    // Each effort keeps the smallest of more candidates than the one before.
+    let sizes: Vec<u64> = builds
+        .iter()
+        .filter_map(|b| b["bodies_and_indexes"].as_u64())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[1] <= w[0]), "{sizes:?}");
+    assert_eq!(sizes[1], n("bundle_bodies") + n("bundle_indexes"));
+    let windows = v["by_window"].as_array().expect("by_window");
+    assert_eq!(windows.len(), 3);
+    for w in windows {
+        assert!(w["best"].as_u64() <= w["good"].as_u64(), "{w}");
+    }
+}
