@@ -267,6 +267,29 @@ impl ChunkCompressor {
     }
 }
 
+/// Hashes 8-byte pieces (already well mixed text) with one multiplication: SipHash was most of
+/// the training's time.
+#[derive(Default, Clone, Copy)]
+struct PieceHasher(u64);
+
+impl std::hash::Hasher for PieceHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+type PieceHash = std::hash::BuildHasherDefault<PieceHasher>;
+
 /// Trains a preset dictionary of at most `size` bytes from the article bodies: the passages
 /// whose 8-byte pieces recur in the most articles, the most useful last (nearest the text, so
 /// that references to them are shortest).
@@ -276,14 +299,21 @@ pub fn train_dictionary(bodies: &[&str], size: usize) -> Vec<u8> {
     if size == 0 || bodies.len() < 2 {
         return Vec::new();
     }
+    let piece = |b: &[u8], i: usize| -> u64 {
+        let mut k = [0u8; K];
+        k.copy_from_slice(&b[i..i + K]);
+        u64::from_le_bytes(k)
+    };
     // In how many articles each 8-byte piece occurs.
-    let mut df: HashMap<&[u8], u32> = HashMap::new();
+    let mut df: HashMap<u64, u32, PieceHash> = HashMap::default();
+    let mut seen: HashSet<u64, PieceHash> = HashSet::default();
     for b in bodies {
         let b = b.as_bytes();
-        let mut seen: HashSet<&[u8]> = HashSet::new();
+        seen.clear();
         for i in (0..b.len().saturating_sub(K)).step_by(2) {
-            if seen.insert(&b[i..i + K]) {
-                *df.entry(&b[i..i + K]).or_insert(0) += 1;
+            let p = piece(b, i);
+            if seen.insert(p) {
+                *df.entry(p).or_insert(0) += 1;
             }
         }
     }
@@ -298,7 +328,7 @@ pub fn train_dictionary(bodies: &[&str], size: usize) -> Vec<u8> {
                 .step_by(2)
                 .map(|j| {
                     u64::from(
-                        df.get(&seg[j..j + K])
+                        df.get(&piece(seg, j))
                             .copied()
                             .unwrap_or(0)
                             .saturating_sub(1),
@@ -313,11 +343,11 @@ pub fn train_dictionary(bodies: &[&str], size: usize) -> Vec<u8> {
     }
     // Highest score first; ties by bytes, so the dictionary is deterministic.
     cands.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    let mut covered: HashSet<&[u8]> = HashSet::new();
+    let mut covered: HashSet<u64, PieceHash> = HashSet::default();
     let mut picked: Vec<&[u8]> = Vec::new();
     let mut total = 0;
     for (_, seg) in cands {
-        let pieces: Vec<&[u8]> = (0..SEG - K).step_by(2).map(|j| &seg[j..j + K]).collect();
+        let pieces: Vec<u64> = (0..SEG - K).step_by(2).map(|j| piece(seg, j)).collect();
         let new = pieces.iter().filter(|p| !covered.contains(*p)).count();
         if new * 2 < pieces.len() {
             continue;
