@@ -66,24 +66,87 @@ pub struct Font {
     pub ascent: i32,
     /// Pixels below the baseline a line needs.
     pub descent: i32,
-    /// The glyphs.
-    pub glyphs: HashMap<u32, FontGlyph>,
+    /// The glyphs, still as the font's text: a bundle draws a few thousand of the fonts'
+    /// hundred thousand, so each is decoded when asked for.
+    glyphs: HashMap<u32, RawGlyph>,
 }
 
-fn gunzip(bytes: &[u8], name: &str) -> Result<String> {
+/// A glyph's metrics and the font text of its bitmap.
+#[derive(Debug, Clone, Copy)]
+struct RawGlyph {
+    advance: i32,
+    x: i32,
+    top: i32,
+    width: usize,
+    height: usize,
+    /// BDF: the bitmap's lines of hex, one per row. Unifont: the row digits back to back.
+    bits: &'static str,
+    hex_font: bool,
+}
+
+impl Font {
+    /// Whether the font draws `cp`.
+    pub fn has(&self, cp: u32) -> bool {
+        self.glyphs.contains_key(&cp)
+    }
+
+    /// The glyph of `cp`, if the font has one.
+    pub fn glyph(&self, cp: u32) -> Option<FontGlyph> {
+        let g = self.glyphs.get(&cp)?;
+        let rows = if g.hex_font {
+            let digits_per_row = g.width / 4;
+            (0..g.height)
+                .map(|r| {
+                    let row = g.bits.get(r * digits_per_row..(r + 1) * digits_per_row);
+                    let v = row
+                        .and_then(|d| u32::from_str_radix(d, 16).ok())
+                        .unwrap_or(0);
+                    (0..g.width)
+                        .map(|c| v >> (g.width - 1 - c) & 1 == 1)
+                        .collect()
+                })
+                .collect()
+        } else {
+            g.bits
+                .lines()
+                .take(g.height)
+                .map(|hex| {
+                    let hex = hex.trim();
+                    let bits = u64::from_str_radix(hex, 16).unwrap_or(0);
+                    let nbits = hex.len() * 4;
+                    (0..g.width)
+                        .map(|c| c < nbits && bits >> (nbits - 1 - c) & 1 == 1)
+                        .collect()
+                })
+                .collect()
+        };
+        Some(FontGlyph {
+            advance: g.advance,
+            x: g.x,
+            top: g.top,
+            width: g.width,
+            rows,
+        })
+    }
+}
+
+/// The text of a gzip'd font, kept for the whole process: the fonts are parsed once and their
+/// glyphs point into it.
+fn gunzip(bytes: &[u8], name: &str) -> Result<&'static str> {
     let mut s = String::new();
     flate2::read::GzDecoder::new(bytes)
         .read_to_string(&mut s)
         .with_context(|| format!("font {name} is not gzip'd text"))?;
-    Ok(s)
+    Ok(Box::leak(s.into_boxed_str()))
 }
 
 /// Reads a BDF font.
-pub fn parse_bdf(text: &str, name: &'static str) -> Result<Font> {
+pub fn parse_bdf(text: &'static str, name: &'static str) -> Result<Font> {
     let mut font = Font {
         name,
         ..Font::default()
     };
+    let offset_of = |line: &str| line.as_ptr() as usize - text.as_ptr() as usize;
     let mut lines = text.lines().enumerate();
     let (mut enc, mut dwidth, mut bbx) = (None::<i64>, 0i32, (0usize, 0usize, 0i32, 0i32));
     while let Some((n, line)) = lines.next() {
@@ -110,26 +173,27 @@ pub fn parse_bdf(text: &str, name: &'static str) -> Result<Font> {
             }
             "BITMAP" => {
                 let (w, h, xoff, yoff) = bbx;
-                let mut rows = Vec::with_capacity(h);
+                let start = offset_of(line) + line.len();
+                let mut end = start;
                 for _ in 0..h {
-                    let (_, hex) = lines.next().context("BDF bitmap ends early")?;
-                    let bits = u64::from_str_radix(hex.trim(), 16).unwrap_or(0);
-                    let nbits = hex.trim().len() * 4;
-                    rows.push(
-                        (0..w)
-                            .map(|c| c < nbits && bits >> (nbits - 1 - c) & 1 == 1)
-                            .collect(),
-                    );
+                    let (_, row) = lines.next().context("BDF bitmap ends early")?;
+                    end = offset_of(row) + row.len();
                 }
                 if let Some(cp) = enc.take().filter(|&e| e >= 0) {
                     font.glyphs.insert(
                         cp as u32,
-                        FontGlyph {
+                        RawGlyph {
                             advance: dwidth,
                             x: xoff,
                             top: yoff + h as i32,
                             width: w,
-                            rows,
+                            height: h,
+                            // From the line break after BITMAP: its lines are the rows.
+                            bits: text
+                                .get(start..end)
+                                .unwrap_or("")
+                                .trim_start_matches(['\r', '\n']),
+                            hex_font: false,
                         },
                     );
                 }
@@ -144,7 +208,7 @@ pub fn parse_bdf(text: &str, name: &'static str) -> Result<Font> {
 }
 
 /// Reads a GNU Unifont `.hex` font (8 or 16 pixels wide, 16 high, baseline 2 from the bottom).
-pub fn parse_hex(text: &str, name: &'static str) -> Result<Font> {
+pub fn parse_hex(text: &'static str, name: &'static str) -> Result<Font> {
     let mut font = Font {
         name,
         ascent: 14,
@@ -162,22 +226,16 @@ pub fn parse_hex(text: &str, name: &'static str) -> Result<Font> {
             64 => 16,
             _ => bail!("{name}: line {}: bitmap of {} digits", n + 1, bits.len()),
         };
-        let digits_per_row = width / 4;
-        let rows = (0..16)
-            .map(|r| {
-                let row = &bits[r * digits_per_row..(r + 1) * digits_per_row];
-                let v = u32::from_str_radix(row, 16).unwrap_or(0);
-                (0..width).map(|c| v >> (width - 1 - c) & 1 == 1).collect()
-            })
-            .collect();
         font.glyphs.insert(
             cp,
-            FontGlyph {
+            RawGlyph {
                 advance: width as i32,
                 x: 0,
                 top: 14,
                 width,
-                rows,
+                height: 16,
+                bits,
+                hex_font: true,
             },
         );
     }
@@ -205,7 +263,7 @@ pub fn fonts() -> Result<&'static Fonts> {
                 std::thread::scope(|scope| {
                     let fixed = scope.spawn(|| {
                         parse_bdf(
-                            &gunzip(
+                            gunzip(
                                 include_bytes!("../../../assets/fonts/misc-fixed-6x13.bdf.gz"),
                                 "misc-fixed",
                             )?,
@@ -214,7 +272,7 @@ pub fn fonts() -> Result<&'static Fonts> {
                     });
                     let wqy = scope.spawn(|| {
                         parse_bdf(
-                            &gunzip(
+                            gunzip(
                                 include_bytes!("../../../assets/fonts/wqy-bitmapsong-13px.bdf.gz"),
                                 "wqy",
                             )?,
@@ -222,7 +280,7 @@ pub fn fonts() -> Result<&'static Fonts> {
                         )
                     });
                     let unifont = parse_hex(
-                        &gunzip(
+                        gunzip(
                             include_bytes!("../../../assets/fonts/unifont.hex.gz"),
                             "unifont",
                         )?,
@@ -249,11 +307,9 @@ pub fn fonts() -> Result<&'static Fonts> {
 pub fn covered(fonts: &Fonts, c: char) -> bool {
     c == '\n'
         || is_zero_width(c)
-        || SIZE_CLASSES.iter().all(|&class| {
-            strike_fonts(fonts, class)
-                .iter()
-                .any(|f| f.glyphs.contains_key(&(c as u32)))
-        })
+        || SIZE_CLASSES
+            .iter()
+            .all(|&class| strike_fonts(fonts, class).iter().any(|f| f.has(c as u32)))
 }
 
 /// The size classes a bundle carries, with the fonts each takes glyphs from, in order.
@@ -369,7 +425,7 @@ fn choose(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Chosen {
         }
         let found = cascade
             .iter()
-            .find_map(|f| f.glyphs.get(&(c as u32)).map(|g| (f, g)));
+            .find_map(|f| f.glyph(c as u32).map(|g| (f, g)));
         let Some((_, g)) = found else {
             missing.insert(c);
             continue;
@@ -488,12 +544,12 @@ mod tests {
     fn bdf_and_hex_parse() {
         let bdf = "STARTFONT 2.1\nFONT_ASCENT 3\nFONT_DESCENT 1\nSTARTCHAR A\nENCODING 65\nDWIDTH 4 0\nBBX 3 3 0 0\nBITMAP\n40\nA0\nE0\nENDCHAR\n";
         let f = parse_bdf(bdf, "t").expect("parse");
-        let g = &f.glyphs[&65];
+        let g = f.glyph(65).expect("A");
         assert_eq!((g.advance, g.top, g.width), (4, 3, 3));
         assert_eq!(g.rows[0], [false, true, false]);
         assert_eq!(g.rows[2], [true, true, true]);
         let f = parse_hex("0041:0000000018242442427E424242420000\n", "u").expect("hex");
-        let c = f.glyphs[&0x41].cropped();
+        let c = f.glyph(0x41).expect("A").cropped();
         assert_eq!((c.width, c.rows.len(), c.top, c.x), (6, 10, 10, 1));
     }
 
