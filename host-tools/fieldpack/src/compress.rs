@@ -263,6 +263,8 @@ impl ChunkCompressor {
                 );
             }
         }
+        // Encoders allocate for the worst case; a build keeps every chunk until it is written.
+        best.1.shrink_to_fit();
         best
     }
 }
