@@ -388,6 +388,17 @@ fn bench_reports_every_figure_as_json() {
         .collect();
     assert!(sizes.windows(2).all(|w| w[1] <= w[0]), "{sizes:?}");
     assert_eq!(sizes[1], n("bundle_bodies") + n("bundle_indexes"));
+    let techniques: Vec<u64> = v["techniques"]
+        .as_array()
+        .expect("techniques")
+        .iter()
+        .filter_map(|t| t[1].as_u64())
+        .collect();
+    assert!(techniques.len() >= 3, "{techniques:?}");
+    assert!(
+        techniques[..3].windows(2).all(|w| w[1] <= w[0]),
+        "{techniques:?}"
+    );
     let windows = v["by_window"].as_array().expect("by_window");
     assert_eq!(windows.len(), 3);
     for w in windows {

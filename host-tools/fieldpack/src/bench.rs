@@ -84,6 +84,8 @@ pub struct BenchReport {
     pub deflate_solid: u64,
     /// One bundle per device window: what fitting a smaller device's RAM costs.
     pub by_window: Vec<WindowRow>,
+    /// What each technique gives in a 32 KiB window, bodies and indexes in bytes.
+    pub techniques: Vec<(String, u64)>,
 }
 
 /// One build of the bench's bundle with one `--effort`.
@@ -182,10 +184,23 @@ pub fn peak_children_rss_kib() -> u64 {
 /// Seconds a `fieldpack build` of `inputs` takes in a child process (whose memory
 /// [`peak_children_rss_kib`] then includes).
 pub fn timed_build(inputs: &[PathBuf], out: &Path, device: &str, effort: &str) -> Result<f64> {
+    timed_build_with(inputs, out, device, effort, &[])
+}
+
+/// [`timed_build`] with more `build` options.
+fn timed_build_with(
+    inputs: &[PathBuf],
+    out: &Path,
+    device: &str,
+    effort: &str,
+    options: &[&str],
+) -> Result<f64> {
     let exe = std::env::current_exe()?;
     let start = Instant::now();
     let status = Command::new(exe)
-        .args(["build", "-q", "--device", device, "--effort", effort, "-o"])
+        .args(["build", "-q", "--device", device, "--effort", effort])
+        .args(options)
+        .arg("-o")
         .arg(out)
         .args(inputs)
         .stderr(Stdio::null())
@@ -337,6 +352,48 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
         .flat_map(|e| bundle[e.offset as usize..(e.offset + e.len) as usize].to_vec())
         .collect();
     let glyphs_plain = plain_glyph_bytes(&bundle, &entries);
+    // What each technique gives, in the 320x240 profile's 32 KiB window: without a dictionary
+    // the whole window goes to the chunk.
+    let big = fieldpack_reader::profile::TFT_320X240;
+    let whole_window = (big.window_bytes - 16).min(32 * 1024).to_string();
+    let mut techniques = Vec::new();
+    for (what, effort) in [
+        (
+            "lazy matching (miniz_oxide level 10), no dictionary",
+            Effort::Fast,
+        ),
+        ("+ near-optimal parsing (libdeflate level 12)", Effort::Good),
+        ("+ zopfli's parsing and block splitting", Effort::Best),
+    ] {
+        let path = dir
+            .path()
+            .join(format!("whole-window-{}.fpk", effort.name()));
+        timed_build_with(
+            inputs,
+            &path,
+            big.name,
+            effort.name(),
+            &["--dictionary-size", "0", "--chunk-size", &whole_window],
+        )?;
+        let (bodies, indexes) = bodies_and_indexes(&std::fs::read(&path)?)?;
+        techniques.push((
+            format!(
+                "{what}, {} KiB chunks",
+                whole_window.parse::<usize>().unwrap_or(0) / 1024
+            ),
+            bodies + indexes,
+        ));
+    }
+    if let Some(w) = by_window.iter().find(|w| w.device == big.name) {
+        techniques.push((
+            format!(
+                "+ a {} KiB dictionary trained from the articles, {} KiB chunks (`--effort best`)",
+                w.dictionary_size / 1024,
+                w.chunk_size / 1024
+            ),
+            w.best,
+        ));
+    }
     let device_cost = if with_device_cost {
         [
             fieldpack_reader::profile::OLED_128X64,
@@ -376,6 +433,7 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
         device_cost,
         deflate_solid,
         by_window,
+        techniques,
     })
 }
 
@@ -630,6 +688,15 @@ pub fn render(r: &BenchReport) -> String {
             against(w.best, r.zstd19_each),
             against(w.best, r.zim),
         ));
+    }
+    if let Some((_, first)) = r.techniques.first() {
+        s.push_str("\n| each technique, in a 32 KiB window (320x240) | bodies + indexes | against the first |\n| --- | ---: | ---: |\n");
+        for (what, v) in &r.techniques {
+            s.push_str(&format!(
+                "| {what} | {v} | {} |\n",
+                against(*v, Some(*first))
+            ));
+        }
     }
     s.push_str(&format!(
         "\n| build (for {}) | seconds | MB of input / s | bundle | bodies + indexes |\n| --- | ---: | ---: | ---: | ---: |\n",
