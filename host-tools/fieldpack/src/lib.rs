@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod build;
 pub mod compress;
+pub mod deflate;
 pub mod emulate;
 pub mod footprint;
 pub mod glyphs;
