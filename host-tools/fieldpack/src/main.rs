@@ -63,7 +63,7 @@ enum Command {
         #[arg(long)]
         dictionary_size: Option<usize>,
         /// Compression effort: good (libdeflate's near-optimal parsing), best (also zopfli: a
-        /// few tenths of a percent smaller, ten times slower) or fast.
+        /// few tenths of a percent smaller, over ten times slower) or fast.
         #[arg(long, default_value = "good", value_parser = ["good", "best", "fast"])]
         effort: String,
         /// No progress bar and no summary; warnings and errors still go to stderr.
