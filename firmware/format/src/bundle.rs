@@ -439,9 +439,14 @@ impl<S: Storage> Bundle<S> {
         Ok(id)
     }
 
+    /// Where the key of the title at `pos` (in title order) is.
+    fn title_key_offset(&self, pos: u32) -> u32 {
+        self.titles.offset + pos.saturating_mul(TITLE_RECORD_LEN as u32) + 4
+    }
+
     /// The title key stored at position `pos` of the title order.
     fn title_key_at(&mut self, pos: u32) -> Result<[u8; TITLE_KEY_LEN], Error> {
-        let at = self.titles.offset + pos.saturating_mul(TITLE_RECORD_LEN as u32) + 4;
+        let at = self.title_key_offset(pos);
         let mut key = [0u8; TITLE_KEY_LEN];
         self.storage.read_at(at, &mut key)?;
         Ok(key)
@@ -455,9 +460,9 @@ impl<S: Storage> Bundle<S> {
         let (mut lo, mut hi) = (0u32, self.article_count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let at = self.titles.offset + mid.saturating_mul(TITLE_RECORD_LEN as u32) + 4;
             let mut head = [0u8; 8];
-            self.storage.read_at(at, &mut head)?;
+            self.storage
+                .read_at(self.title_key_offset(mid), &mut head)?;
             let decided = match folded.cmp_key_head(u64::from_be_bytes(head)) {
                 Some(o) => Some(o),
                 None => folded.cmp_key(&self.title_key_at(mid)?),
@@ -513,9 +518,7 @@ impl<S: Storage> Bundle<S> {
                     }
                     let mut mb = [0u8; GLYPH_METRICS_LEN];
                     self.storage.read_at(
-                        strike.span.offset
-                            + STRIKE_HEADER_LEN as u32
-                            + u32::from(e.metrics) * GLYPH_METRICS_LEN as u32,
+                        strike.span.offset + StrikeHeader::metrics_offset(e.metrics),
                         &mut mb,
                     )?;
                     return Ok(Some(GlyphRecord::new(e, GlyphMetrics::decode(&mb))));

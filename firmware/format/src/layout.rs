@@ -443,9 +443,14 @@ impl StrikeHeader {
         }
     }
 
+    /// Offset of metrics entry `index` from the start of the section.
+    pub const fn metrics_offset(index: u16) -> u32 {
+        STRIKE_HEADER_LEN as u32 + index as u32 * GLYPH_METRICS_LEN as u32
+    }
+
     /// Offset of the glyph records from the start of the section.
     pub const fn records_offset(&self) -> u32 {
-        STRIKE_HEADER_LEN as u32 + self.metrics_count as u32 * GLYPH_METRICS_LEN as u32
+        Self::metrics_offset(self.metrics_count)
     }
 
     /// Length of a `Glyphs` section with this header.

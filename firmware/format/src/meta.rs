@@ -136,31 +136,6 @@ impl FoldedPrefix {
         f
     }
 
-    /// Orders a title key against the prefix: `Some(Equal)` when the title starts with it,
-    /// `None` when the key is too short to tell (the full title must decide).
-    pub fn cmp_key(&self, key: &[u8; crate::layout::TITLE_KEY_LEN]) -> Option<core::cmp::Ordering> {
-        use core::cmp::Ordering;
-        let folded = self.bytes.get(..self.len).unwrap_or(&[]);
-        let stored = key.get(..self.len).unwrap_or(&[]);
-        // One slice comparison decides most steps of a search. Padding sorts as it should
-        // against UTF-8: 0x00 (a complete title, shorter than the prefix) below every byte of
-        // text, 0xFF (a cut title) above; the cut one needs its whole title to decide.
-        match stored.cmp(folded) {
-            Ordering::Greater => {
-                let cut = stored
-                    .iter()
-                    .zip(folded)
-                    .find(|(k, p)| k != p)
-                    .is_some_and(|(&k, _)| k == 0xFF);
-                (!cut).then_some(Ordering::Greater)
-            }
-            // A 0x00 in the prefix (never in a title) could equal padding: compare as text.
-            Ordering::Less if !self.has_nul => Some(Ordering::Less),
-            Ordering::Equal if !self.longer && !self.has_nul => Some(Ordering::Equal),
-            _ => self.cmp_key_bytewise(key),
-        }
-    }
-
     /// Orders a key by its first eight bytes (read big-endian) against the prefix, when they
     /// decide: a search step then costs one 8-byte read and an integer comparison. `None`:
     /// compare the whole key with [`FoldedPrefix::cmp_key`].
@@ -183,7 +158,9 @@ impl FoldedPrefix {
         }
     }
 
-    fn cmp_key_bytewise(&self, key: &[u8]) -> Option<core::cmp::Ordering> {
+    /// Orders a title key against the prefix: `Some(Equal)` when the title starts with it,
+    /// `None` when the key is too short to tell (the full title must decide).
+    pub fn cmp_key(&self, key: &[u8; crate::layout::TITLE_KEY_LEN]) -> Option<core::cmp::Ordering> {
         use core::cmp::Ordering;
         let len = key
             .iter()

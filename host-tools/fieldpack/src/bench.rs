@@ -569,7 +569,7 @@ fn plain_glyph_bytes(bundle: &[u8], entries: &[SectionEntry]) -> u64 {
         let records = &sec[h.records_offset() as usize..];
         for rec in records.chunks_exact(GLYPH_RECORD_LEN) {
             let entry = GlyphEntry::decode(rec.try_into().expect("8 bytes"));
-            let at = STRIKE_HEADER_LEN + usize::from(entry.metrics) * GLYPH_METRICS_LEN;
+            let at = StrikeHeader::metrics_offset(entry.metrics) as usize;
             let Some(m) = sec
                 .get(at..at + GLYPH_METRICS_LEN)
                 .and_then(|m| m.try_into().ok())
