@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use fieldpack_format::bundle::INFLATE_SLACK;
+use fieldpack_format::layout::MAX_CHUNK_RAW;
 use fieldpack_format::layout::{
     GlyphEntry, GlyphMetrics, SectionEntry, SectionKind, StrikeHeader, GLYPH_RECORD_LEN,
 };
@@ -120,25 +122,30 @@ pub struct WindowRow {
     pub best: u64,
 }
 
+/// Bytes of the sections of `kinds`.
+fn section_bytes(entries: &[SectionEntry], kinds: &[SectionKind]) -> u64 {
+    entries
+        .iter()
+        .filter(|e| kinds.contains(&e.kind))
+        .map(|e| u64::from(e.len))
+        .sum()
+}
+
 /// Bytes of `bundle`'s bodies (dictionary included) and of its indexes.
 fn bodies_and_indexes(bundle: &[u8]) -> Result<(u64, u64)> {
     let (_, entries) = section_table(bundle)?;
-    let size_of = |kinds: &[SectionKind]| -> u64 {
-        entries
-            .iter()
-            .filter(|e| kinds.contains(&e.kind))
-            .map(|e| u64::from(e.len))
-            .sum()
-    };
     Ok((
-        size_of(&[SectionKind::Bodies, SectionKind::Dictionary]),
-        size_of(&[
-            SectionKind::Info,
-            SectionKind::Articles,
-            SectionKind::Meta,
-            SectionKind::Chunks,
-            SectionKind::Titles,
-        ]),
+        section_bytes(&entries, &[SectionKind::Bodies, SectionKind::Dictionary]),
+        section_bytes(
+            &entries,
+            &[
+                SectionKind::Info,
+                SectionKind::Articles,
+                SectionKind::Meta,
+                SectionKind::Chunks,
+                SectionKind::Titles,
+            ],
+        ),
     ))
 }
 
@@ -235,12 +242,13 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
     for effort in [Effort::Fast, Effort::Good, Effort::Best] {
         let path = dir.path().join(format!("{}.fpk", effort.name()));
         let seconds = timed_build(inputs, &path, device.name, effort.name())?;
-        let (bodies, indexes) = bodies_and_indexes(&std::fs::read(&path)?)?;
+        let bytes = std::fs::read(&path)?;
+        let (bodies, indexes) = bodies_and_indexes(&bytes)?;
         builds.push(EffortRow {
             effort: effort.name().to_string(),
             seconds,
             mb_s: mb / seconds,
-            bundle_total: std::fs::metadata(&path)?.len(),
+            bundle_total: bytes.len() as u64,
             bodies_and_indexes: bodies + indexes,
         });
     }
@@ -355,7 +363,7 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
     // What each technique gives, in the 320x240 profile's 32 KiB window: without a dictionary
     // the whole window goes to the chunk.
     let big = fieldpack_reader::profile::TFT_320X240;
-    let whole_window = (big.window_bytes - 16).min(32 * 1024).to_string();
+    let whole_window = MAX_CHUNK_RAW.min(big.window_bytes - INFLATE_SLACK);
     let mut techniques = Vec::new();
     for (what, effort) in [
         (
@@ -373,14 +381,16 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
             &path,
             big.name,
             effort.name(),
-            &["--dictionary-size", "0", "--chunk-size", &whole_window],
+            &[
+                "--dictionary-size",
+                "0",
+                "--chunk-size",
+                &whole_window.to_string(),
+            ],
         )?;
         let (bodies, indexes) = bodies_and_indexes(&std::fs::read(&path)?)?;
         techniques.push((
-            format!(
-                "{what}, {} KiB chunks",
-                whole_window.parse::<usize>().unwrap_or(0) / 1024
-            ),
+            format!("{what}, {} KiB chunks", whole_window / 1024),
             bodies + indexes,
         ));
     }
@@ -415,11 +425,7 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
         zim,
         bundle_total: bundle.len() as u64,
         bundle_bodies,
-        bundle_dictionary: entries
-            .iter()
-            .filter(|e| e.kind == SectionKind::Dictionary)
-            .map(|e| u64::from(e.len))
-            .sum(),
+        bundle_dictionary: section_bytes(&entries, &[SectionKind::Dictionary]),
         bundle_indexes,
         bundle_glyphs: glyph_bytes.len() as u64,
         bundle_glyphs_plain: glyphs_plain,
@@ -703,7 +709,11 @@ pub fn render(r: &BenchReport) -> String {
         r.device
     ));
     for b in &r.builds {
-        let default = if b.effort == "good" { " (default)" } else { "" };
+        let default = if b.effort == Effort::Good.name() {
+            " (default)"
+        } else {
+            ""
+        };
         s.push_str(&format!(
             "| fieldpack, `--effort {}`{default} | {:.2} | {:.2} | {} | {} |\n",
             b.effort, b.seconds, b.mb_s, b.bundle_total, b.bodies_and_indexes

@@ -97,27 +97,15 @@ impl Font {
             let digits_per_row = g.width / 4;
             (0..g.height)
                 .map(|r| {
-                    let row = g.bits.get(r * digits_per_row..(r + 1) * digits_per_row);
-                    let v = row
-                        .and_then(|d| u32::from_str_radix(d, 16).ok())
-                        .unwrap_or(0);
-                    (0..g.width)
-                        .map(|c| v >> (g.width - 1 - c) & 1 == 1)
-                        .collect()
+                    let digits = g.bits.get(r * digits_per_row..(r + 1) * digits_per_row);
+                    hex_row(digits.unwrap_or(""), g.width)
                 })
                 .collect()
         } else {
             g.bits
                 .lines()
                 .take(g.height)
-                .map(|hex| {
-                    let hex = hex.trim();
-                    let bits = u64::from_str_radix(hex, 16).unwrap_or(0);
-                    let nbits = hex.len() * 4;
-                    (0..g.width)
-                        .map(|c| c < nbits && bits >> (nbits - 1 - c) & 1 == 1)
-                        .collect()
-                })
+                .map(|hex| hex_row(hex.trim(), g.width))
                 .collect()
         };
         Some(FontGlyph {
@@ -128,6 +116,16 @@ impl Font {
             rows,
         })
     }
+}
+
+/// The first `width` pixels of a row written as hex digits, most significant bit leftmost
+/// (unreadable digits: an empty row).
+fn hex_row(hex: &str, width: usize) -> Vec<bool> {
+    let bits = u64::from_str_radix(hex, 16).unwrap_or(0);
+    let nbits = hex.len() * 4;
+    (0..width)
+        .map(|c| c < nbits && bits >> (nbits - 1 - c) & 1 == 1)
+        .collect()
 }
 
 /// The text of a gzip'd font, kept for the whole process: the fonts are parsed once and their
@@ -362,14 +360,15 @@ impl BitmapPool {
         if bits.is_empty() {
             return Ok(0);
         }
-        if let Some(&at) = self.seen.get(&(g.width, bits.clone())) {
+        let key = (g.width, bits);
+        if let Some(&at) = self.seen.get(&key) {
             return Ok(at);
         }
         let at = u32::try_from(self.bit_len)
             .ok()
             .filter(|&at| at < 1 << 24)
             .context("the glyph bitmaps exceed the format's limit of 2 MiB")?;
-        for &bit in &bits {
+        for &bit in &key.1 {
             let i = (self.bit_len / 8) as usize;
             if i == self.bytes.len() {
                 self.bytes.push(0);
@@ -379,7 +378,7 @@ impl BitmapPool {
             }
             self.bit_len += 1;
         }
-        self.seen.insert((g.width, bits), at);
+        self.seen.insert(key, at);
         Ok(at)
     }
 }

@@ -301,7 +301,8 @@ pub fn render_inspection(r: &Inspection) -> String {
             g.line_height, g.glyphs, g.bytes
         );
     }
-    if let Some(b) = r.sections.iter().find(|e| e.kind == "glyph bitmaps") {
+    let bitmaps = SectionKind::GlyphBitmaps.name();
+    if let Some(b) = r.sections.iter().find(|e| e.kind == bitmaps) {
         let _ = writeln!(s, "  bitmaps shared by the strikes   {:>9} bytes", b.len);
     }
     let _ = writeln!(s, "\narticles:");

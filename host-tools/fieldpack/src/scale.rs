@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::bench::{count_instructions, peak_children_rss_kib, timed_build};
 use crate::build::{collect, BuildOptions};
+use crate::compress::Effort;
 
 /// What the scale run measured.
 #[derive(Clone, Debug, Serialize)]
@@ -92,10 +93,20 @@ pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
     }
     // The big build first: the children's peak memory is a high-water mark.
     let big_fpk = dir.path().join("big.fpk");
-    let build_seconds = timed_build(std::slice::from_ref(&big), &big_fpk, "128x64", "good")?;
+    let build_seconds = timed_build(
+        std::slice::from_ref(&big),
+        &big_fpk,
+        OLED_128X64.name,
+        Effort::Good.name(),
+    )?;
     let build_peak_rss_kib = peak_children_rss_kib();
     let small_fpk = dir.path().join("small.fpk");
-    timed_build(std::slice::from_ref(&small), &small_fpk, "128x64", "good")?;
+    timed_build(
+        std::slice::from_ref(&small),
+        &small_fpk,
+        OLED_128X64.name,
+        Effort::Good.name(),
+    )?;
     // What a reader would type: the first letters of a title both bundles hold.
     let prefix: String = last_title.chars().take(6).collect();
 
