@@ -226,6 +226,20 @@ fn load_or_pack(input: &std::path::Path) -> Result<Vec<u8>> {
     Ok(packed.to_bytes())
 }
 
+/// Prints a report as pretty JSON or as the text `render` makes of it.
+fn print_report<T: serde::Serialize + ?Sized>(
+    report: &T,
+    json: bool,
+    render: impl Fn(&T) -> String,
+) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{}", render(report));
+    }
+    Ok(())
+}
+
 fn has_article_ext(p: &std::path::Path) -> bool {
     fieldpack::ingest::Kind::of(p).is_some()
 }
@@ -348,12 +362,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Inspect { file, json } => {
             let r = report::inspect(&file)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
-            } else {
-                print!("{}", report::render_inspection(&r));
-            }
-            Ok(())
+            print_report(&r, json, report::render_inspection)
         }
         Command::Verify { file } => {
             println!("{}", report::verify(&file)?);
@@ -449,12 +458,7 @@ fn run(cli: Cli) -> Result<()> {
                 let fw = emulate::default_firmware(&profile);
                 rows.push(fieldpack::footprint::measure(&profile, &fw, &bundle)?);
             }
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                print!("{}", fieldpack::footprint::table(&rows));
-            }
-            Ok(())
+            print_report(&rows, json, |rows| fieldpack::footprint::table(rows))
         }
         Command::Bench {
             inputs,
@@ -465,21 +469,11 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             if let Some(n) = scale {
                 let r = fieldpack::scale::run(&inputs, n)?;
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&r)?);
-                } else {
-                    print!("{}", fieldpack::scale::render(&r));
-                }
-                return Ok(());
+                return print_report(&r, json, fieldpack::scale::render);
             }
             let device = profile_named(&device)?;
             let r = fieldpack::bench::run(&inputs, &device, !no_device_cost)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
-            } else {
-                print!("{}", fieldpack::bench::render(&r));
-            }
-            Ok(())
+            print_report(&r, json, fieldpack::bench::render)
         }
         Command::DeviceOp {
             op,

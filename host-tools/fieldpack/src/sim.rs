@@ -8,7 +8,7 @@ use embedded_graphics::pixelcolor::{BinaryColor, Rgb565, Rgb888};
 use embedded_graphics::prelude::*;
 use embedded_graphics_simulator::SimulatorDisplay;
 use fieldpack_format::Inflater;
-use fieldpack_reader::{App, Input, Profile, DAYLIGHT, MONO};
+use fieldpack_reader::{App, Input, Profile, Theme, DAYLIGHT, MONO};
 use image::{Rgb, RgbImage};
 
 /// One screen as shown: RGB pixels, row by row.
@@ -129,28 +129,41 @@ pub fn run(bundle: &[u8], profile: Profile, keys: &[Input]) -> Result<Vec<Frame>
     let mut window = vec![0u8; profile.window_bytes];
     let mut app = App::new(bundle, profile, &mut inflater, &mut window);
     let size = Size::new(profile.width, profile.height);
-    let mut frames = Vec::with_capacity(keys.len() + 1);
-    let steps = std::iter::once(None).chain(keys.iter().copied().map(Some));
     if profile.color {
-        let mut d = SimulatorDisplay::<Rgb565>::new(size);
-        for key in steps {
-            if let Some(k) = key {
-                app.handle(k);
-            }
-            app.draw(&mut d, &DAYLIGHT)
-                .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
-            frames.push(capture_color(&d));
-        }
+        record(
+            &mut app,
+            keys,
+            SimulatorDisplay::<Rgb565>::new(size),
+            &DAYLIGHT,
+            capture_color,
+        )
     } else {
-        let mut d = SimulatorDisplay::<BinaryColor>::new(size);
-        for key in steps {
-            if let Some(k) = key {
-                app.handle(k);
-            }
-            app.draw(&mut d, &MONO)
-                .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
-            frames.push(capture_mono(&d, &profile));
+        record(
+            &mut app,
+            keys,
+            SimulatorDisplay::<BinaryColor>::new(size),
+            &MONO,
+            |d| capture_mono(d, &profile),
+        )
+    }
+}
+
+/// The first screen, then one frame after each key, drawn on `display` in `theme`'s colours.
+fn record<C: PixelColor>(
+    app: &mut App<&[u8]>,
+    keys: &[Input],
+    mut display: SimulatorDisplay<C>,
+    theme: &Theme<C>,
+    capture: impl Fn(&SimulatorDisplay<C>) -> Frame,
+) -> Result<Vec<Frame>> {
+    let mut frames = Vec::with_capacity(keys.len() + 1);
+    for key in std::iter::once(None).chain(keys.iter().copied().map(Some)) {
+        if let Some(k) = key {
+            app.handle(k);
         }
+        app.draw(&mut display, theme)
+            .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
+        frames.push(capture(&display));
     }
     Ok(frames)
 }
