@@ -342,15 +342,9 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         let mut tall = false;
         let bound = art.record.raw_len.saturating_add(1);
         for _ in 0..bound {
+            // The end of the text ends the line (as the bound does: below).
             let Some((c, next)) = self.char_at(art, pos)? else {
-                return Ok(Line {
-                    start,
-                    draw_end: pos,
-                    next: pos,
-                    brk: Break::End,
-                    width,
-                    tall,
-                });
+                break;
             };
             if c == '\n' {
                 return Ok(Line {
@@ -410,7 +404,8 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             pos = next;
             prev = Some(c);
         }
-        // Unreachable for well-formed text (each step consumes a character); a defensive stop.
+        // The end of the text; past `bound` steps (unreachable for well-formed text, as each
+        // step consumes a character) a defensive stop.
         Ok(Line {
             start,
             draw_end: pos,
