@@ -85,12 +85,9 @@ fn text_through_pages(
 fn pages_give_back_every_article_exactly_on_every_profile() {
     let bytes = corpus_bundle();
     let mut reference = Bundle::open(&bytes[..]).expect("open");
+    let mut reader = fieldpack::report::ArticleReader::new(&reference);
     let bodies: Vec<String> = (0..reference.article_count())
-        .map(|i| {
-            fieldpack::report::read_article(&mut reference, i)
-                .expect("article")
-                .body
-        })
+        .map(|i| reader.read(&mut reference, i).expect("article").body)
         .collect();
     assert_eq!(bodies.len(), 158);
     for profile in PROFILES {

@@ -52,40 +52,59 @@ pub fn open<'a>(bytes: &'a [u8], path: &Path) -> Result<Bundle<&'a [u8]>> {
 
 /// Decodes article `index`: metadata and the whole body, every checksum checked.
 pub fn read_article(b: &mut Bundle<&[u8]>, index: u32) -> Result<ExtractedArticle> {
-    let rec = b.article(index)?;
-    let mut mbuf = [0u8; MAX_META_LEN];
-    let meta = b.meta(&rec, &mut mbuf)?;
-    let mut body = Vec::with_capacity(rec.raw_len as usize);
-    let mut inflater = Inflater::new();
-    let mut window = vec![0u8; b.window_needed() as usize];
-    let mut stored = 0u64;
-    for c in rec.first_chunk..rec.first_chunk + rec.chunk_count {
-        stored += u64::from(b.chunk(c)?.stored_len);
-        let range = b.load_chunk(c, &mut inflater, &mut window)?;
-        body.extend_from_slice(&window[range]);
+    ArticleReader::new(b).read(b, index)
+}
+
+/// Decodes whole articles of one bundle, one after another, with one inflate state and window.
+pub struct ArticleReader {
+    inflater: Box<Inflater>,
+    window: Vec<u8>,
+}
+
+impl ArticleReader {
+    /// A reader with a window as large as `b` needs.
+    pub fn new(b: &Bundle<&[u8]>) -> Self {
+        ArticleReader {
+            inflater: Box::new(Inflater::new()),
+            window: vec![0u8; b.window_needed() as usize],
+        }
     }
-    if body.len() != rec.raw_len as usize || crc32(&body) != rec.body_crc {
-        bail!("article {index}: body checksum does not match");
+
+    /// Article `index` of `b`, its body checked against its CRC.
+    pub fn read(&mut self, b: &mut Bundle<&[u8]>, index: u32) -> Result<ExtractedArticle> {
+        let rec = b.article(index)?;
+        let mut mbuf = [0u8; MAX_META_LEN];
+        let meta = b.meta(&rec, &mut mbuf)?;
+        let mut body = Vec::with_capacity(rec.raw_len as usize);
+        let mut stored = 0u64;
+        for c in rec.first_chunk..rec.first_chunk + rec.chunk_count {
+            stored += u64::from(b.chunk(c)?.stored_len);
+            let range = b.load_chunk(c, &mut self.inflater, &mut self.window)?;
+            body.extend_from_slice(&self.window[range]);
+        }
+        if body.len() != rec.raw_len as usize || crc32(&body) != rec.body_crc {
+            bail!("article {index}: body checksum does not match");
+        }
+        let body = String::from_utf8(body).map_err(|e| {
+            anyhow::anyhow!(
+                "article {index}: body is not UTF-8 at byte {}",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        Ok(ExtractedArticle {
+            index,
+            title: meta.title.into(),
+            lang: meta.lang.map(Into::into),
+            rtl: meta.dir == Direction::Rtl,
+            date: meta.date.map(Into::into),
+            source: meta.source.map(Into::into),
+            author: meta.author.map(Into::into),
+            origin: meta.origin.into(),
+            body,
+            stored,
+            chunks: rec.chunk_count,
+        })
     }
-    let body = String::from_utf8(body).map_err(|e| {
-        anyhow::anyhow!(
-            "article {index}: body is not UTF-8 at byte {}",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Ok(ExtractedArticle {
-        index,
-        title: meta.title.into(),
-        lang: meta.lang.map(Into::into),
-        rtl: meta.dir == Direction::Rtl,
-        date: meta.date.map(Into::into),
-        source: meta.source.map(Into::into),
-        author: meta.author.map(Into::into),
-        origin: meta.origin.into(),
-        body,
-        stored,
-        chunks: rec.chunk_count,
-    })
 }
 
 /// The raw section table, read from the bytes (the `Bundle` keeps only what a reader needs).
@@ -197,9 +216,11 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     );
     let mut articles = Vec::new();
     let (mut raw_total, mut stored_total) = (0, 0);
+    let mut reader = ArticleReader::new(&b);
     for i in 0..b.article_count() {
-        let a =
-            read_article(&mut b, i).with_context(|| format!("{}: article {i}", path.display()))?;
+        let a = reader
+            .read(&mut b, i)
+            .with_context(|| format!("{}: article {i}", path.display()))?;
         raw_total += a.body.len() as u64;
         stored_total += a.stored;
         articles.push(ArticleRow {
@@ -430,8 +451,11 @@ pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
     let mut b = open(bytes, path)?;
     let mut chunks = 0;
     let mut raw = 0u64;
+    let mut reader = ArticleReader::new(&b);
     for i in 0..b.article_count() {
-        let a = read_article(&mut b, i).with_context(|| format!("{name}: article {i}"))?;
+        let a = reader
+            .read(&mut b, i)
+            .with_context(|| format!("{name}: article {i}"))?;
         chunks += a.chunks;
         raw += a.body.len() as u64;
     }
@@ -483,8 +507,9 @@ fn locate_damage(bytes: &[u8], kind: SectionKind) -> String {
     ) {
         return String::new();
     }
+    let mut reader = ArticleReader::new(&b);
     for i in 0..b.article_count() {
-        if let Err(e) = read_article(&mut b, i) {
+        if let Err(e) = reader.read(&mut b, i) {
             let title = b
                 .article(i)
                 .ok()
@@ -558,9 +583,12 @@ pub fn extract(path: &Path, dir: &Path) -> Result<usize> {
     let bytes = read_file(path)?;
     let mut b = open(&bytes, path)?;
     let mut all = Vec::new();
+    let mut reader = ArticleReader::new(&b);
     for i in 0..b.article_count() {
         all.push(
-            read_article(&mut b, i).with_context(|| format!("{}: article {i}", path.display()))?,
+            reader
+                .read(&mut b, i)
+                .with_context(|| format!("{}: article {i}", path.display()))?,
         );
     }
     let mut taken = BTreeSet::new();
