@@ -7,17 +7,16 @@ use miniz_oxide::inflate::TINFLStatus;
 
 use crate::crc::Crc32;
 use crate::error::Error;
+pub use crate::layout::MAX_STRIKES;
 use crate::layout::{
     ArticleRecord, ChunkRecord, Codec, GlyphEntry, GlyphMetrics, GlyphRecord, Header, SectionEntry,
     SectionKind, StrikeHeader, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN, GLYPH_METRICS_LEN,
-    GLYPH_RECORD_LEN, HEADER_LEN, MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN,
-    STRIKE_HEADER_LEN, TITLE_KEY_LEN, TITLE_RECORD_LEN,
+    GLYPH_RECORD_LEN, HEADER_LEN, MAX_CHUNK_RAW, MAX_EXPANSION, MAX_INFO_LEN, MAX_META_LEN,
+    SECTION_ENTRY_LEN, STRIKE_HEADER_LEN, TITLE_KEY_LEN, TITLE_RECORD_LEN,
 };
 use crate::meta::{title_prefix_cmp, ArticleMeta, BundleInfo, FoldedPrefix};
+use crate::seal::{Seal, Signer};
 use crate::storage::Storage;
-
-/// The most glyph strikes a bundle may carry that a reader keeps track of.
-pub const MAX_STRIKES: usize = 4;
 
 /// Spare output room the inflater needs: `miniz_oxide` reports `HasMoreOutput` instead of
 /// finishing when the output buffer ends exactly where the text does.
@@ -56,6 +55,8 @@ pub struct Strike {
 /// of articles.
 pub struct Bundle<S> {
     storage: S,
+    /// The checked signature of a signed bundle: every read is then checked against its tree.
+    seal: Option<Seal>,
     info: Span,
     articles: Span,
     meta: Span,
@@ -72,6 +73,19 @@ pub struct Bundle<S> {
 
 fn corrupt(section: SectionKind, offset: u32) -> Error {
     Error::Corrupt { section, offset }
+}
+
+/// Reads `buf.len()` bytes at `at`, checked against the seal's hash tree when there is one.
+fn read_checked<S: Storage>(
+    storage: &mut S,
+    seal: &mut Option<Seal>,
+    at: u32,
+    buf: &mut [u8],
+) -> Result<(), Error> {
+    if let Some(seal) = seal.as_mut() {
+        seal.check(storage, at, buf.len())?;
+    }
+    storage.read_at(at, buf).map_err(Error::from)
 }
 
 /// CRC-32 of `span`'s bytes, read in small pieces.
@@ -132,6 +146,7 @@ impl<S: Storage> Bundle<S> {
 
         let mut b = Bundle {
             storage,
+            seal: None,
             info: Span::default(),
             articles: Span::default(),
             meta: Span::default(),
@@ -146,6 +161,9 @@ impl<S: Storage> Bundle<S> {
             max_chunk_len: 0,
         };
         let mut seen = 0u32;
+        // The signature and hash tree: (offset, len) and the place of their table entries.
+        let mut signature: Option<(Span, u32)> = None;
+        let mut tree: Option<(Span, u32)> = None;
         for i in 0..u32::from(header.section_count) {
             let at = table.offset + i * SECTION_ENTRY_LEN as u32;
             let mut eb = [0u8; SECTION_ENTRY_LEN];
@@ -175,6 +193,18 @@ impl<S: Storage> Bundle<S> {
                     if b.strikes.push(strike).is_err() {
                         return Err(corrupt(e.kind, at));
                     }
+                    continue;
+                }
+                SectionKind::Signature | SectionKind::HashTree => {
+                    let slot = if e.kind == SectionKind::Signature {
+                        &mut signature
+                    } else {
+                        &mut tree
+                    };
+                    if slot.is_some() {
+                        return Err(corrupt(e.kind, at));
+                    }
+                    *slot = Some((span, at));
                     continue;
                 }
                 // Later versions may add sections; this reader does not need them.
@@ -233,7 +263,57 @@ impl<S: Storage> Bundle<S> {
         if u64::from(b.titles.len) != u64::from(b.article_count) * TITLE_RECORD_LEN as u64 {
             return Err(corrupt(SectionKind::Titles, b.titles.offset));
         }
+        match (signature, tree) {
+            (None, None) => {}
+            (Some((sig, sig_entry)), Some((tree, tree_entry))) => {
+                // Everything but the tree and the signature lies in the signed content, which
+                // ends where the tree starts; the signature comes last.
+                let content_end = tree.offset;
+                let inside = b.sections().iter().all(|(_, s)| s.end() <= content_end)
+                    && b.strikes.iter().all(|s| s.span.end() <= content_end)
+                    && tree.end() <= sig.offset;
+                if !inside {
+                    return Err(corrupt(SectionKind::HashTree, tree_entry));
+                }
+                let seal = Seal::open(
+                    &mut b.storage,
+                    (sig.offset, sig.len),
+                    (tree.offset, tree.len),
+                    [sig_entry, tree_entry],
+                )?;
+                b.seal = Some(seal);
+                // What opening read and keeps: header, table, info and the strike headers.
+                let mut spans: heapless::Vec<Span, { MAX_STRIKES + 2 }> = heapless::Vec::new();
+                let _ = spans.push(table);
+                let _ = spans.push(b.info);
+                for s in &b.strikes {
+                    let _ = spans.push(Span {
+                        offset: s.span.offset,
+                        len: STRIKE_HEADER_LEN as u32,
+                    });
+                }
+                if let Some(seal) = b.seal.as_mut() {
+                    seal.check(&mut b.storage, 0, HEADER_LEN)?;
+                    for s in &spans {
+                        seal.check(&mut b.storage, s.offset, s.len as usize)?;
+                    }
+                }
+            }
+            (Some((_, at)), None) | (None, Some((_, at))) => {
+                return Err(corrupt(SectionKind::Signature, at));
+            }
+        }
         Ok(b)
+    }
+
+    /// Reads bytes of the bundle, checked against the signature's hash tree when it is signed.
+    pub fn read_at(&mut self, at: u32, buf: &mut [u8]) -> Result<(), Error> {
+        read_checked(&mut self.storage, &mut self.seal, at, buf)
+    }
+
+    /// Who signed the bundle, when it is signed (the signature was checked on opening).
+    pub fn signer(&self) -> Option<&Signer> {
+        self.seal.as_ref().map(|s| &s.signer)
     }
 
     fn read_strike(storage: &mut S, span: Span) -> Result<Strike, Error> {
@@ -255,7 +335,8 @@ impl<S: Storage> Bundle<S> {
         Ok(Strike { header, span })
     }
 
-    /// The storage the bundle is read from.
+    /// The storage the bundle is read from (reads from it directly are not checked against a
+    /// signature: use [`Bundle::read_at`]).
     pub fn storage_mut(&mut self) -> &mut S {
         &mut self.storage
     }
@@ -285,7 +366,7 @@ impl<S: Storage> Bundle<S> {
                 needed: span.len,
                 available: 0,
             })?;
-        self.storage.read_at(span.offset, dst)?;
+        self.read_at(span.offset, dst)?;
         postcard::from_bytes(dst).map_err(|_| corrupt(SectionKind::Info, span.offset))
     }
 
@@ -299,12 +380,28 @@ impl<S: Storage> Bundle<S> {
         }
         let at = self.articles.offset + index * ARTICLE_RECORD_LEN as u32;
         let mut rb = [0u8; ARTICLE_RECORD_LEN];
-        self.storage.read_at(at, &mut rb)?;
+        self.read_at(at, &mut rb)?;
         let rec = ArticleRecord::decode(&rb).ok_or(corrupt(SectionKind::Articles, at))?;
-        let chunks_ok = rec
-            .first_chunk
-            .checked_add(rec.chunk_count)
-            .is_some_and(|end| end <= self.chunk_count);
+        // Articles own consecutive runs of chunks, in order, each chunk once: a bundle cannot
+        // make a reader decode the same text for many articles.
+        let expected_first = match index.checked_sub(1) {
+            None => Some(0),
+            Some(prev) => {
+                let mut pb = [0u8; ARTICLE_RECORD_LEN];
+                let prev_at = at - ARTICLE_RECORD_LEN as u32;
+                self.read_at(prev_at, &mut pb)?;
+                let p =
+                    ArticleRecord::decode(&pb).ok_or(corrupt(SectionKind::Articles, prev_at))?;
+                debug_assert_eq!(prev + 1, index);
+                p.first_chunk.checked_add(p.chunk_count)
+            }
+        };
+        let chunks_ok = expected_first == Some(rec.first_chunk)
+            && rec
+                .first_chunk
+                .checked_add(rec.chunk_count)
+                .is_some_and(|end| end <= self.chunk_count)
+            && u64::from(rec.raw_len) <= u64::from(rec.chunk_count) * u64::from(self.max_chunk_len);
         let meta_ok = rec
             .meta_offset
             .checked_add(u32::from(rec.meta_len))
@@ -330,7 +427,7 @@ impl<S: Storage> Bundle<S> {
                 needed: u32::from(rec.meta_len),
                 available,
             })?;
-        self.storage.read_at(at, dst)?;
+        self.read_at(at, dst)?;
         if crate::crc::crc32(dst) != rec.meta_crc {
             return Err(corrupt(SectionKind::Meta, at));
         }
@@ -347,13 +444,29 @@ impl<S: Storage> Bundle<S> {
             return Err(corrupt(SectionKind::Chunks, at));
         }
         let mut rb = [0u8; CHUNK_RECORD_LEN];
-        self.storage.read_at(at, &mut rb)?;
+        self.read_at(at, &mut rb)?;
         let rec = ChunkRecord::decode(&rb).ok_or(corrupt(SectionKind::Chunks, at))?;
-        let in_range = rec
-            .offset
-            .checked_add(rec.stored_len)
-            .is_some_and(|end| end <= self.bodies.len);
-        if !in_range || u32::from(rec.raw_len) > self.max_chunk_len {
+        // Chunks lie back to back in the Bodies section, in order: no two records share bytes.
+        let expected_offset = match index.checked_sub(1) {
+            None => Some(0),
+            Some(_) => {
+                let prev_at = at - CHUNK_RECORD_LEN as u32;
+                self.read_at(prev_at, &mut rb)?;
+                ChunkRecord::decode(&rb)
+                    .ok_or(corrupt(SectionKind::Chunks, prev_at))?
+                    .end()
+            }
+        };
+        let in_range = expected_offset == Some(rec.offset)
+            && rec.end().is_some_and(|end| end <= self.bodies.len);
+        let raw = u32::from(rec.raw_len);
+        let expansion_ok = match rec.codec {
+            Codec::Stored => rec.stored_len == raw,
+            Codec::Deflate | Codec::DeflateDict => {
+                u64::from(raw) <= u64::from(rec.stored_len) * u64::from(MAX_EXPANSION)
+            }
+        };
+        if !in_range || !expansion_ok || raw > self.max_chunk_len {
             return Err(corrupt(SectionKind::Chunks, at));
         }
         Ok(rec)
@@ -386,7 +499,7 @@ impl<S: Storage> Bundle<S> {
                     return Err(corrupt(SectionKind::Chunks, data_at));
                 }
                 let dst = window.get_mut(..raw_len).unwrap_or(&mut []);
-                self.storage.read_at(data_at, dst)?;
+                self.read_at(data_at, dst)?;
                 0
             }
             Codec::Deflate | Codec::DeflateDict => {
@@ -396,13 +509,14 @@ impl<S: Storage> Bundle<S> {
                     }
                     let d = self.dictionary;
                     let dst = window.get_mut(..d.len as usize).unwrap_or(&mut []);
-                    self.storage.read_at(d.offset, dst)?;
+                    self.read_at(d.offset, dst)?;
                     d.len as usize
                 } else {
                     0
                 };
+                let (storage, seal) = (&mut self.storage, &mut self.seal);
                 inflater.inflate(
-                    &mut self.storage,
+                    |at, buf| read_checked(storage, seal, at, buf),
                     data_at,
                     rec.stored_len,
                     window,
@@ -431,7 +545,7 @@ impl<S: Storage> Bundle<S> {
             });
         }
         let mut rb = [0u8; 4];
-        self.storage.read_at(at, &mut rb)?;
+        self.read_at(at, &mut rb)?;
         let id = u32::from_le_bytes(rb);
         if id >= self.article_count {
             return Err(corrupt(SectionKind::Titles, at));
@@ -448,7 +562,7 @@ impl<S: Storage> Bundle<S> {
     fn title_key_at(&mut self, pos: u32) -> Result<[u8; TITLE_KEY_LEN], Error> {
         let at = self.title_key_offset(pos);
         let mut key = [0u8; TITLE_KEY_LEN];
-        self.storage.read_at(at, &mut key)?;
+        self.read_at(at, &mut key)?;
         Ok(key)
     }
 
@@ -461,8 +575,7 @@ impl<S: Storage> Bundle<S> {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let mut head = [0u8; 8];
-            self.storage
-                .read_at(self.title_key_offset(mid), &mut head)?;
+            self.read_at(self.title_key_offset(mid), &mut head)?;
             let decided = match folded.cmp_key_head(u64::from_be_bytes(head)) {
                 Some(o) => Some(o),
                 None => folded.cmp_key(&self.title_key_at(mid)?),
@@ -506,8 +619,7 @@ impl<S: Storage> Bundle<S> {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let mut rb = [0u8; GLYPH_RECORD_LEN];
-            self.storage
-                .read_at(base + mid * GLYPH_RECORD_LEN as u32, &mut rb)?;
+            self.read_at(base + mid * GLYPH_RECORD_LEN as u32, &mut rb)?;
             let e = GlyphEntry::decode(&rb);
             match e.codepoint.cmp(&cp) {
                 Ordering::Less => lo = mid + 1,
@@ -517,7 +629,7 @@ impl<S: Storage> Bundle<S> {
                         return Err(corrupt(SectionKind::Glyphs, strike.span.offset));
                     }
                     let mut mb = [0u8; GLYPH_METRICS_LEN];
-                    self.storage.read_at(
+                    self.read_at(
                         strike.span.offset + StrikeHeader::metrics_offset(e.metrics),
                         &mut mb,
                     )?;
@@ -548,8 +660,7 @@ impl<S: Storage> Bundle<S> {
             needed: len as u32,
             available,
         })?;
-        self.storage
-            .read_at(self.glyph_bitmaps.offset + first, dst)?;
+        self.read_at(self.glyph_bitmaps.offset + first, dst)?;
         Ok(dst)
     }
 
@@ -595,9 +706,9 @@ impl Inflater {
 
     /// Inflates `stored_len` bytes of raw deflate at `at` into `window[start..start + raw_len]`,
     /// with `window[..start]` as history. Reads input in small pieces.
-    fn inflate<S: Storage>(
+    fn inflate(
         &mut self,
-        storage: &mut S,
+        mut read: impl FnMut(u32, &mut [u8]) -> Result<(), Error>,
         at: u32,
         stored_len: u32,
         window: &mut [u8],
@@ -605,27 +716,32 @@ impl Inflater {
         raw_len: usize,
     ) -> Result<(), Error> {
         let bad = corrupt(SectionKind::Bodies, at);
-        let out = window
-            .get_mut(..start + raw_len + INFLATE_SLACK)
+        let end = start
+            .checked_add(raw_len)
+            .and_then(|e| e.checked_add(INFLATE_SLACK))
             .ok_or(bad)?;
+        let out = window.get_mut(..end).ok_or(bad)?;
         self.state.init();
         let mut piece = [0u8; STREAM_PIECE];
         let (mut have, mut used) = (0usize, 0usize);
-        let mut read = 0u32;
+        let mut read_len = 0u32;
         let mut out_pos = start;
         // Every call either consumes input, produces output or ends; the bound makes a hang
         // impossible even on hostile input.
-        let max_steps = (stored_len as usize + raw_len) * 2 + 16;
+        let max_steps = (stored_len as usize)
+            .saturating_add(raw_len)
+            .saturating_mul(2)
+            .saturating_add(16);
         for _ in 0..max_steps {
-            if used == have && read < stored_len {
-                let n = core::cmp::min(STREAM_PIECE as u32, stored_len - read) as usize;
+            if used == have && read_len < stored_len {
+                let n = core::cmp::min(STREAM_PIECE as u32, stored_len - read_len) as usize;
                 let dst = piece.get_mut(..n).ok_or(bad)?;
-                storage.read_at(at + read, dst)?;
-                read += n as u32;
+                read(at.saturating_add(read_len), dst)?;
+                read_len += n as u32;
                 have = n;
                 used = 0;
             }
-            let more = read < stored_len;
+            let more = read_len < stored_len;
             let mut flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
             if more {
                 flags |= inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
@@ -637,7 +753,7 @@ impl Inflater {
             out_pos += produced;
             match status {
                 TINFLStatus::Done => {
-                    return if out_pos == start + raw_len && used == have && !more {
+                    return if out_pos == end - INFLATE_SLACK && used == have && !more {
                         Ok(())
                     } else {
                         Err(bad)

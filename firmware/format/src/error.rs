@@ -59,6 +59,16 @@ pub enum Error {
     },
     /// The storage could not be read.
     Storage(StorageError),
+    /// A signed bundle's bytes differ from what its publisher signed.
+    Tampered {
+        /// Byte offset in the bundle of the first block that does not match.
+        offset: u32,
+    },
+    /// A signed bundle's signature does not verify with the key it names.
+    BadSignature,
+    /// The bundle is unsigned, or signed by a key this device does not trust, and the device
+    /// only opens bundles from the publishers it trusts.
+    NotTrusted,
 }
 
 impl From<StorageError> for Error {
@@ -96,6 +106,14 @@ impl fmt::Display for Error {
                 f.write_str("read past the end of the storage")
             }
             Error::Storage(StorageError::Io) => f.write_str("storage read failed"),
+            Error::Tampered { offset } => write!(
+                f,
+                "bundle was altered after it was signed: block at byte offset {offset} does not match the signed hash"
+            ),
+            Error::BadSignature => f.write_str("bundle signature does not verify"),
+            Error::NotTrusted => {
+                f.write_str("bundle is not signed by a publisher this reader trusts")
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -52,6 +52,14 @@ pub const MAX_CHUNK_RAW: usize = 32 * 1024;
 
 /// At most this many sections; a table claiming more is corrupt.
 pub const MAX_SECTIONS: u16 = 64;
+
+/// At most this many `Glyphs` sections (strikes) in one bundle.
+pub const MAX_STRIKES: usize = 4;
+
+/// A compressed chunk decodes to at most this many times its stored length. Real text stays far
+/// below (the corpus: under 5); the bound caps what a bundle can make a reader decode at 64
+/// times the bundle's own size, whatever its records claim.
+pub const MAX_EXPANSION: u32 = 64;
 
 fn le16(b: &[u8], at: usize) -> u16 {
     match b.get(at..at + 2) {
@@ -102,6 +110,10 @@ pub enum SectionKind {
     GlyphBitmaps,
     /// The preset deflate dictionary that chunks may refer back into.
     Dictionary,
+    /// The publisher's Ed25519 signature over the root of the hash tree.
+    Signature,
+    /// SHA-256 hash tree over the bundle's blocks, for signed bundles.
+    HashTree,
     /// A kind this reader does not know.
     Unknown(u16),
 }
@@ -120,6 +132,8 @@ impl SectionKind {
             SectionKind::Glyphs => 7,
             SectionKind::Dictionary => 8,
             SectionKind::GlyphBitmaps => 9,
+            SectionKind::Signature => 10,
+            SectionKind::HashTree => 11,
             SectionKind::Unknown(c) => c,
         }
     }
@@ -137,6 +151,8 @@ impl SectionKind {
             7 => SectionKind::Glyphs,
             8 => SectionKind::Dictionary,
             9 => SectionKind::GlyphBitmaps,
+            10 => SectionKind::Signature,
+            11 => SectionKind::HashTree,
             c => SectionKind::Unknown(c),
         }
     }
@@ -154,6 +170,8 @@ impl SectionKind {
             SectionKind::Glyphs => "glyphs",
             SectionKind::Dictionary => "dictionary",
             SectionKind::GlyphBitmaps => "glyph bitmaps",
+            SectionKind::Signature => "signature",
+            SectionKind::HashTree => "hash tree",
             SectionKind::Unknown(_) => "unknown",
         }
     }
@@ -378,6 +396,11 @@ impl ChunkRecord {
         }
         put32(&mut b, 12, self.crc);
         b
+    }
+
+    /// Where the stored bytes end inside the `Bodies` section (`None` past 4 GiB).
+    pub fn end(&self) -> Option<u32> {
+        self.offset.checked_add(self.stored_len)
     }
 
     /// Reads a record; `None` when the codec is unknown or a reserved byte is set.

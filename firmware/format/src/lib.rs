@@ -12,6 +12,7 @@ pub mod crc;
 pub mod error;
 pub mod layout;
 pub mod meta;
+pub mod seal;
 pub mod storage;
 
 pub use bundle::{Bundle, Inflater, Span, Strike};
@@ -22,4 +23,5 @@ pub use layout::{
     SectionKind, StrikeHeader, VERSION,
 };
 pub use meta::{title_cmp, title_has_prefix, ArticleMeta, BundleInfo, Direction};
+pub use seal::Signer;
 pub use storage::Storage;

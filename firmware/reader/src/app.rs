@@ -61,9 +61,41 @@ pub enum Screen {
     },
 }
 
+/// A publisher key a device trusts, with the name it shows for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrustedKey<'k> {
+    /// The name shown on the info screen (the device's own word, not the bundle's).
+    pub name: &'k str,
+    /// The publisher's Ed25519 public key.
+    pub public_key: [u8; 32],
+}
+
+/// Which bundles a device opens: the publishers it trusts, and whether it opens bundles that
+/// none of them signed. A signed bundle whose bytes do not match its signature is never
+/// shown, whatever the policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Trust<'k> {
+    /// Trusted publishers.
+    pub keys: &'k [TrustedKey<'k>],
+    /// Refuse unsigned bundles and bundles signed by other keys.
+    pub require_signed: bool,
+}
+
+/// Who signed the open bundle, as far as this device knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signed<'k> {
+    /// Not signed.
+    No,
+    /// Signed by a publisher this device trusts, by the name it knows them by.
+    Trusted(&'k str),
+    /// Signed by a key this device does not know: the key's first four bytes.
+    Unknown([u8; 4]),
+}
+
 /// The reader: an open bundle, the screen shown and where the reader is.
 pub struct App<'a, S> {
     profile: Profile,
+    signed: Signed<'a>,
     ts: Option<Typesetter<'a, S>>,
     screen: Screen,
     selected: u32,
@@ -94,7 +126,37 @@ impl<'a, S: Storage> App<'a, S> {
         inflater: &'a mut Inflater,
         window: &'a mut [u8],
     ) -> Self {
+        Self::with_trust(storage, profile, inflater, window, Trust::default())
+    }
+
+    /// As [`App::new`], for a device that knows trusted publishers: an unsigned or unknown
+    /// bundle is refused when `trust` requires a trusted signature.
+    pub fn with_trust(
+        storage: S,
+        profile: Profile,
+        inflater: &'a mut Inflater,
+        window: &'a mut [u8],
+        trust: Trust<'a>,
+    ) -> Self {
+        let mut signed = Signed::No;
         let opened = Bundle::open(storage)
+            .and_then(|b| {
+                signed = match b.signer() {
+                    None => Signed::No,
+                    Some(s) => match trust.keys.iter().find(|k| k.public_key == s.public_key) {
+                        Some(k) => Signed::Trusted(k.name),
+                        None => {
+                            let mut id = [0u8; 4];
+                            id.copy_from_slice(s.public_key.get(..4).unwrap_or(&[0; 4]));
+                            Signed::Unknown(id)
+                        }
+                    },
+                };
+                if trust.require_signed && !matches!(signed, Signed::Trusted(_)) {
+                    return Err(Error::NotTrusted);
+                }
+                Ok(b)
+            })
             .and_then(|b| Typesetter::new(b, inflater, window, profile.size_class));
         let (ts, screen) = match opened {
             Ok(ts) => (Some(ts), Screen::Library),
@@ -108,6 +170,7 @@ impl<'a, S: Storage> App<'a, S> {
         };
         App {
             profile,
+            signed,
             ts,
             screen,
             selected: 0,
@@ -115,6 +178,11 @@ impl<'a, S: Storage> App<'a, S> {
             pages: PageTable::default(),
             page: 0,
         }
+    }
+
+    /// Who signed the open bundle.
+    pub fn signed(&self) -> Signed<'a> {
+        self.signed
     }
 
     /// The screen shown.
@@ -449,7 +517,33 @@ impl<'a, S: Storage> App<'a, S> {
         y += fh + 1;
         s.clear();
         let _ = write!(s, "Format v{VERSION}, {} KiB window", window.div_ceil(1024));
-        ui_text(target, font, &s, Point::new(2, y), theme.muted)
+        ui_text(target, font, &s, Point::new(2, y), theme.muted)?;
+        y += fh + 1;
+        match self.signed {
+            Signed::No => ui_text(target, font, "Not signed", Point::new(2, y), theme.muted),
+            Signed::Unknown(id) => {
+                s.clear();
+                let _ = write!(
+                    s,
+                    "Signed by unknown key {:02x}{:02x}{:02x}{:02x}",
+                    id[0], id[1], id[2], id[3]
+                );
+                ui_text(target, font, &s, Point::new(2, y), theme.text)
+            }
+            Signed::Trusted(name) => {
+                let w = ts.measure("Signed: ")?;
+                ts.draw_str(target, "Signed: ", 2, y, w, theme.text)?;
+                ts.draw_str(
+                    target,
+                    name,
+                    2 + w as i32,
+                    y,
+                    profile.width.saturating_sub(4 + w),
+                    theme.text,
+                )?;
+                Ok(())
+            }
+        }
     }
 }
 
@@ -489,6 +583,16 @@ pub fn error_message(error: &Error, out: &mut impl core::fmt::Write) -> core::fm
             available / 1024
         ),
         Error::Storage(_) => out.write_str("The storage (card or flash) cannot be read."),
+        Error::Tampered { offset } => write!(
+            out,
+            "This bundle was changed after its publisher signed it (byte {offset}). Do not trust it; get a new copy."
+        ),
+        Error::BadSignature => out.write_str(
+            "This bundle's signature is not valid. Do not trust it; get a new copy.",
+        ),
+        Error::NotTrusted => out.write_str(
+            "This device only opens bundles signed by a publisher it trusts, and this one is not.",
+        ),
         _ => out.write_str("The bundle cannot be read."),
     }
 }

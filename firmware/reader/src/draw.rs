@@ -97,14 +97,18 @@ impl<S: Storage> Typesetter<'_, S> {
         // Rows are packed back to back, `width` bits each, from bit `bit_offset % 8`.
         let first = (g.bit_offset % 8) as usize;
         let width = g.width as usize;
-        let x0 = pen_x + i32::from(g.x);
-        let y0 = top + i32::from(g.y);
+        let x0 = pen_x.saturating_add(i32::from(g.x));
+        let y0 = top.saturating_add(i32::from(g.y));
         let pixels = (0..g.height as usize).flat_map(move |row| {
             (0..width).filter_map(move |col| {
                 let bit = first + row * width + col;
                 let byte = bytes.get(bit / 8).copied().unwrap_or(0);
-                (byte & (0x80 >> (bit % 8)) != 0)
-                    .then(|| Pixel(Point::new(x0 + col as i32, y0 + row as i32), color))
+                (byte & (0x80 >> (bit % 8)) != 0).then(|| {
+                    Pixel(
+                        Point::new(x0.saturating_add(col as i32), y0.saturating_add(row as i32)),
+                        color,
+                    )
+                })
             })
         });
         target.draw_iter(pixels).map_err(DrawError::Target)?;
@@ -131,14 +135,20 @@ impl<S: Storage> Typesetter<'_, S> {
         let mut pen = 0u32;
         for c in text.chars() {
             let Some(g) = self.glyph(c)? else { continue };
-            if pen + u32::from(g.advance) > limit {
+            if pen.saturating_add(u32::from(g.advance)) > limit {
                 break;
             }
-            pen += self.draw_glyph(target, &g, x + pen as i32, top, color)?;
+            pen += self.draw_glyph(target, &g, x.saturating_add(pen as i32), top, color)?;
         }
         if full > max_width {
             if let Some(g) = self.glyph('…')? {
-                pen += self.draw_glyph(target, &g, x + pen as i32, top, color)?;
+                pen = pen.saturating_add(self.draw_glyph(
+                    target,
+                    &g,
+                    x.saturating_add(pen as i32),
+                    top,
+                    color,
+                )?);
             }
         }
         Ok(pen)
@@ -158,17 +168,24 @@ impl<S: Storage> Typesetter<'_, S> {
         color: C,
     ) -> Result<(), DrawError<D::Error>> {
         let mut pos = line.start;
-        let mut pen = if art.rtl { x + width as i32 } else { x };
+        let mut pen = if art.rtl {
+            x.saturating_add(width as i32)
+        } else {
+            x
+        };
         while pos < line.draw_end {
             let Some((c, next)) = self.char_at(art, pos)? else {
                 break;
             };
             if let Some(g) = self.glyph(c)? {
+                // Saturating: a hostile line of millions of spaces runs the pen off the screen,
+                // never around the integer.
                 if art.rtl {
-                    pen -= i32::from(g.advance);
+                    pen = pen.saturating_sub(i32::from(g.advance));
                     self.draw_glyph(target, &g, pen, top, color)?;
                 } else {
-                    pen += self.draw_glyph(target, &g, pen, top, color)? as i32;
+                    let adv = self.draw_glyph(target, &g, pen, top, color)?;
+                    pen = pen.saturating_add(adv as i32);
                 }
             }
             pos = next;

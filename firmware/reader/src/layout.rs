@@ -266,9 +266,9 @@ impl<'a, S: Storage> Typesetter<'a, S> {
 
     /// Width of a string in pixels.
     pub fn measure(&mut self, s: &str) -> Result<u32, Error> {
-        let mut w = 0;
+        let mut w = 0u32;
         for c in s.chars() {
-            w += self.advance(c)?;
+            w = w.saturating_add(self.advance(c)?);
         }
         Ok(w)
     }
@@ -291,7 +291,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     ) -> Result<Option<(char, TextPos)>, Error> {
         // Skips over empty chunks; bounded by the article's chunk count.
         while pos.chunk < art.record.chunk_count {
-            let abs = art.record.first_chunk + pos.chunk;
+            let abs = art.record.first_chunk.saturating_add(pos.chunk);
             let (start, end) = match self.loaded {
                 Some((c, s, e)) if c == abs => (s, e),
                 _ => {
@@ -306,11 +306,11 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 Some((c, len)) => {
                     let mut next = TextPos {
                         chunk: pos.chunk,
-                        offset: pos.offset + len as u32,
+                        offset: pos.offset.saturating_add(len as u32),
                     };
                     if next.offset as usize >= text.len() {
                         next = TextPos {
-                            chunk: pos.chunk + 1,
+                            chunk: pos.chunk.saturating_add(1),
                             offset: 0,
                         };
                     }
@@ -318,7 +318,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 }
                 None => {
                     pos = TextPos {
-                        chunk: pos.chunk + 1,
+                        chunk: pos.chunk.saturating_add(1),
                         offset: 0,
                     };
                 }
@@ -358,8 +358,9 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             if c == ' ' {
                 last = Some((pos, next, Break::Space, width));
-                // A space may hang past the edge: it is never drawn at a line end.
-                width += self.advance(c)?;
+                // A space may hang past the edge: it is never drawn at a line end. Saturating:
+                // a hostile line of millions of spaces must not wrap the width around.
+                width = width.saturating_add(self.advance(c)?);
                 pos = next;
                 prev = Some(c);
                 continue;
@@ -372,7 +373,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             let g = self.glyph(c)?;
             let adv = g.map_or(0, |g| u32::from(g.advance));
-            if width + adv > max_width && pos != start {
+            if width.saturating_add(adv) > max_width && pos != start {
                 if let Some((draw_end, n, brk, w)) = last.filter(|l| l.0 != start) {
                     // Tallness of the part kept: recomputed, as glyphs past the break may differ.
                     let tall = self.span_is_tall(art, start, draw_end)?;
@@ -395,7 +396,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 });
             }
             tall |= g.is_some_and(|g| self.is_tall(&g));
-            width += adv;
+            width = width.saturating_add(adv);
             if matches!(c, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '/')
                 && prev.is_some_and(|p| p.is_alphanumeric())
             {
@@ -450,7 +451,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         F: FnMut(&mut Self, &Line, i32) -> Result<(), Error>,
     {
         let gap = paragraph_gap(self.line_height());
-        let mut y = 0;
+        let mut y = 0u32;
         let mut pos = start;
         let mut lines = 0u32;
         loop {
@@ -459,14 +460,14 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             let line = self.line(art, pos, width)?;
             let (h, shift) = self.line_box(&line);
-            if lines > 0 && y + h > height {
+            if lines > 0 && y.saturating_add(h) > height {
                 return Ok(pos);
             }
-            each(self, &line, y as i32 - shift)?;
+            each(self, &line, (y as i32).saturating_sub(shift))?;
             lines += 1;
-            y += h;
+            y = y.saturating_add(h);
             if line.brk == Break::Paragraph {
-                y += gap;
+                y = y.saturating_add(gap);
             }
             if line.next == pos {
                 // No progress is only possible at the very end; never loop forever.
@@ -537,7 +538,7 @@ impl PageTable {
                     let _ = t.starts.push(pos);
                 }
             }
-            t.count += 1;
+            t.count = t.count.saturating_add(1);
             let next = ts.page(art, pos, width, height, |_, _, _| Ok(()))?;
             if next == pos || ts.at_end(art, next)? {
                 break;

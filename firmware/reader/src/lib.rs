@@ -11,7 +11,7 @@ pub mod draw;
 pub mod layout;
 pub mod profile;
 
-pub use app::{draw_error, error_message, App, Input, Screen, TextArea};
+pub use app::{draw_error, error_message, App, Input, Screen, Signed, TextArea, Trust, TrustedKey};
 pub use draw::NullDisplay;
 pub use layout::{Break, Line, OpenArticle, PageTable, TextPos, Typesetter};
 pub use profile::{profile_by_name, Profile, Theme, DAYLIGHT, MONO, PROFILES};

@@ -24,6 +24,8 @@ pub struct BuildOptions {
     pub utf8: Utf8Policy,
     /// Show a progress bar (only ever on a terminal).
     pub progress: bool,
+    /// The file the bundle will be written to: refused if it is one of the inputs.
+    pub output: Option<PathBuf>,
 }
 
 impl Default for BuildOptions {
@@ -34,6 +36,7 @@ impl Default for BuildOptions {
             rules: Rules::builtin(),
             utf8: Utf8Policy::Strict,
             progress: false,
+            output: None,
         }
     }
 }
@@ -81,7 +84,7 @@ fn read_input(
     input: &ingest::Input,
     opts: &BuildOptions,
 ) -> (Result<Option<Article>>, Vec<String>) {
-    let name = input.path.display();
+    let name = crate::input::path_text(&input.path);
     match ingest::read(input, &opts.rules, opts.utf8) {
         Ok(Outcome::Article(a, w)) => (
             Ok(Some(a)),
@@ -98,15 +101,10 @@ fn read_input(
     }
 }
 
-fn skipped_warnings(skipped: &[PathBuf]) -> Vec<String> {
+fn skipped_warnings(skipped: &[(PathBuf, String)]) -> Vec<String> {
     skipped
         .iter()
-        .map(|p| {
-            format!(
-                "{}: skipped: not an article file (.txt, .md or .html)",
-                p.display()
-            )
-        })
+        .map(|(p, why)| format!("{}: skipped: {why}", crate::input::path_text(p)))
         .collect()
 }
 
@@ -145,6 +143,15 @@ const BATCH: usize = 256;
 /// input. Returns the bundle and the warnings, each naming its file.
 pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<String>)> {
     let (found, skipped) = ingest::discover(inputs)?;
+    if let Some(out) = &opts.output {
+        if let Some(i) = found.iter().find(|i| crate::input::same_file(&i.path, out)) {
+            bail!(
+                "the output {} is also an input ({}): refusing to overwrite it",
+                crate::input::path_text(out),
+                crate::input::path_text(&i.path)
+            );
+        }
+    }
     let mut warnings = skipped_warnings(&skipped);
 
     // The dictionary is trained on evenly spaced articles, up to a fixed amount of text.
@@ -188,7 +195,7 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
             .map(|input| {
                 let (article, notes) = read_input(input, opts);
                 let packed = article.and_then(|a| {
-                    a.map(|a| pack_article(&a, &compressor, opts.pack.chunk_size))
+                    a.map(|a| pack_article(&a, &compressor, &opts.pack))
                         .transpose()
                 });
                 bar.inc(1);
@@ -198,6 +205,12 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         for (name, r, notes) in results {
             warnings.extend(notes);
             if let Some(mut p) = r? {
+                if p.meta_shortened {
+                    warnings.push(format!(
+                        "{name}: title, author or source shortened to fit the format's {}-byte metadata limit",
+                        fieldpack_format::layout::MAX_META_LEN
+                    ));
+                }
                 chars.append(&mut p.chars);
                 let hash = p.body_hash;
                 packed.push((p, hash, name));
@@ -217,45 +230,101 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
     ))
 }
 
+/// Temporary files being written now, removed if the tool is interrupted.
+static TEMPORARY_FILES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn temporary_files() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARY_FILES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Makes Ctrl-C (and SIGTERM, SIGHUP) remove the temporary file of a write in progress before
+/// the tool exits, so an interrupted build or extract leaves nothing behind.
+pub fn remove_temporary_files_on_interrupt() {
+    // The handler runs on its own thread (ctrlc's), where taking the lock is safe.
+    let _ = ctrlc::set_handler(|| {
+        for p in temporary_files().drain(..) {
+            let _ = std::fs::remove_file(p);
+        }
+        std::process::exit(130);
+    });
+}
+
 /// Writes `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file beside it, flushed to disk, then renamed over it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically_with(path, |w| w.write_all(bytes))
 }
 
-/// Writes what `write` produces to `path` as [`write_atomically`] does.
+/// Writes what `write` produces to `path` as [`write_atomically`] does. The temporary file has
+/// an unpredictable name and is created only if no file (or link) has that name, so a link
+/// planted in the folder cannot redirect the write; renaming replaces a link at `path` itself
+/// rather than writing through it.
 pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
+    let shown = crate::input::path_text(path);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let name = path
         .file_name()
-        .with_context(|| format!("{} is not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+        .with_context(|| format!("{shown} is not a file name"))?;
+    if !dir.is_dir() {
+        bail!(
+            "cannot write {shown}: the folder {} does not exist",
+            crate::input::path_text(&dir)
+        );
+    }
+    // A replaced file keeps its permissions; a new one is readable by all, as files that
+    // `cp` or an editor make (tempfile's own default, owner only, suits secrets, not bundles).
+    use std::os::unix::fs::PermissionsExt;
+    let permissions = std::fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+    let tmp = tempfile::Builder::new()
+        .permissions(permissions)
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot write {shown}"))?;
+    let tmp_path = tmp.path().to_path_buf();
+    temporary_files().push(tmp_path.clone());
     let result = (|| -> Result<()> {
-        let f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, &f);
+        let f = tmp.as_file();
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
         write(&mut w)
             .and_then(|()| w.flush())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+            .with_context(|| format!("cannot write {shown}"))?;
         drop(w);
         f.sync_all()
-            .with_context(|| format!("cannot flush {}", tmp.display()))?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot move the new bundle to {}", path.display()))?;
+            .with_context(|| format!("cannot flush {shown}"))?;
         Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let result = result.and_then(|()| {
+        tmp.persist(path)
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("cannot move the new file to {shown}: {}", e.error))
+    });
+    // On failure the temporary file was removed when `tmp` was dropped.
+    temporary_files().retain(|p| p != &tmp_path);
     result
+}
+
+/// Writes a new file readable by its owner only (a secret key), refusing to replace anything.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let shown = crate::input::path_text(path);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {shown}"))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {shown}"))
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use fieldpack_format::layout::MAX_EXPANSION;
 use fieldpack_format::Codec;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
@@ -229,7 +230,10 @@ impl ChunkCompressor {
                 } else {
                     &[]
                 };
-                if d.len() < best.1.len() && decodes_to(&d, dict, raw) {
+                // A reader refuses chunks that expand more than MAX_EXPANSION times: text that
+                // repetitive (never a real article's) is stored instead.
+                let within = (d.len() as u64) * u64::from(MAX_EXPANSION) >= raw.len() as u64;
+                if within && d.len() < best.1.len() && decodes_to(&d, dict, raw) {
                     best = (codec, d);
                 }
             }

@@ -79,7 +79,7 @@ pub struct Input {
 /// Finds the article files under `paths` (files and folders, recursively), sorted by origin so
 /// that the order on disk or on the command line does not matter. Files of other kinds are
 /// returned separately so they can be reported.
-pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>)> {
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<(PathBuf, String)>)> {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     for root in paths {
@@ -90,7 +90,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>)> {
         } else {
             let origin = root
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| crate::input::path_text(Path::new(n)))
                 .unwrap_or_default();
             match Kind::of(root) {
                 Some(kind) => found.push(Input {
@@ -98,7 +98,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>)> {
                     origin,
                     kind,
                 }),
-                None => skipped.push(root.clone()),
+                None => skipped.push((root.clone(), NOT_ARTICLE.to_string())),
             }
         }
     }
@@ -107,7 +107,42 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>)> {
     Ok((found, skipped))
 }
 
-fn walk(root: &Path, dir: &Path, found: &mut Vec<Input>, skipped: &mut Vec<PathBuf>) -> Result<()> {
+/// Why a file in an input folder is not read: not one of the article kinds.
+pub const NOT_ARTICLE: &str = "not an article file (.txt, .md or .html)";
+
+/// Whether a file in an input folder is left out without a word: kinds that sit beside
+/// articles saved from the web (a page's stylesheets, scripts and pictures).
+fn quietly_skipped(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    matches!(
+        ext.as_deref(),
+        Some(
+            "css"
+                | "js"
+                | "png"
+                | "jpg"
+                | "jpeg"
+                | "gif"
+                | "svg"
+                | "webp"
+                | "ico"
+                | "woff"
+                | "woff2"
+                | "ttf"
+                | "map"
+        )
+    )
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    found: &mut Vec<Input>,
+    skipped: &mut Vec<(PathBuf, String)>,
+) -> Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
     for entry in entries {
@@ -117,21 +152,35 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<Input>, skipped: &mut Vec<PathB
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
+        // The entry itself, not what a link points at: a link inside an input folder may lead
+        // anywhere (another person's files, /etc), so it is never followed.
         let ft = entry
             .file_type()
             .with_context(|| format!("cannot read {}", path.display()))?;
-        if ft.is_dir() {
+        if ft.is_symlink() {
+            let target = std::fs::read_link(&path)
+                .map(|t| crate::input::path_text(&t))
+                .unwrap_or_else(|_| "?".into());
+            skipped.push((
+                path,
+                format!(
+                    "symbolic link to {target}: not followed (give the target itself to pack it)"
+                ),
+            ));
+        } else if ft.is_dir() {
             walk(root, &path, found, skipped)?;
+        } else if !ft.is_file() {
+            skipped.push((path, "not a regular file (a pipe, socket or device)".into()));
         } else if let Some(kind) = Kind::of(&path) {
             let rel = path.strip_prefix(root).unwrap_or(&path);
             let origin = rel
                 .components()
-                .map(|c| c.as_os_str().to_string_lossy())
+                .map(|c| crate::input::path_text(Path::new(c.as_os_str())))
                 .collect::<Vec<_>>()
                 .join("/");
             found.push(Input { path, origin, kind });
-        } else {
-            skipped.push(path);
+        } else if !quietly_skipped(&path) {
+            skipped.push((path, NOT_ARTICLE.to_string()));
         }
     }
     Ok(())
@@ -186,15 +235,26 @@ pub fn decode(bytes: &[u8], policy: Utf8Policy, warnings: &mut Vec<String>) -> R
 
 /// Reads one input file into an article.
 pub fn read(input: &Input, rules: &Rules, policy: Utf8Policy) -> Result<Outcome> {
-    let bytes = std::fs::read(&input.path).context("cannot read file")?;
+    let bytes = crate::input::read_regular_file(&input.path, crate::input::MAX_ARTICLE_FILE)?;
+    read_bytes(input.kind, &bytes, &input.origin, rules, policy)
+}
+
+/// Reads an article from a file's bytes, as [`read`] does once it has them.
+pub fn read_bytes(
+    kind: Kind,
+    bytes: &[u8],
+    origin: &str,
+    rules: &Rules,
+    policy: Utf8Policy,
+) -> Result<Outcome> {
     let mut warnings = Vec::new();
-    let text = decode(&bytes, policy, &mut warnings)?;
-    let raw = match input.kind {
+    let text = decode(bytes, policy, &mut warnings)?;
+    let raw = match kind {
         Kind::Text => parse_text(&text),
         Kind::Markdown => parse_markdown(&text),
         Kind::Html => parse_html(&text),
     };
-    Ok(finish(raw, &input.origin, rules, warnings))
+    Ok(finish(raw, origin, rules, warnings))
 }
 
 /// An article as parsed, before cleaning.
@@ -510,13 +570,35 @@ pub fn parse_html(text: &str) -> Raw {
     raw
 }
 
+/// The text of `el`'s block elements as paragraphs. Iterative, with an explicit stack: a page
+/// nested tens of thousands of levels deep is walked like any other, never overflowing the
+/// thread's stack.
 fn collect_html(
     el: ElementRef<'_>,
     skip: Option<ego_tree::NodeId>,
     cur: &mut String,
     out: &mut Vec<String>,
 ) {
-    for child in el.children() {
+    fn end_block(cur: &mut String, out: &mut Vec<String>) {
+        if !cur.trim().is_empty() {
+            out.push(std::mem::take(cur));
+        }
+        cur.clear();
+    }
+    // Each entry: a node to visit, or the end of a block element entered earlier.
+    enum Step<'a> {
+        Visit(ego_tree::NodeRef<'a, Node>),
+        EndBlock,
+    }
+    let mut stack: Vec<Step<'_>> = el.children().rev().map(Step::Visit).collect();
+    while let Some(step) = stack.pop() {
+        let child = match step {
+            Step::EndBlock => {
+                end_block(cur, out);
+                continue;
+            }
+            Step::Visit(child) => child,
+        };
         match child.value() {
             Node::Text(t) => cur.push_str(t),
             Node::Element(e) => {
@@ -528,21 +610,11 @@ fn collect_html(
                     continue;
                 }
                 let block = HTML_BLOCK.contains(&name);
-                if block && !cur.trim().is_empty() {
-                    out.push(std::mem::take(cur));
-                }
                 if block {
-                    cur.clear();
+                    end_block(cur, out);
+                    stack.push(Step::EndBlock);
                 }
-                if let Some(inner) = ElementRef::wrap(child) {
-                    collect_html(inner, skip, cur, out);
-                }
-                if block && !cur.trim().is_empty() {
-                    out.push(std::mem::take(cur));
-                }
-                if block {
-                    cur.clear();
-                }
+                stack.extend(child.children().rev().map(Step::Visit));
             }
             _ => {}
         }

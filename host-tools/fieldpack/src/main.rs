@@ -69,6 +69,22 @@ enum Command {
         /// No progress bar and no summary; warnings and errors still go to stderr.
         #[arg(short, long)]
         quiet: bool,
+        /// Record each article's input path in the bundle (off by default: paths can name the
+        /// people an article is about, and `extract` shows them to whoever holds the device).
+        #[arg(long)]
+        keep_paths: bool,
+        /// Sign the bundle with this secret key (made by `fieldpack keygen`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+    },
+    /// Make a publisher key pair for signing bundles: KEY (secret) and KEY.pub (public).
+    Keygen {
+        /// The publisher's name, recorded in every bundle the key signs.
+        #[arg(long)]
+        name: String,
+        /// The secret key file to write; the public key goes beside it with `.pub` added.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Show a bundle's header, sections, glyphs and articles.
     Inspect {
@@ -78,18 +94,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check every checksum and decode every article; exit non-zero on damage.
+    /// Check every checksum, article, glyph and index entry; report every damaged part and
+    /// exit non-zero on any. A signed bundle's signature is checked too.
     Verify {
         /// The bundle.
         file: PathBuf,
+        /// The publisher's public key (KEY.pub): the bundle must be signed by it.
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
-    /// Write every article back as UTF-8 text with its metadata.
+    /// Write every readable article back as UTF-8 text with its metadata; damaged articles are
+    /// listed and the exit status is non-zero.
     Extract {
         /// The bundle.
         file: PathBuf,
         /// Folder to write into (created if needed).
         #[arg(short, long)]
         output: PathBuf,
+        /// Replace files that already exist (by default nothing is written if any does).
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Run the real firmware in QEMU with a bundle and a key script; write its frames as PNGs
     /// named like `sim`'s, so the two folders compare file by file.
@@ -200,6 +227,12 @@ enum Command {
         /// Milliseconds each GIF frame shows.
         #[arg(long, default_value_t = 900)]
         gif_delay: u32,
+        /// A publisher's public key (KEY.pub) the simulated device trusts (repeatable).
+        #[arg(long, value_name = "PUB")]
+        trust: Vec<PathBuf>,
+        /// Open only bundles signed by a trusted key, as a device built that way does.
+        #[arg(long)]
+        require_signed: bool,
     },
 }
 
@@ -274,7 +307,13 @@ fn run(cli: Cli) -> Result<()> {
             dictionary_size,
             effort,
             quiet,
+            keep_paths,
+            sign,
         } => {
+            let sign = sign
+                .as_deref()
+                .map(fieldpack::sign::read_secret)
+                .transpose()?;
             let device = profile_named(&device)?;
             let (default_chunk, default_dict) = device.bundle_sizes();
             let chunk_size = chunk_size.unwrap_or(default_chunk);
@@ -325,7 +364,10 @@ fn run(cli: Cli) -> Result<()> {
                     chunk_size,
                     dictionary_size,
                     effort: Effort::from_name(&effort).unwrap_or(Effort::Good),
+                    keep_paths,
+                    sign,
                 },
+                output: Some(output.clone()),
                 rules,
                 utf8: if lossy_utf8 {
                     Utf8Policy::Lossy
@@ -360,17 +402,61 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Inspect { file, json } => {
-            let r = report::inspect(&file)?;
-            print_report(&r, json, report::render_inspection)
-        }
-        Command::Verify { file } => {
-            println!("{}", report::verify(&file)?);
+        Command::Keygen { name, output } => {
+            let (secret, public) = fieldpack::sign::keygen(&name)?;
+            let mut pub_path = output.clone().into_os_string();
+            pub_path.push(".pub");
+            let pub_path = PathBuf::from(pub_path);
+            for p in [&output, &pub_path] {
+                anyhow::ensure!(
+                    std::fs::symlink_metadata(p).is_err(),
+                    "{} already exists: not replaced (a lost secret key cannot be made again)",
+                    p.display()
+                );
+            }
+            fieldpack::build::write_new_private(&output, secret.as_bytes())?;
+            write_atomically(&pub_path, public.as_bytes())?;
+            eprintln!(
+                "wrote {} (secret: keep it off the devices) and {} (give it to readers)",
+                output.display(),
+                pub_path.display()
+            );
             Ok(())
         }
-        Command::Extract { file, output } => {
-            let n = report::extract(&file, &output)?;
-            eprintln!("extracted {n} articles into {}", output.display());
+        Command::Inspect { file, json } => {
+            let r = report::inspect(&file)?;
+            print_report(&r, json, report::render_inspection)?;
+            anyhow::ensure!(r.problems.is_empty(), Damaged);
+            Ok(())
+        }
+        Command::Verify { file, key, json } => {
+            let key = key
+                .as_deref()
+                .map(fieldpack::sign::read_public)
+                .transpose()?;
+            let v = report::verify(&file, key.as_ref())?;
+            print_report(&v, json, |v| {
+                format!("{}\n", report::render_verification(v))
+            })?;
+            anyhow::ensure!(v.ok, Damaged);
+            Ok(())
+        }
+        Command::Extract {
+            file,
+            output,
+            overwrite,
+        } => {
+            let r = report::extract(&file, &output, overwrite)?;
+            for p in &r.damaged {
+                eprintln!("damaged, not extracted: {p}");
+            }
+            eprintln!(
+                "extracted {} of {} articles into {}",
+                r.written,
+                r.written + r.damaged.len(),
+                fieldpack::input::path_text(&output)
+            );
+            anyhow::ensure!(r.damaged.is_empty(), Damaged);
             Ok(())
         }
         Command::Sim {
@@ -383,10 +469,17 @@ fn run(cli: Cli) -> Result<()> {
             raw,
             gif,
             gif_delay,
+            trust,
+            require_signed,
         } => {
             let profile = profile_named(&display)?;
             let keys = sim::parse_keys(&keys)?;
             let bytes = load_or_pack(&input)?;
+            let trusted: Vec<fieldpack::sign::PublicKeyFile> = trust
+                .iter()
+                .map(|p| fieldpack::sign::read_public(p))
+                .collect::<Result<_>>()?;
+            let trust = sim::TrustList::new(&trusted, require_signed);
             let scale = if raw {
                 1
             } else {
@@ -399,7 +492,7 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("this fieldpack was built without a window: cargo build --release -p fieldpack --features window (needs SDL2, Debian: libsdl2-dev)");
             }
             let out = out.context("--out is needed")?;
-            let frames = sim::run(&bytes, profile, &keys)?;
+            let frames = sim::run_trusting(&bytes, profile, &keys, trust.policy())?;
             let paths = sim::write_frames(&frames, &out, scale)?;
             if let Some(g) = gif {
                 sim::write_gif(&frames, &g, scale, gif_delay)?;
@@ -492,11 +585,25 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// A report that has already said what is damaged: exit non-zero without another message.
+#[derive(Debug)]
+struct Damaged;
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("damage found")
+    }
+}
+
+impl std::error::Error for Damaged {}
+
 fn main() -> ExitCode {
+    fieldpack::build::remove_temporary_files_on_interrupt();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Damaged>() => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", fieldpack::input::printable(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -35,6 +35,10 @@ pub struct PackOptions {
     pub dictionary_size: usize,
     /// How hard to compress.
     pub effort: Effort,
+    /// Record each article's input path (off by default: paths can name people).
+    pub keep_paths: bool,
+    /// Sign the bundle with this publisher key.
+    pub sign: Option<crate::sign::SigningKey>,
 }
 
 impl Default for PackOptions {
@@ -46,6 +50,8 @@ impl Default for PackOptions {
             chunk_size: DEFAULT_CHUNK_SIZE,
             dictionary_size: DEFAULT_DICTIONARY_SIZE,
             effort: Effort::Good,
+            keep_paths: false,
+            sign: None,
         }
     }
 }
@@ -74,6 +80,8 @@ pub struct Packed {
     bodies_offset: usize,
     /// The articles, whose chunks are the bodies.
     articles: Vec<PackedArticle>,
+    /// Sections after the bodies (a signed bundle's hash tree and signature), with offsets.
+    trailer: Vec<(usize, Vec<u8>)>,
     /// Length of the whole bundle.
     len: usize,
     /// Figures for each article, in bundle order.
@@ -86,6 +94,17 @@ impl Packed {
     /// Length of the bundle in bytes.
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Length of the header, sections and bodies: the bundle without a signature.
+    fn len_before_trailer(&self) -> usize {
+        self.bodies_offset
+            + self
+                .articles
+                .iter()
+                .flat_map(|a| &a.chunks)
+                .map(|c| c.1.len())
+                .sum::<usize>()
     }
 
     /// Whether the bundle is empty (never: it has a header).
@@ -113,7 +132,13 @@ impl Packed {
         for a in &self.articles {
             for (_, data, _, _) in &a.chunks {
                 w.write_all(data)?;
+                at += data.len();
             }
+        }
+        for (offset, data) in &self.trailer {
+            pad(w, &mut at, *offset)?;
+            w.write_all(data)?;
+            at += data.len();
         }
         Ok(())
     }
@@ -163,25 +188,83 @@ fn cut_str(s: &str, max_bytes: usize) -> &str {
     &s[..end]
 }
 
-/// The postcard bytes of an article's metadata, shortened to fit [`MAX_META_LEN`].
-pub fn encode_meta(a: &Article) -> Result<Vec<u8>> {
-    let mut origin_limit = 200;
-    loop {
+/// An article's metadata as stored: the postcard bytes, always within [`MAX_META_LEN`], and
+/// the title they hold (shortened when the fields together were too long). The input path is
+/// recorded only when `keep_path` is set.
+pub struct EncodedMeta {
+    /// The postcard record.
+    pub bytes: Vec<u8>,
+    /// The title as stored, which the title index must use.
+    pub title: String,
+    /// Whether any field had to be shortened to fit.
+    pub shortened: bool,
+}
+
+/// Cuts `s` to at most `max_bytes` of UTF-8, marking a cut with an ellipsis.
+fn shorten_bytes(s: &str, max_bytes: usize) -> String {
+    if s.len() <= max_bytes {
+        return s.to_string();
+    }
+    let cut = cut_str(s, max_bytes.saturating_sub('…'.len_utf8()));
+    format!("{}…", cut.trim_end())
+}
+
+/// Encodes an article's metadata so that it fits [`MAX_META_LEN`]: when the fields together
+/// are too long (long CJK titles, authors and sources), the path goes first, then the source,
+/// the author, the date and last the title are shortened, each at a character boundary.
+pub fn encode_meta(a: &Article, keep_path: bool) -> Result<EncodedMeta> {
+    let mut title = a.title.clone();
+    let mut source = a.source.clone();
+    let mut author = a.author.clone();
+    let mut date = a.date.clone();
+    let mut origin = if keep_path {
+        a.origin.clone()
+    } else {
+        String::new()
+    };
+    let mut shortened = false;
+    // Each round halves one field, in this order; a bounded number of rounds always fits,
+    // since six empty fields and a 35-byte language tag take well under the limit.
+    for round in 0..64 {
         let meta = ArticleMeta {
-            title: &a.title,
+            title: &title,
             lang: a.lang.as_deref(),
             dir: a.dir,
-            date: a.date.as_deref(),
-            source: a.source.as_deref(),
-            author: a.author.as_deref(),
-            origin: cut_str(&a.origin, origin_limit),
+            date: date.as_deref(),
+            source: source.as_deref(),
+            author: author.as_deref(),
+            origin: &origin,
         };
         let bytes = postcard::to_allocvec(&meta).context("encoding article metadata")?;
-        if bytes.len() <= MAX_META_LEN || origin_limit == 0 {
-            return Ok(bytes);
+        if bytes.len() <= MAX_META_LEN {
+            return Ok(EncodedMeta {
+                bytes,
+                title,
+                shortened,
+            });
         }
-        origin_limit /= 2;
+        shortened = true;
+        let over = bytes.len() - MAX_META_LEN;
+        let halve = |s: &str| shorten_bytes(s, (s.len() / 2).min(s.len().saturating_sub(over)));
+        if !origin.is_empty() {
+            origin = cut_str(&origin, origin.len() / 2).to_string();
+        } else if source.as_deref().is_some_and(|s| s.len() > 24) {
+            source = source.as_deref().map(halve);
+        } else if author.as_deref().is_some_and(|s| s.len() > 24) {
+            author = author.as_deref().map(halve);
+        } else if date.as_deref().is_some_and(|s| s.len() > 24) {
+            date = date.as_deref().map(halve);
+        } else if title.len() > 48 {
+            title = halve(&title);
+        } else {
+            // Only a hostile language tag is left this long: drop the optional fields.
+            source = None;
+            author = None;
+            date = None;
+            let _ = round;
+        }
     }
+    anyhow::bail!("article metadata cannot be made to fit {MAX_META_LEN} bytes")
 }
 
 /// One article compressed and encoded, its text dropped: what a bundle keeps of it. A build
@@ -194,6 +277,8 @@ pub struct PackedArticle {
     pub title: String,
     /// Postcard metadata.
     pub meta: Vec<u8>,
+    /// Whether the metadata was shortened to fit the format's limit.
+    pub meta_shortened: bool,
     /// Right to left.
     pub rtl: bool,
     /// Chunks: codec, stored bytes, decoded length, decoded CRC.
@@ -227,10 +312,11 @@ pub fn hash128(text: &str) -> u128 {
 pub fn pack_article(
     a: &Article,
     compressor: &ChunkCompressor,
-    chunk_size: usize,
+    opts: &PackOptions,
 ) -> Result<PackedArticle> {
     let body = a.body();
-    let chunks = split_chunks(&body, chunk_size)
+    let meta = encode_meta(a, opts.keep_paths)?;
+    let chunks = split_chunks(&body, opts.chunk_size)
         .par_iter()
         .map(|c| {
             let (codec, mut data) = compressor.compress(c.as_bytes());
@@ -241,7 +327,7 @@ pub fn pack_article(
         .collect();
     let mut counts: BTreeMap<char, usize> = BTreeMap::new();
     let fields = [
-        Some(a.title.as_str()),
+        Some(meta.title.as_str()),
         Some(body.as_str()),
         a.lang.as_deref(),
         a.date.as_deref(),
@@ -259,12 +345,9 @@ pub fn pack_article(
         .collect();
     Ok(PackedArticle {
         origin: a.origin.clone(),
-        title: a.title.clone(),
-        meta: {
-            let mut m = encode_meta(a)?;
-            m.shrink_to_fit();
-            m
-        },
+        title: meta.title,
+        meta: meta.bytes,
+        meta_shortened: meta.shortened,
         rtl: a.dir == fieldpack_format::Direction::Rtl,
         chunks,
         raw_len: body.len(),
@@ -394,59 +477,129 @@ pub fn assemble(
         sections.push((SectionKind::Dictionary, dictionary));
     }
 
-    // The bodies come last, written from the articles' chunks.
-    let table_len = (sections.len() + 1) * SECTION_ENTRY_LEN;
+    // The bodies come last, written from the articles' chunks; a signed bundle's hash tree and
+    // signature follow them.
+    let sealed = usize::from(opts.sign.is_some()) * 2;
+    let table_len = (sections.len() + 1 + sealed) * SECTION_ENTRY_LEN;
     let base = HEADER_LEN + table_len;
     let mut table = Vec::with_capacity(table_len);
     let mut placed = Vec::with_capacity(sections.len());
     let mut at = base;
-    let mut entry = |kind: SectionKind, at: usize, len: usize, crc: u32| -> Result<()> {
-        let e = SectionEntry {
-            kind,
-            flags: 0,
-            offset: u32::try_from(at).context("bundle over 4 GiB")?,
-            len: u32::try_from(len).context("section over 4 GiB")?,
-            crc,
+    let entry =
+        |table: &mut Vec<u8>, kind: SectionKind, at: usize, len: usize, crc: u32| -> Result<()> {
+            let e = SectionEntry {
+                kind,
+                flags: 0,
+                offset: u32::try_from(at).context("bundle over 4 GiB")?,
+                len: u32::try_from(len).context("section over 4 GiB")?,
+                crc,
+            };
+            table.extend_from_slice(&e.encode());
+            Ok(())
         };
-        table.extend_from_slice(&e.encode());
-        Ok(())
-    };
     for (kind, data) in sections {
         at = at.next_multiple_of(4);
-        entry(kind, at, data.len(), crc32(&data))?;
+        entry(&mut table, kind, at, data.len(), crc32(&data))?;
         let len = data.len();
         placed.push((at, data));
         at += len;
     }
     let bodies_offset = at.next_multiple_of(4);
     entry(
+        &mut table,
         SectionKind::Bodies,
         bodies_offset,
         bodies_len,
         bodies_crc.finish(),
     )?;
-    let file_len = bodies_offset + bodies_len;
+    let mut file_len = bodies_offset + bodies_len;
+    // Where the hash tree and the signature go, known before anything is hashed: their table
+    // entries (but for the checksums) are part of what is signed.
+    let seal_layout = opts.sign.as_ref().map(|key| {
+        let tree_at = file_len.next_multiple_of(4);
+        let tree_len =
+            fieldpack_format::seal::tree_len(fieldpack_format::seal::block_count(tree_at as u32))
+                as usize;
+        let sig_at = tree_at + tree_len;
+        file_len = sig_at + key.section_len();
+        (key, tree_at, tree_len, sig_at)
+    });
     anyhow::ensure!(
         u32::try_from(file_len).is_ok(),
         "bundle would be {file_len} bytes; the format's limit is 4 GiB"
     );
-    let header = Header {
-        version: VERSION,
-        section_count: (placed.len() + 1) as u16,
-        file_len: file_len as u32,
-        table_crc: crc32(&table),
-    };
-    let mut head = header.encode().to_vec();
-    head.extend_from_slice(&table);
-    Ok(Packed {
-        head,
+    let section_count = (placed.len() + 1 + sealed) as u16;
+    let mut packed = Packed {
+        head: Vec::new(),
         sections: placed,
         bodies_offset,
         articles,
+        trailer: Vec::new(),
         len: file_len,
         stats,
         missing_glyphs,
-    })
+    };
+    let Some((key, tree_at, tree_len, sig_at)) = seal_layout else {
+        let header = Header {
+            version: VERSION,
+            section_count,
+            file_len: file_len as u32,
+            table_crc: crc32(&table),
+        };
+        packed.head = header.encode().to_vec();
+        packed.head.extend_from_slice(&table);
+        return Ok(packed);
+    };
+    let tree_entry = HEADER_LEN + table.len();
+    entry(&mut table, SectionKind::HashTree, tree_at, tree_len, 0)?;
+    let sig_entry = HEADER_LEN + table.len();
+    entry(
+        &mut table,
+        SectionKind::Signature,
+        sig_at,
+        key.section_len(),
+        0,
+    )?;
+    let header = Header {
+        version: VERSION,
+        section_count,
+        file_len: file_len as u32,
+        table_crc: 0,
+    };
+    // Block 0 as it is signed: both header checksums and the two new entries' CRCs zero.
+    let mut canonical = header.encode().to_vec();
+    canonical[28..32].fill(0);
+    canonical.extend_from_slice(&table);
+    packed.head = canonical;
+    let sealed_entries = [sig_entry as u32, tree_entry as u32];
+    let mut hasher = crate::sign::BlockHasher::new(sealed_entries);
+    packed
+        .write_to(&mut hasher)
+        .and_then(|()| {
+            // The zero padding before the tree is part of the signed content.
+            std::io::Write::write_all(
+                &mut hasher,
+                &[0u8; 4][..tree_at - packed.len_before_trailer()],
+            )
+        })
+        .context("hashing the bundle for its signature")?;
+    let leaves = hasher.finish();
+    let (tree_bytes, root) = crate::sign::tree(&leaves);
+    debug_assert_eq!(tree_bytes.len(), tree_len);
+    let signature = crate::sign::signature_section(key, root, tree_at as u32);
+    let (tree_crc, sig_crc) = (crc32(&tree_bytes), crc32(&signature));
+    table[tree_entry - HEADER_LEN + 12..tree_entry - HEADER_LEN + 16]
+        .copy_from_slice(&tree_crc.to_le_bytes());
+    table[sig_entry - HEADER_LEN + 12..sig_entry - HEADER_LEN + 16]
+        .copy_from_slice(&sig_crc.to_le_bytes());
+    let header = Header {
+        table_crc: crc32(&table),
+        ..header
+    };
+    packed.head = header.encode().to_vec();
+    packed.head.extend_from_slice(&table);
+    packed.trailer = vec![(tree_at, tree_bytes), (sig_at, signature)];
+    Ok(packed)
 }
 
 /// One use of a character that no font has.

@@ -40,9 +40,10 @@ pub struct ExtractedArticle {
     pub chunks: u32,
 }
 
-/// Reads a bundle file whole (the host has the memory; the device never does this).
+/// Reads a bundle file whole (the host has the memory; the device never does this). Only a
+/// regular file of at most the format's 4 GiB is read: a FIFO or a device is refused.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    crate::input::read_regular_file(path, crate::input::MAX_BUNDLE_FILE)
 }
 
 /// Opens bundle bytes, with the file name in the error.
@@ -75,12 +76,17 @@ impl ArticleReader {
         let rec = b.article(index)?;
         let mut mbuf = [0u8; MAX_META_LEN];
         let meta = b.meta(&rec, &mut mbuf)?;
-        let mut body = Vec::with_capacity(rec.raw_len as usize);
+        // The record's length is checked against its chunks, but reserve no more than a
+        // modest amount on its word: the text grows as it is decoded and checked.
+        let mut body = Vec::with_capacity((rec.raw_len as usize).min(1 << 20));
         let mut stored = 0u64;
-        for c in rec.first_chunk..rec.first_chunk + rec.chunk_count {
+        for c in rec.first_chunk..rec.first_chunk.saturating_add(rec.chunk_count) {
             stored += u64::from(b.chunk(c)?.stored_len);
             let range = b.load_chunk(c, &mut self.inflater, &mut self.window)?;
             body.extend_from_slice(&self.window[range]);
+            if body.len() > rec.raw_len as usize {
+                bail!("article {index}: body longer than its record says");
+            }
         }
         if body.len() != rec.raw_len as usize || crc32(&body) != rec.body_crc {
             bail!("article {index}: body checksum does not match");
@@ -129,6 +135,8 @@ pub fn section_table(bytes: &[u8]) -> Result<(Header, Vec<SectionEntry>)> {
 /// The summary `inspect` prints.
 #[derive(Serialize)]
 pub struct Inspection {
+    /// The JSON layout's version.
+    pub schema_version: u32,
     /// File name.
     pub file: String,
     /// Format version.
@@ -155,6 +163,8 @@ pub struct Inspection {
     pub raw_total: u64,
     /// Sum of what is stored for bodies.
     pub stored_total: u64,
+    /// What could not be read (the rest is shown).
+    pub problems: Vec<Problem>,
 }
 
 /// One section in `inspect`.
@@ -198,6 +208,8 @@ pub struct ArticleRow {
     pub stored: u64,
     /// Stored / raw.
     pub ratio: f64,
+    /// Why the article cannot be read, when it cannot.
+    pub damaged: Option<String>,
 }
 
 /// Gathers what `inspect` shows.
@@ -205,42 +217,90 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let bytes = read_file(path)?;
     let (header, entries) =
         section_table(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let mut b = open(&bytes, path)?;
-    let mut ibuf = [0u8; MAX_INFO_LEN];
-    let info = b.info(&mut ibuf)?;
-    let (title, creator, created, tool) = (
-        info.title.to_string(),
-        info.creator.to_string(),
-        info.created.map(str::to_string),
-        info.tool.to_string(),
-    );
+    let mut problems = Vec::new();
+    let mut opened = Bundle::open(&bytes[..]);
+    let (title, creator, created, tool) = match opened.as_mut().map(|b| {
+        let mut ibuf = [0u8; MAX_INFO_LEN];
+        b.info(&mut ibuf).map(|info| {
+            (
+                info.title.to_string(),
+                info.creator.to_string(),
+                info.created.map(str::to_string),
+                info.tool.to_string(),
+            )
+        })
+    }) {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) | Err(&mut e) => {
+            problems.push(problem_of(&e));
+            let unknown = || "(unreadable)".to_string();
+            (unknown(), String::new(), None, unknown())
+        }
+    };
     let mut articles = Vec::new();
     let (mut raw_total, mut stored_total) = (0, 0);
-    let mut reader = ArticleReader::new(&b);
-    for i in 0..b.article_count() {
-        let a = reader
-            .read(&mut b, i)
-            .with_context(|| format!("{}: article {i}", path.display()))?;
-        raw_total += a.body.len() as u64;
-        stored_total += a.stored;
-        articles.push(ArticleRow {
-            index: i,
-            title: a.title,
-            lang: a.lang,
-            raw: a.body.len() as u64,
-            stored: a.stored,
-            ratio: a.stored as f64 / a.body.len().max(1) as f64,
-        });
+    let mut strikes = Vec::new();
+    let mut window_bytes = 0;
+    if let Ok(b) = opened.as_mut() {
+        let mut reader = ArticleReader::new(b);
+        for i in 0..b.article_count() {
+            match reader.read(b, i) {
+                Ok(a) => {
+                    raw_total += a.body.len() as u64;
+                    stored_total += a.stored;
+                    articles.push(ArticleRow {
+                        index: i,
+                        title: a.title,
+                        lang: a.lang,
+                        raw: a.body.len() as u64,
+                        stored: a.stored,
+                        ratio: a.stored as f64 / a.body.len().max(1) as f64,
+                        damaged: None,
+                    });
+                }
+                Err(e) => {
+                    let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
+                        Some(fe) => problem_of(fe),
+                        None => problem(SectionKind::Bodies, None, format!("{e:#}")),
+                    };
+                    p.article = Some(i);
+                    p.title = title_of(b, i);
+                    articles.push(ArticleRow {
+                        index: i,
+                        title: p.title.clone().unwrap_or_else(|| "(unreadable)".into()),
+                        lang: None,
+                        raw: 0,
+                        stored: 0,
+                        ratio: 0.0,
+                        damaged: Some(p.message.clone()),
+                    });
+                    problems.push(p);
+                }
+            }
+        }
+        window_bytes = b.window_needed();
+        strikes = b
+            .strikes()
+            .iter()
+            .map(|s| StrikeRow {
+                size_class: s.header.size_class,
+                line_height: s.header.line_height,
+                glyphs: s.header.glyph_count,
+                bytes: s.span.len,
+            })
+            .collect();
     }
     Ok(Inspection {
-        file: path.display().to_string(),
+        schema_version: SCHEMA_VERSION,
+        problems,
+        file: crate::input::path_text(path),
         version: header.version,
         file_len: bytes.len() as u64,
         title,
         creator,
         created,
         tool,
-        window_bytes: b.window_needed(),
+        window_bytes,
         sections: entries
             .iter()
             .map(|e| SectionRow {
@@ -250,16 +310,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
                 crc: format!("{:08x}", e.crc),
             })
             .collect(),
-        strikes: b
-            .strikes()
-            .iter()
-            .map(|s| StrikeRow {
-                size_class: s.header.size_class,
-                line_height: s.header.line_height,
-                glyphs: s.header.glyph_count,
-                bytes: s.span.len,
-            })
-            .collect(),
+        strikes,
         articles,
         raw_total,
         stored_total,
@@ -282,11 +333,12 @@ pub fn render_inspection(r: &Inspection) -> String {
     let _ = writeln!(
         s,
         "{}: Fieldpack bundle, format version {}",
-        r.file, r.version
+        crate::input::printable(&r.file),
+        r.version
     );
-    let _ = writeln!(s, "  title    {}", r.title);
+    let _ = writeln!(s, "  title    {}", crate::input::printable(&r.title));
     if !r.creator.is_empty() {
-        let _ = writeln!(s, "  creator  {}", r.creator);
+        let _ = writeln!(s, "  creator  {}", crate::input::printable(&r.creator));
     }
     let _ = writeln!(
         s,
@@ -333,11 +385,21 @@ pub fn render_inspection(r: &Inspection) -> String {
         "#", "title", "lang", "raw", "stored", "ratio"
     );
     for a in &r.articles {
-        let title: String = if a.title.chars().count() > 48 {
-            a.title.chars().take(47).chain(['…']).collect()
+        let shown = crate::input::printable(&a.title);
+        let title: String = if shown.chars().count() > 48 {
+            shown.chars().take(47).chain(['…']).collect()
         } else {
-            a.title.clone()
+            shown
         };
+        if let Some(why) = &a.damaged {
+            let _ = writeln!(
+                s,
+                "  {:>5}  {title}  DAMAGED: {}",
+                a.index,
+                crate::input::printable(why)
+            );
+            continue;
+        }
         let pad = 48usize.saturating_sub(unicode_width(&title));
         let _ = writeln!(
             s,
@@ -349,6 +411,12 @@ pub fn render_inspection(r: &Inspection) -> String {
             a.stored,
             a.ratio * 100.0
         );
+    }
+    if !r.problems.is_empty() {
+        let _ = writeln!(s, "\ndamage:");
+        for p in &r.problems {
+            let _ = writeln!(s, "  {p}");
+        }
     }
     let _ = writeln!(s, "\ntotals:");
     let _ = writeln!(s, "  articles            {}", r.articles.len());
@@ -382,44 +450,193 @@ fn unicode_width(s: &str) -> usize {
         .sum()
 }
 
-/// `verify`: every checksum and every article; the first damage found, named.
-pub fn verify(path: &Path) -> Result<String> {
-    let bytes = read_file(path)?;
-    verify_bytes(&bytes, &path.display().to_string())
+/// The version of the JSON that `verify --json` and `inspect --json` print.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One damaged part of a bundle.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// The section it is in, named as SPEC.md names it.
+    pub section: String,
+    /// Byte offset in the bundle, where known.
+    pub offset: Option<u64>,
+    /// The article it touches, where it touches one.
+    pub article: Option<u32>,
+    /// That article's title, when its metadata can still be read.
+    pub title: Option<String>,
+    /// What is wrong.
+    pub message: String,
 }
 
-/// [`verify`] of bytes in memory; `name` names them in messages.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} section", self.section)?;
+        if let Some(o) = self.offset {
+            write!(f, ", byte offset {o}")?;
+        }
+        if let Some(a) = self.article {
+            write!(f, ", article {a}")?;
+            if let Some(t) = &self.title {
+                write!(f, " \"{}\"", crate::input::printable(t))?;
+            }
+        }
+        write!(f, ": {}", crate::input::printable(&self.message))
+    }
+}
+
+/// A signed bundle's signature, as `verify` found it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SignatureReport {
+    /// The name the bundle gives its signer (the signer's own words).
+    pub signer: String,
+    /// The signer's public key, hex.
+    pub public_key: String,
+    /// Whether every byte is as signed.
+    pub intact: bool,
+    /// Whether the key is the one given with `--key` (`None`: no key given).
+    pub key_matches: Option<bool>,
+}
+
+/// What `verify` found: every damaged part, not only the first.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verification {
+    /// The JSON layout's version.
+    pub schema_version: u32,
+    /// The file.
+    pub file: String,
+    /// No damage found (and, with `--key`, signed by that key).
+    pub ok: bool,
+    /// The format version, when the header could be read.
+    pub format_version: Option<u16>,
+    /// Sections in the table.
+    pub sections: usize,
+    /// Articles the bundle lists.
+    pub articles: u32,
+    /// Articles that decode with every checksum matching.
+    pub articles_readable: u32,
+    /// Chunks of the readable articles.
+    pub chunks: u64,
+    /// Bytes of text of the readable articles.
+    pub text_bytes: u64,
+    /// The signature, when the bundle is signed.
+    pub signature: Option<SignatureReport>,
+    /// Everything found wrong.
+    pub problems: Vec<Problem>,
+}
+
+fn problem(section: SectionKind, offset: Option<u64>, message: impl Into<String>) -> Problem {
+    Problem {
+        section: section.name().to_string(),
+        offset,
+        article: None,
+        title: None,
+        message: message.into(),
+    }
+}
+
+/// An article's title, if its record and metadata still read.
+fn title_of(b: &mut Bundle<&[u8]>, i: u32) -> Option<String> {
+    let r = b.article(i).ok()?;
+    let mut buf = [0u8; MAX_META_LEN];
+    b.meta(&r, &mut buf).ok().map(|m| m.title.to_string())
+}
+
+/// The problem a bundle error is, in the section it names.
+fn problem_of(e: &fieldpack_format::Error) -> Problem {
+    use fieldpack_format::Error as E;
+    match *e {
+        E::Corrupt { section, offset } => problem(section, Some(offset.into()), e.to_string()),
+        E::Tampered { offset } => {
+            problem(SectionKind::HashTree, Some(offset.into()), e.to_string())
+        }
+        E::BadSignature => problem(SectionKind::Signature, None, e.to_string()),
+        _ => problem(SectionKind::Header, None, e.to_string()),
+    }
+}
+
+/// `verify`: every checksum, every article, every glyph and the title index; every damaged
+/// part reported. With `key`, the bundle must also be signed by that key.
+pub fn verify(path: &Path, key: Option<&crate::sign::PublicKeyFile>) -> Result<Verification> {
+    let bytes = read_file(path)?;
+    Ok(check_bytes(&bytes, &crate::input::path_text(path), key))
+}
+
+/// [`verify`] of bytes in memory, as one line for people; an error when anything is damaged.
 pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
-    let path = Path::new(name);
-    let (header, entries) = section_table(bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let v = check_bytes(bytes, name, None);
+    let text = render_verification(&v);
+    if v.ok {
+        Ok(text)
+    } else {
+        bail!("{text}")
+    }
+}
+
+/// Checks bundle bytes; `name` names them in messages.
+pub fn check_bytes(
+    bytes: &[u8],
+    name: &str,
+    key: Option<&crate::sign::PublicKeyFile>,
+) -> Verification {
+    let mut v = Verification {
+        schema_version: SCHEMA_VERSION,
+        file: name.to_string(),
+        ok: false,
+        format_version: None,
+        sections: 0,
+        articles: 0,
+        articles_readable: 0,
+        chunks: 0,
+        text_bytes: 0,
+        signature: None,
+        problems: Vec::new(),
+    };
+    let (header, entries) = match section_table(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            v.problems
+                .push(problem(SectionKind::Header, Some(0), format!("{e:#}")));
+            return v;
+        }
+    };
+    v.format_version = Some(header.version);
+    v.sections = entries.len();
     if (header.file_len as usize) > bytes.len() {
-        bail!(
-            "{name}: truncated: header says {} bytes, file has {}",
-            header.file_len,
-            bytes.len()
-        );
+        v.problems.push(problem(
+            SectionKind::Header,
+            Some(12),
+            format!(
+                "truncated: header says {} bytes, file has {}",
+                header.file_len,
+                bytes.len()
+            ),
+        ));
     }
     let table_end = HEADER_LEN + entries.len() * SECTION_ENTRY_LEN;
     if crc32(&bytes[HEADER_LEN..table_end]) != header.table_crc {
-        bail!("{name}: section table damaged (byte offsets {HEADER_LEN}..{table_end})");
+        v.problems.push(problem(
+            SectionKind::Header,
+            Some(HEADER_LEN as u64),
+            format!("section table damaged (byte offsets {HEADER_LEN}..{table_end})"),
+        ));
     }
     for e in &entries {
         let range = e.offset as usize..(e.offset as usize).saturating_add(e.len as usize);
-        let data = bytes.get(range.clone()).with_context(|| {
-            format!(
-                "{name}: {} section lies outside the file (byte offset {})",
-                e.kind.name(),
-                e.offset
-            )
-        })?;
-        if crc32(data) != e.crc {
-            let detail = locate_damage(bytes, e.kind);
-            bail!(
-                "{name}: {} section damaged (byte offsets {}..{}){detail}",
-                e.kind.name(),
-                range.start,
-                range.end
-            );
+        match bytes.get(range.clone()) {
+            None => v.problems.push(problem(
+                e.kind,
+                Some(e.offset.into()),
+                "section lies outside the file",
+            )),
+            Some(data) if crc32(data) != e.crc => v.problems.push(problem(
+                e.kind,
+                Some(e.offset.into()),
+                format!(
+                    "section damaged (byte offsets {}..{}): its checksum does not match",
+                    range.start, range.end
+                ),
+            )),
+            Some(_) => {}
         }
     }
     // Padding between sections is zero: any other byte there is damage no checksum covers.
@@ -430,35 +647,152 @@ pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
     covered.push((0, table_end));
     covered.sort_unstable();
     let mut at = 0;
-    for (start, end) in covered {
+    let end = (header.file_len as usize).min(bytes.len());
+    for (start, stop) in covered.into_iter().chain([(end, end)]) {
         if let Some(i) = bytes
-            .get(at..start)
+            .get(at..start.min(end))
             .and_then(|gap| gap.iter().position(|&b| b != 0))
         {
-            bail!("{name}: damage between sections at byte offset {}", at + i);
+            v.problems.push(problem(
+                SectionKind::Header,
+                Some((at + i) as u64),
+                "damage between sections (padding is not zero)",
+            ));
         }
-        at = at.max(end);
+        at = at.max(stop);
     }
-    if let Some(i) = bytes
-        .get(at..)
-        .and_then(|gap| gap.iter().position(|&b| b != 0))
-    {
-        bail!(
-            "{name}: damage after the last section at byte offset {}",
-            at + i
-        );
-    }
-    let mut b = open(bytes, path)?;
-    let mut chunks = 0;
-    let mut raw = 0u64;
+    let mut b = match Bundle::open(bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            v.problems.push(problem_of(&e));
+            v.ok = false;
+            return v;
+        }
+    };
+    v.articles = b.article_count();
     let mut reader = ArticleReader::new(&b);
     for i in 0..b.article_count() {
-        let a = reader
-            .read(&mut b, i)
-            .with_context(|| format!("{name}: article {i}"))?;
-        chunks += a.chunks;
-        raw += a.body.len() as u64;
+        match reader.read(&mut b, i) {
+            Ok(a) => {
+                v.articles_readable += 1;
+                v.chunks += u64::from(a.chunks);
+                v.text_bytes += a.body.len() as u64;
+            }
+            Err(e) => {
+                let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
+                    Some(fe) => problem_of(fe),
+                    None => problem(SectionKind::Bodies, None, format!("{e:#}")),
+                };
+                p.article = Some(i);
+                p.title = title_of(&mut b, i);
+                v.problems.push(p);
+            }
+        }
     }
+    check_tiling(&mut b, &mut v.problems);
+    check_titles(&mut b, bytes, &entries, &mut v.problems);
+    check_glyphs(&mut b, &mut v.problems);
+    match crate::sign::check(bytes) {
+        Ok(None) => {
+            if key.is_some() {
+                v.problems.push(problem(
+                    SectionKind::Signature,
+                    None,
+                    "the bundle is not signed",
+                ));
+            }
+        }
+        Ok(Some(r)) => {
+            if !r.content_matches {
+                let detail = match r.altered_blocks.first() {
+                    Some(o) => format!(" (first altered block at byte offset {o})"),
+                    None => String::new(),
+                };
+                v.problems.push(problem(
+                    SectionKind::HashTree,
+                    r.altered_blocks.first().copied(),
+                    format!("the bundle was altered after it was signed{detail}"),
+                ));
+            } else if !r.tree_matches {
+                v.problems.push(problem(
+                    SectionKind::HashTree,
+                    None,
+                    "the stored hash tree does not match the signed content",
+                ));
+            }
+            let key_matches = key.map(|k| k.key == r.public_key);
+            if key_matches == Some(false) {
+                v.problems.push(problem(
+                    SectionKind::Signature,
+                    None,
+                    format!(
+                        "signed by another key ({}), not by {} ({})",
+                        crate::sign::fingerprint(&r.public_key),
+                        crate::input::printable(&key.map(|k| k.name.clone()).unwrap_or_default()),
+                        crate::sign::fingerprint(&key.map(|k| k.key).unwrap_or_default())
+                    ),
+                ));
+            }
+            v.signature = Some(SignatureReport {
+                signer: r.signer,
+                public_key: crate::sign::fingerprint(&r.public_key)
+                    + &r.public_key[8..]
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>(),
+                intact: r.content_matches && r.tree_matches,
+                key_matches,
+            });
+        }
+        Err(e) => v
+            .problems
+            .push(problem(SectionKind::Signature, None, format!("{e:#}"))),
+    }
+    v.ok = v.problems.is_empty();
+    v
+}
+
+/// The last article's chunks and the last chunk's bytes reach the ends of their sections.
+fn check_tiling(b: &mut Bundle<&[u8]>, problems: &mut Vec<Problem>) {
+    let count = b.article_count();
+    if let Some(last) = count.checked_sub(1) {
+        if let Ok(r) = b.article(last) {
+            if r.first_chunk.checked_add(r.chunk_count) != Some(b.chunk_count()) {
+                problems.push(problem(
+                    SectionKind::Articles,
+                    None,
+                    "articles do not use every chunk record",
+                ));
+            }
+        }
+    } else if b.chunk_count() != 0 {
+        problems.push(problem(
+            SectionKind::Chunks,
+            None,
+            "chunk records but no articles",
+        ));
+    }
+    if let Some(last) = b.chunk_count().checked_sub(1) {
+        let bodies = b.sections()[4].1;
+        if let Ok(c) = b.chunk(last) {
+            if c.end() != Some(bodies.len) {
+                problems.push(problem(
+                    SectionKind::Bodies,
+                    Some(bodies.offset.into()),
+                    "the article text section holds bytes no chunk uses",
+                ));
+            }
+        }
+    }
+}
+
+/// The title index: a permutation of the articles, each key its title's, in order.
+fn check_titles(
+    b: &mut Bundle<&[u8]>,
+    bytes: &[u8],
+    entries: &[SectionEntry],
+    problems: &mut Vec<Problem>,
+) {
     let mut ids = BTreeSet::new();
     let titles = entries
         .iter()
@@ -466,88 +800,275 @@ pub fn verify_bytes(bytes: &[u8], name: &str) -> Result<String> {
         .map_or(0, |e| e.offset as usize);
     let mut previous: Option<String> = None;
     for pos in 0..b.article_count() {
-        let id = b.title_order(pos)?;
+        let at = (titles + pos as usize * TITLE_RECORD_LEN) as u64;
+        let id = match b.title_order(pos) {
+            Ok(id) => id,
+            Err(e) => {
+                problems.push(problem_of(&e));
+                continue;
+            }
+        };
         if !ids.insert(id) {
-            bail!("{name}: title index lists article {id} twice");
+            problems.push(problem(
+                SectionKind::Titles,
+                Some(at),
+                format!("title index lists article {id} twice"),
+            ));
+            continue;
         }
-        let rec = b.article(id)?;
-        let mut buf = [0u8; MAX_META_LEN];
-        let title = b.meta(&rec, &mut buf)?.title.to_string();
-        let at = titles + pos as usize * TITLE_RECORD_LEN + 4;
-        if bytes.get(at..at + TITLE_KEY_LEN) != Some(&fieldpack_format::meta::title_key(&title)[..])
+        let Some(title) = title_of(b, id) else {
+            continue;
+        };
+        let key_at = at as usize + 4;
+        if bytes.get(key_at..key_at + TITLE_KEY_LEN)
+            != Some(&fieldpack_format::meta::title_key(&title)[..])
         {
-            bail!("{name}: title index key of article {id} does not match its title (byte offset {at})");
+            problems.push(problem(
+                SectionKind::Titles,
+                Some(key_at as u64),
+                format!("title index key of article {id} does not match its title"),
+            ));
         }
         if previous
             .as_deref()
             .is_some_and(|p| fieldpack_format::title_cmp(p, &title).is_gt())
         {
-            bail!("{name}: title index out of order at article {id} (byte offset {at})");
+            problems.push(problem(
+                SectionKind::Titles,
+                Some(at),
+                format!("title index out of order at article {id}"),
+            ));
         }
         previous = Some(title);
     }
-    Ok(format!(
-        "{name}: ok: format version {}, {} sections, {} articles, {} chunks, {} bytes of text; every checksum matches",
-        header.version,
-        entries.len(),
-        b.article_count(),
-        chunks,
-        raw
-    ))
 }
 
-/// For a damaged section, which article (if any) the damage falls in.
-fn locate_damage(bytes: &[u8], kind: SectionKind) -> String {
-    let Ok(mut b) = Bundle::open(bytes) else {
-        return String::new();
+/// Every glyph record of every strike: code points valid and ascending, metrics index in the
+/// table, bitmap inside the bitmaps section, and a glyph for U+FFFD.
+fn check_glyphs(b: &mut Bundle<&[u8]>, problems: &mut Vec<Problem>) {
+    use fieldpack_format::layout::{GlyphEntry, GLYPH_RECORD_LEN};
+    let bitmaps_len = u64::from(b.sections()[7].1.len);
+    let strikes: Vec<_> = b.strikes().to_vec();
+    for s in strikes {
+        let base = s.span.offset + s.header.records_offset();
+        let mut previous: Option<u32> = None;
+        let mut replacement = false;
+        for i in 0..s.header.glyph_count {
+            let at = base + i * GLYPH_RECORD_LEN as u32;
+            let mut rb = [0u8; GLYPH_RECORD_LEN];
+            if b.read_at(at, &mut rb).is_err() {
+                problems.push(problem(
+                    SectionKind::Glyphs,
+                    Some(at.into()),
+                    "glyph record cannot be read",
+                ));
+                break;
+            }
+            let e = GlyphEntry::decode(&rb);
+            let bad = |m: String| problem(SectionKind::Glyphs, Some(at.into()), m);
+            if char::from_u32(e.codepoint).is_none() || previous.is_some_and(|p| p >= e.codepoint) {
+                problems.push(bad(format!(
+                    "glyph record U+{:04X} is not a character in ascending order",
+                    e.codepoint
+                )));
+            }
+            previous = Some(e.codepoint);
+            replacement |= e.codepoint == 0xFFFD;
+            match char::from_u32(e.codepoint).map(|c| b.glyph(&s, c)) {
+                Some(Ok(Some(g))) => {
+                    let end = u64::from(g.bit_offset) + u64::from(g.bitmap_bits());
+                    if g.bitmap_bits() > 0 && end.div_ceil(8) > bitmaps_len {
+                        problems.push(bad(format!(
+                            "glyph U+{:04X}'s bitmap lies outside the glyph bitmaps section",
+                            e.codepoint
+                        )));
+                    }
+                }
+                Some(Err(_)) => problems.push(bad(format!(
+                    "glyph U+{:04X}'s metrics index {} is past the strike's {} metrics",
+                    e.codepoint, e.metrics, s.header.metrics_count
+                ))),
+                _ => {}
+            }
+        }
+        if !replacement {
+            problems.push(problem(
+                SectionKind::Glyphs,
+                Some(s.span.offset.into()),
+                "the strike has no glyph for U+FFFD",
+            ));
+        }
+    }
+}
+
+/// `verify` for people: one line when all is well, else a line per problem and a summary.
+pub fn render_verification(v: &Verification) -> String {
+    let mut s = String::new();
+    let name = crate::input::printable(&v.file);
+    for p in &v.problems {
+        let _ = writeln!(s, "{name}: damaged: {p}");
+    }
+    let signed = match &v.signature {
+        Some(sig) => {
+            let whose = match sig.key_matches {
+                Some(true) => "by the key you gave",
+                Some(false) => "by another key",
+                None => "(key not checked: give --key PUB to check who signed it)",
+            };
+            format!(
+                "; signed by \"{}\" ({}) {whose}",
+                crate::input::printable(&sig.signer),
+                &sig.public_key[..16]
+            )
+        }
+        None => "; not signed".to_string(),
     };
-    if !matches!(
-        kind,
-        SectionKind::Bodies | SectionKind::Meta | SectionKind::Articles | SectionKind::Chunks
-    ) {
-        return String::new();
+    if v.ok {
+        let _ = write!(
+            s,
+            "{name}: ok: format version {}, {} sections, {} articles, {} chunks, {} bytes of text; every checksum matches{signed}",
+            v.format_version.unwrap_or(0),
+            v.sections,
+            v.articles,
+            v.chunks,
+            v.text_bytes,
+        );
+    } else {
+        let _ = write!(
+            s,
+            "{name}: DAMAGED: {} problem{}; {} of {} articles readable",
+            v.problems.len(),
+            if v.problems.len() == 1 { "" } else { "s" },
+            v.articles_readable,
+            v.articles
+        );
     }
-    let mut reader = ArticleReader::new(&b);
-    for i in 0..b.article_count() {
-        if let Err(e) = reader.read(&mut b, i) {
-            let title = b
-                .article(i)
-                .ok()
-                .and_then(|r| {
-                    let mut buf = [0u8; MAX_META_LEN];
-                    b.meta(&r, &mut buf).ok().map(|m| m.title.to_string())
-                })
-                .map(|t| format!(" \"{t}\""))
-                .unwrap_or_default();
-            return format!(": article {i}{title}: {e:#}");
-        }
-    }
-    String::new()
+    s
 }
 
-/// The file name an extracted article gets: its origin made safe, with `.txt`.
-fn extract_name(a: &ExtractedArticle, taken: &mut BTreeSet<PathBuf>) -> PathBuf {
-    let mut p = PathBuf::new();
-    for c in Path::new(&a.origin).components() {
-        if let Component::Normal(n) = c {
-            p.push(n);
+/// Longest name of one file or folder that `extract` writes, in bytes (file systems allow 255;
+/// room is left for the `-2` and `.txt` a name may get).
+const MAX_NAME_BYTES: usize = 100;
+
+/// Names Windows reserves for devices, whatever the extension.
+const RESERVED_NAMES: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// One part of a path made safe on every file system a user may extract to (ext4, FAT,
+/// exFAT, NTFS, APFS): no control characters or NUL, none of `/\:*?"<>|`, no leading dot,
+/// no trailing dot or space, no device name, at most [`MAX_NAME_BYTES`].
+pub fn safe_name(part: &str) -> String {
+    let mut s: String = part
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if "/\\:*?\"<>|".contains(c) { '_' } else { c })
+        .collect();
+    let mut end = s.len().min(MAX_NAME_BYTES);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    let s = s
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' ']);
+    let stem = s.split('.').next().unwrap_or("").to_ascii_lowercase();
+    if s.is_empty() {
+        "_".into()
+    } else if RESERVED_NAMES.contains(&stem.as_str()) {
+        format!("_{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A file name made of a title: words joined by `-`.
+fn title_slug(title: &str) -> String {
+    let mut slug = String::new();
+    for word in title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if slug.len() + word.len() + 1 > 60 {
+            break;
         }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(word);
     }
-    if p.as_os_str().is_empty() {
-        p = PathBuf::from(format!("article-{:05}", a.index));
+    slug
+}
+
+/// The relative path an extracted article gets: its recorded input path made safe, or (when
+/// the bundle records none, the default) its number and title, so that packing the folder
+/// again keeps the order. Names are unique ignoring case, and no name is both a file and a
+/// folder, so nothing is overwritten on FAT, macOS or Windows either.
+fn extract_name(
+    index: u32,
+    title: &str,
+    origin: &str,
+    digits: usize,
+    taken: &mut std::collections::HashSet<String>,
+) -> PathBuf {
+    let mut parts: Vec<String> = Path::new(origin)
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(safe_name(&n.to_string_lossy())),
+            _ => None,
+        })
+        .collect();
+    if parts.is_empty() {
+        let slug = title_slug(title);
+        parts.push(safe_name(&if slug.is_empty() {
+            format!("{:0digits$}", index + 1)
+        } else {
+            format!("{:0digits$}-{slug}", index + 1)
+        }));
     }
-    p.set_extension("txt");
-    let mut candidate = p.clone();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
+    if let Some(last) = parts.last_mut() {
+        let p = Path::new(last.as_str());
         let stem = p
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        candidate = p.with_file_name(format!("{stem}-{n}.txt"));
+            .unwrap_or_else(|| last.clone());
+        *last = format!("{stem}.txt");
+    }
+    // A folder part that is already a file (or the reverse) cannot be both: the article goes
+    // to the top folder under its joined name.
+    let folders: Vec<String> = (1..parts.len())
+        .map(|n| parts[..n].join("/").to_lowercase() + "/")
+        .collect();
+    let clash = folders
+        .iter()
+        .any(|f| taken.contains(f.trim_end_matches('/')));
+    if clash {
+        parts = vec![parts.join("_")];
+    }
+    let (dir, file) = parts.split_at(parts.len() - 1);
+    let file = &file[0];
+    let stem = file.trim_end_matches(".txt");
+    let mut n = 1;
+    loop {
+        let name = if n == 1 {
+            file.clone()
+        } else {
+            format!("{stem}-{n}.txt")
+        };
+        let mut rel: Vec<String> = dir.to_vec();
+        rel.push(name);
+        let joined = rel.join("/");
+        let key = joined.to_lowercase();
+        if !taken.contains(&key) && !taken.contains(&(key.clone() + "/")) {
+            taken.insert(key);
+            for f in (1..rel.len()).map(|n| rel[..n].join("/").to_lowercase() + "/") {
+                taken.insert(f);
+            }
+            return rel.iter().collect();
+        }
         n += 1;
     }
-    candidate
 }
 
 /// An article as the text `extract` writes: front matter, then paragraphs between blank lines.
@@ -578,28 +1099,110 @@ pub fn article_text(a: &ExtractedArticle) -> String {
     s
 }
 
-/// `extract`: decodes every article first, then writes them all under `dir`.
-pub fn extract(path: &Path, dir: &Path) -> Result<usize> {
+/// What `extract` did.
+#[derive(Debug, Default)]
+pub struct Extraction {
+    /// Articles written.
+    pub written: usize,
+    /// Articles that could not be read, each with why: none of them was written.
+    pub damaged: Vec<Problem>,
+}
+
+/// Makes `dir/rel`'s folders, refusing to pass through a symbolic link (one already in the
+/// folder could lead anywhere on the disk).
+fn make_folders(dir: &Path, rel: &Path) -> Result<PathBuf> {
+    let mut at = dir.to_path_buf();
+    if let Some(parent) = rel.parent() {
+        for c in parent.components() {
+            at.push(c);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => bail!(
+                    "{} is a symbolic link: refusing to write through it",
+                    crate::input::path_text(&at)
+                ),
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => bail!(
+                    "{} is a file where a folder is needed",
+                    crate::input::path_text(&at)
+                ),
+                Err(_) => std::fs::create_dir(&at).with_context(|| {
+                    format!("cannot create folder {}", crate::input::path_text(&at))
+                })?,
+            }
+        }
+    }
+    Ok(dir.join(rel))
+}
+
+/// `extract`: writes every article that reads back whole under `dir` and lists those that do
+/// not. Names are chosen and checked for every article before anything is written, and an
+/// existing file is only replaced with `overwrite`.
+pub fn extract(path: &Path, dir: &Path, overwrite: bool) -> Result<Extraction> {
     let bytes = read_file(path)?;
     let mut b = open(&bytes, path)?;
-    let mut all = Vec::new();
-    let mut reader = ArticleReader::new(&b);
-    for i in 0..b.article_count() {
-        all.push(
-            reader
-                .read(&mut b, i)
-                .with_context(|| format!("{}: article {i}", path.display()))?,
-        );
-    }
-    let mut taken = BTreeSet::new();
-    for a in &all {
-        let rel = extract_name(a, &mut taken);
-        let out = dir.join(&rel);
-        if let Some(parent) = out.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create folder {}", parent.display()))?;
+    let count = b.article_count();
+    let digits = count.max(1).ilog10() as usize + 1;
+    let mut taken = std::collections::HashSet::new();
+    let mut plan = Vec::new();
+    let mut result = Extraction::default();
+    for i in 0..count {
+        let rec = b.article(i);
+        let meta = rec.and_then(|r| {
+            let mut buf = [0u8; MAX_META_LEN];
+            b.meta(&r, &mut buf)
+                .map(|m| (m.title.to_string(), m.origin.to_string()))
+        });
+        match meta {
+            Ok((title, origin)) => {
+                let rel = extract_name(i, &title, &origin, digits, &mut taken);
+                plan.push((i, rel));
+            }
+            Err(e) => {
+                let mut p = problem_of(&e);
+                p.article = Some(i);
+                result.damaged.push(p);
+            }
         }
-        crate::build::write_atomically(&out, article_text(a).as_bytes())?;
     }
-    Ok(all.len())
+    if !overwrite {
+        let existing: Vec<String> = plan
+            .iter()
+            .map(|(_, rel)| dir.join(rel))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .map(|p| crate::input::path_text(&p))
+            .collect();
+        if let Some(first) = existing.first() {
+            bail!(
+                "{first} already exists{}: nothing was written (use --overwrite to replace files)",
+                if existing.len() > 1 {
+                    format!(" (and {} more)", existing.len() - 1)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create folder {}", crate::input::path_text(dir)))?;
+    let mut reader = ArticleReader::new(&b);
+    for (i, rel) in plan {
+        match reader.read(&mut b, i) {
+            Ok(a) => {
+                let out = make_folders(dir, &rel)?;
+                crate::build::write_atomically(&out, article_text(&a).as_bytes())?;
+                result.written += 1;
+            }
+            Err(e) => {
+                let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
+                    Some(fe) => problem_of(fe),
+                    None => problem(SectionKind::Bodies, None, format!("{e:#}")),
+                };
+                p.article = Some(i);
+                p.title = title_of(&mut b, i);
+                result.damaged.push(p);
+            }
+        }
+    }
+    result.damaged.sort_by_key(|p| p.article);
+    Ok(result)
 }

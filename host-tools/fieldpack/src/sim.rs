@@ -125,9 +125,49 @@ fn capture_color(d: &SimulatorDisplay<Rgb565>) -> Frame {
 
 /// Runs the reader on `bundle` for `profile`: the first screen, then one frame after each key.
 pub fn run(bundle: &[u8], profile: Profile, keys: &[Input]) -> Result<Vec<Frame>> {
+    run_trusting(bundle, profile, keys, fieldpack_reader::Trust::default())
+}
+
+/// The publishers a simulated device trusts, from their public key files.
+pub struct TrustList<'k> {
+    keys: Vec<fieldpack_reader::TrustedKey<'k>>,
+    require_signed: bool,
+}
+
+impl<'k> TrustList<'k> {
+    /// Trusts the keys of `files`; with `require_signed`, opens nothing else.
+    pub fn new(files: &'k [crate::sign::PublicKeyFile], require_signed: bool) -> Self {
+        TrustList {
+            keys: files
+                .iter()
+                .map(|f| fieldpack_reader::TrustedKey {
+                    name: &f.name,
+                    public_key: f.key,
+                })
+                .collect(),
+            require_signed,
+        }
+    }
+
+    /// The device's policy.
+    pub fn policy(&self) -> fieldpack_reader::Trust<'_> {
+        fieldpack_reader::Trust {
+            keys: &self.keys,
+            require_signed: self.require_signed,
+        }
+    }
+}
+
+/// As [`run`], on a device that trusts the publishers of `trust`.
+pub fn run_trusting(
+    bundle: &[u8],
+    profile: Profile,
+    keys: &[Input],
+    trust: fieldpack_reader::Trust<'_>,
+) -> Result<Vec<Frame>> {
     let mut inflater = Box::new(Inflater::new());
     let mut window = vec![0u8; profile.window_bytes];
-    let mut app = App::new(bundle, profile, &mut inflater, &mut window);
+    let mut app = App::with_trust(bundle, profile, &mut inflater, &mut window, trust);
     let size = Size::new(profile.width, profile.height);
     if profile.color {
         record(
