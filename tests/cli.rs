@@ -86,7 +86,7 @@ fn whole_corpus_builds_verifies_and_extracts_losslessly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fpk = dir.path().join("corpus.fpk");
     let dirs = corpus_dirs();
-    let mut args = vec!["build", "-q", "-o", s(&fpk)];
+    let mut args = vec!["build", "-q", "--keep-paths", "-o", s(&fpk)];
     args.extend(dirs.iter().map(|d| s(d)));
     ok(&args);
     let v = ok(&["verify", s(&fpk)]);
@@ -107,8 +107,30 @@ fn whole_corpus_builds_verifies_and_extracts_losslessly() {
 
     // What was extracted packs to the very same bytes.
     let again = dir.path().join("again.fpk");
-    ok(&["build", "-q", "-o", s(&again), s(&out)]);
+    ok(&["build", "-q", "--keep-paths", "-o", s(&again), s(&out)]);
     assert!(std::fs::read(&fpk).expect("read") == std::fs::read(&again).expect("read"));
+
+    // By default no input path is recorded; the extracted files are numbered in bundle order,
+    // so that they too pack to the very same bytes.
+    let private = dir.path().join("private.fpk");
+    let mut args = vec!["build", "-q", "-o", s(&private)];
+    args.extend(dirs.iter().map(|d| s(d)));
+    ok(&args);
+    let bytes = std::fs::read(&private).expect("read");
+    for name in ["ca01_news", "udhr_kor", "000_ac89483567ee3ac3", "brown"] {
+        assert!(
+            !bytes.windows(name.len()).any(|w| w == name.as_bytes()),
+            "{name} recorded in a private bundle"
+        );
+    }
+    let out2 = dir.path().join("extracted-private");
+    ok(&["extract", s(&private), "-o", s(&out2)]);
+    assert!(out2
+        .join("001-Human-rights-activists-and-specialists-are-calling-on-Moscow.txt")
+        .is_file());
+    let again2 = dir.path().join("again-private.fpk");
+    ok(&["build", "-q", "-o", s(&again2), s(&out2)]);
+    assert!(bytes == std::fs::read(&again2).expect("read"));
 
     let json = ok(&["inspect", "--json", s(&fpk)]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
@@ -129,7 +151,10 @@ fn sample_article_title_body_and_no_boilerplate() {
     ]);
     let out = dir.path().join("x");
     ok(&["extract", s(&fpk), "-o", s(&out)]);
-    let text = std::fs::read_to_string(out.join("000_ac89483567ee3ac3.txt")).expect("extracted");
+    let text = std::fs::read_to_string(
+        out.join("1-Human-rights-activists-and-specialists-are-calling-on-Moscow.txt"),
+    )
+    .expect("extracted");
     assert!(text.starts_with(
         "---\ntitle: \"Human rights activists and specialists are calling on Moscow to supply…\"\nlang: \"en\"\n"
     ), "{text}");
@@ -333,10 +358,11 @@ fn markdown_front_matter_and_user_rules() {
     ok(&["build", "-q", "-o", s(&fpk), "--rules", s(&rules), s(&md)]);
     let out = dir.path().join("x");
     ok(&["extract", s(&fpk), "-o", s(&out)]);
-    let text = std::fs::read_to_string(out.join("report.txt")).expect("extracted");
+    let text =
+        std::fs::read_to_string(out.join("1-Water-points-in-the-east.txt")).expect("extracted");
     assert_eq!(
         text,
-        "---\ntitle: \"Water points in the east\"\nlang: \"en\"\ndate: \"2024-03-01\"\nsource: \"Field team\"\nauthor: \"R. K.\"\norigin: \"report.md\"\n---\n\nThree wells work again.\n"
+        "---\ntitle: \"Water points in the east\"\nlang: \"en\"\ndate: \"2024-03-01\"\nsource: \"Field team\"\nauthor: \"R. K.\"\n---\n\nThree wells work again.\n"
     );
     let bad = dir.path().join("bad.rules");
     std::fs::write(&bad, "strip [unclosed\n").expect("w");

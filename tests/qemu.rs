@@ -107,15 +107,19 @@ fn damaged_truncated_foreign_and_absent_bundles_show_the_error_screen() {
     std::fs::write(&path, truncated).expect("write");
     assert_same(truncated, &path, StorageKind::File, &p, "select");
 
-    // A bundle of the previous format version and one of a future version.
+    // Bundles of the previous format versions and one of a future version.
     for (name, other) in [
         (
             "v1.fpk",
             &include_bytes!("../firmware/format/tests/fixtures/version-1.fpk")[..],
         ),
         (
-            "v3.fpk",
-            &include_bytes!("../firmware/format/tests/fixtures/version-3.fpk")[..],
+            "v2.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-2.fpk")[..],
+        ),
+        (
+            "v4.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-4.fpk")[..],
         ),
     ] {
         let path = dir.path().join(name);
@@ -177,4 +181,117 @@ fn panics_and_faults_fail_the_run() {
         .unwrap_or_else(|| panic!("{hook} exited with success"));
         assert!(format!("{err:#}").contains(needle), "{hook}: {err:#}");
     }
+}
+
+/// The 320x240 firmware built to trust one publisher key, in a target folder of its own (the
+/// default firmware trusts none).
+fn trusting_firmware(public_key: &Path) -> PathBuf {
+    let qemu = root().join("firmware/qemu");
+    let target = qemu.join("target/trusted");
+    let status = std::process::Command::new("cargo")
+        .current_dir(&qemu)
+        .args(["build", "--release", "-q", "--bin", "fieldpack-320x240"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env("FIELDPACK_TRUSTED_KEYS", public_key)
+        .status()
+        .expect("cargo");
+    assert!(status.success(), "building the trusting firmware failed");
+    target.join("thumbv7m-none-eabi/release/fieldpack-320x240")
+}
+
+#[test]
+fn firmware_with_a_trusted_key_names_the_signer_and_refuses_altered_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("publisher");
+    let fp = env!("CARGO_BIN_EXE_fieldpack");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let o = std::process::Command::new(fp)
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&[
+        "keygen".as_ref(),
+        "--name".as_ref(),
+        "Relief Org".as_ref(),
+        "-o".as_ref(),
+        key.as_os_str(),
+    ]);
+    let public = dir.path().join("publisher.pub");
+    let fpk = dir.path().join("signed.fpk");
+    run(&[
+        "build".as_ref(),
+        "-q".as_ref(),
+        "-o".as_ref(),
+        fpk.as_os_str(),
+        "--sign".as_ref(),
+        key.as_os_str(),
+        root().join("assets/articles").as_os_str(),
+    ]);
+    let firmware = trusting_firmware(&public);
+    let p = profile("320x240");
+    let pubkey = fieldpack::sign::read_public(&public).expect("key");
+    let trusted = [fieldpack_reader::TrustedKey {
+        name: "Relief Org",
+        public_key: pubkey.key,
+    }];
+    let trust = fieldpack_reader::Trust {
+        keys: &trusted,
+        require_signed: false,
+    };
+    // The info screen names the signer; the news report opens.
+    let mut bytes = std::fs::read(&fpk).expect("bundle");
+    let keys = parse_keys("back,back,select").expect("keys");
+    let emulated =
+        emulate::run(&firmware, Some(&fpk), StorageKind::Flash, &p, &keys, &[]).expect("emulate");
+    let simulated = sim::run_trusting(&bytes, p, &keys, trust).expect("sim");
+    assert!(
+        emulated.frames == simulated,
+        "signed bundle: emulator and simulator differ"
+    );
+    let unsigned_info = sim::run(&bytes, p, &keys).expect("sim");
+    assert!(
+        unsigned_info[1] != simulated[1],
+        "the info screen does not name the signer"
+    );
+
+    // One byte of the Korean Declaration changed: the firmware shows the error screen.
+    let (_, entries) = fieldpack::report::section_table(&bytes).expect("table");
+    let bodies = entries
+        .iter()
+        .find(|e| e.kind == fieldpack_format::SectionKind::Bodies)
+        .expect("bodies");
+    let at = (bodies.offset + bodies.len - 100) as usize;
+    bytes[at] ^= 0x01;
+    let forged = dir.path().join("forged.fpk");
+    std::fs::write(&forged, &bytes).expect("w");
+    let keys = parse_keys("down,down,down,down,select").expect("keys");
+    let emulated = emulate::run(&firmware, Some(&forged), StorageKind::Flash, &p, &keys, &[])
+        .expect("emulate");
+    let simulated = sim::run_trusting(&bytes, p, &keys, trust).expect("sim");
+    assert!(
+        emulated.frames == simulated,
+        "forged bundle: emulator and simulator differ"
+    );
+    let mut inflater = Box::new(fieldpack_format::Inflater::new());
+    let mut window = vec![0u8; p.window_bytes];
+    let mut app =
+        fieldpack_reader::App::with_trust(&bytes[..], p, &mut inflater, &mut window, trust);
+    for k in &keys {
+        app.handle(*k);
+    }
+    let mut d = fieldpack_reader::NullDisplay::new(p.width, p.height);
+    let _ = app.draw(&mut d, &fieldpack_reader::MONO);
+    assert!(
+        matches!(
+            app.screen(),
+            fieldpack_reader::Screen::Error {
+                error: fieldpack_format::Error::Tampered { .. },
+                ..
+            }
+        ),
+        "{:?}",
+        app.screen()
+    );
 }

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut b) = Bundle::open(bundle) else {
         return;
     };
-    let mut buf = [0u8; MAX_INFO_LEN.max(MAX_META_LEN)];
+    let mut buf = [0u8; if MAX_INFO_LEN > MAX_META_LEN { MAX_INFO_LEN } else { MAX_META_LEN }];
     let _ = b.info(&mut buf);
     let mut inflater = Box::new(Inflater::new());
     let mut window = vec![0u8; b.window_needed() as usize];

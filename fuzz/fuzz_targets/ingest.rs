@@ -9,11 +9,16 @@ use fieldpack::ingest::{read_bytes, Kind, Utf8Policy};
 use fieldpack::rules::Rules;
 use libfuzzer_sys::fuzz_target;
 
+/// The built-in rules, compiled once: compiling their patterns per input would dominate.
+fn rules() -> &'static Rules {
+    static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+    RULES.get_or_init(Rules::builtin)
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&k, file)) = data.split_first() else {
         return;
     };
     let kind = [Kind::Text, Kind::Markdown, Kind::Html][usize::from(k % 3)];
-    let rules = Rules::builtin();
-    let _ = read_bytes(kind, file, "fuzz", &rules, Utf8Policy::Lossy);
+    let _ = read_bytes(kind, file, "fuzz", rules(), Utf8Policy::Lossy);
 });

@@ -603,14 +603,14 @@ mod tests {
     #[test]
     fn header_bytes_are_pinned() {
         let h = Header {
-            version: 2,
+            version: 3,
             section_count: 2,
             file_len: 0x0102_0304,
             table_crc: 0xAABB_CCDD,
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[2, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[3, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -618,7 +618,7 @@ mod tests {
     #[test]
     fn header_checks_in_order() {
         let mut b = Header {
-            version: 2,
+            version: 3,
             section_count: 1,
             file_len: 64,
             table_crc: 0,
@@ -626,12 +626,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 3;
+        b[8] = 4;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             })
         );
         b[1] = b'X';

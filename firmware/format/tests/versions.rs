@@ -3,9 +3,9 @@
 use fieldpack_format::{Bundle, Error};
 
 #[test]
-fn version_2_opens() {
-    let bytes: &[u8] = include_bytes!("fixtures/version-2.fpk");
-    let b = Bundle::open(bytes).expect("version 2 opens");
+fn version_3_opens() {
+    let bytes: &[u8] = include_bytes!("fixtures/version-3.fpk");
+    let b = Bundle::open(bytes).expect("version 3 opens");
     assert_eq!(b.article_count(), 1);
 }
 
@@ -15,13 +15,16 @@ fn other_versions_are_refused_by_number() {
         (&include_bytes!("fixtures/version-0.fpk")[..], 0),
         // A real version 1 bundle, as fieldpack 0.1 wrote it (12-byte glyph records).
         (&include_bytes!("fixtures/version-1.fpk")[..], 1),
-        (&include_bytes!("fixtures/version-3.fpk")[..], 3),
+        // A real version 2 bundle, as fieldpack wrote it before version 3 bounded chunk
+        // expansion and made chunks and articles tile their sections.
+        (&include_bytes!("fixtures/version-2.fpk")[..], 2),
+        (&include_bytes!("fixtures/version-4.fpk")[..], 4),
     ] {
         assert_eq!(
             Bundle::open(bytes).err(),
             Some(Error::UnsupportedVersion {
                 found,
-                supported: 2
+                supported: 3
             })
         );
     }
@@ -34,13 +37,13 @@ fn short_and_foreign_bytes() {
         Bundle::open(&b"%PDF-1.7 and so on, long enough"[..]).err(),
         Some(Error::NotABundle)
     );
-    let v2: &[u8] = include_bytes!("fixtures/version-2.fpk");
+    let v3: &[u8] = include_bytes!("fixtures/version-3.fpk");
     assert!(matches!(
-        Bundle::open(&v2[..20]).err(),
+        Bundle::open(&v3[..20]).err(),
         Some(Error::Truncated { .. })
     ));
     assert!(matches!(
-        Bundle::open(&v2[..v2.len() - 1]).err(),
+        Bundle::open(&v3[..v3.len() - 1]).err(),
         Some(Error::Truncated { .. })
     ));
 }

@@ -68,6 +68,11 @@ fn fail(msg: &str) -> ! {
     }
 }
 
+/// The publisher keys compiled in (see `build.rs`).
+pub mod trust {
+    include!(concat!(env!("OUT_DIR"), "/trust.rs"));
+}
+
 /// Runs the reader: opens the bundle, draws the first screen, then one frame per key, and exits
 /// through semihosting (status 0 when every key was handled and every frame written).
 ///
@@ -108,7 +113,11 @@ pub fn run<C: PixelColor + LinkColor>(
     let out = semi::File::open(frames, semi::Mode::Write)
         .unwrap_or_else(|| fail("cannot create the frames file"));
     let mut display = link::SpiLink::<C>::new(out, profile.width, profile.height);
-    let mut app = App::new(storage, profile, inflater, window);
+    let trust = fieldpack_reader::Trust {
+        keys: trust::TRUSTED_KEYS,
+        require_signed: trust::REQUIRE_SIGNED,
+    };
+    let mut app = App::with_trust(storage, profile, inflater, window, trust);
 
     let step = |app: &mut App<'_, BundleStorage>, display: &mut link::SpiLink<C>| {
         if app.draw(display, theme).is_err() || display.end_frame().is_err() {

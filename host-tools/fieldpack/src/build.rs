@@ -101,7 +101,7 @@ fn read_input(
     }
 }
 
-fn skipped_warnings(skipped: &[(PathBuf, String)]) -> Vec<String> {
+fn skipped_warnings(skipped: &[ingest::Skipped]) -> Vec<String> {
     skipped
         .iter()
         .map(|(p, why)| format!("{}: skipped: {why}", crate::input::path_text(p)))

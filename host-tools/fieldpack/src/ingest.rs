@@ -79,7 +79,7 @@ pub struct Input {
 /// Finds the article files under `paths` (files and folders, recursively), sorted by origin so
 /// that the order on disk or on the command line does not matter. Files of other kinds are
 /// returned separately so they can be reported.
-pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<(PathBuf, String)>)> {
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<Skipped>)> {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     for root in paths {
@@ -106,6 +106,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<(PathBuf, String)>
     skipped.sort();
     Ok((found, skipped))
 }
+
+/// A file left out of a build, and why.
+pub type Skipped = (PathBuf, String);
 
 /// Why a file in an input folder is not read: not one of the article kinds.
 pub const NOT_ARTICLE: &str = "not an article file (.txt, .md or .html)";
@@ -137,12 +140,7 @@ fn quietly_skipped(path: &Path) -> bool {
     )
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    found: &mut Vec<Input>,
-    skipped: &mut Vec<(PathBuf, String)>,
-) -> Result<()> {
+fn walk(root: &Path, dir: &Path, found: &mut Vec<Input>, skipped: &mut Vec<Skipped>) -> Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
     for entry in entries {

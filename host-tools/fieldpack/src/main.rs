@@ -426,6 +426,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Inspect { file, json } => {
             let r = report::inspect(&file)?;
             print_report(&r, json, report::render_inspection)?;
+            // What could not be shown is said on standard error, as `verify` says it.
+            for p in &r.problems {
+                eprintln!("{}: damaged: {p}", fieldpack::input::printable(&r.file));
+            }
             anyhow::ensure!(r.problems.is_empty(), Damaged);
             Ok(())
         }
@@ -435,9 +439,14 @@ fn run(cli: Cli) -> Result<()> {
                 .map(fieldpack::sign::read_public)
                 .transpose()?;
             let v = report::verify(&file, key.as_ref())?;
-            print_report(&v, json, |v| {
-                format!("{}\n", report::render_verification(v))
-            })?;
+            if json || v.ok {
+                print_report(&v, json, |v| {
+                    format!("{}\n", report::render_verification(v))
+                })?;
+            } else {
+                // Damage is diagnostics: on standard error, as the tool's other errors.
+                eprintln!("{}", report::render_verification(&v));
+            }
             anyhow::ensure!(v.ok, Damaged);
             Ok(())
         }

@@ -412,12 +412,6 @@ pub fn render_inspection(r: &Inspection) -> String {
             a.ratio * 100.0
         );
     }
-    if !r.problems.is_empty() {
-        let _ = writeln!(s, "\ndamage:");
-        for p in &r.problems {
-            let _ = writeln!(s, "  {p}");
-        }
-    }
     let _ = writeln!(s, "\ntotals:");
     let _ = writeln!(s, "  articles            {}", r.articles.len());
     let _ = writeln!(s, "  article text (raw)  {:>10} bytes", r.raw_total);
@@ -1089,7 +1083,9 @@ pub fn article_text(a: &ExtractedArticle) -> String {
     if a.rtl {
         s.push_str("dir: rtl\n");
     }
-    let _ = writeln!(s, "origin: {}", q(&a.origin));
+    if !a.origin.is_empty() {
+        let _ = writeln!(s, "origin: {}", q(&a.origin));
+    }
     s.push_str("---\n");
     for p in a.body.split('\n') {
         s.push('\n');
@@ -1161,6 +1157,25 @@ pub fn extract(path: &Path, dir: &Path, overwrite: bool) -> Result<Extraction> {
                 let mut p = problem_of(&e);
                 p.article = Some(i);
                 result.damaged.push(p);
+            }
+        }
+    }
+    // Every folder on the way must be a real folder (or not there yet): checked for every
+    // article before anything is written.
+    for (_, rel) in &plan {
+        let mut at = dir.to_path_buf();
+        for c in rel.parent().into_iter().flat_map(Path::components) {
+            at.push(c);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => bail!(
+                    "{} is a symbolic link: refusing to write through it; nothing was written",
+                    crate::input::path_text(&at)
+                ),
+                Ok(m) if !m.is_dir() => bail!(
+                    "{} is a file where a folder is needed; nothing was written",
+                    crate::input::path_text(&at)
+                ),
+                _ => {}
             }
         }
     }
