@@ -501,10 +501,101 @@ const HTML_BLOCK: &[&str] = &[
     "figcaption",
 ];
 
+/// Deepest element nesting kept in HTML: Blink and WebKit stop nesting elements at 512 deep
+/// too. Real pages stay far below (Wikipedia's: under 40); past it, an HTML parser's scope
+/// checks make parsing quadratic in the depth.
+pub const MAX_HTML_DEPTH: usize = 512;
+
+/// Elements that never hold others (no end tag).
+const HTML_VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Elements whose end tag may be left out: a parser closes them itself, so they do not count
+/// towards the depth.
+const HTML_OPTIONAL_END: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
+    "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
+];
+
+/// Elements whose content is text up to their end tag.
+const HTML_RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "noscript"];
+
+/// The document with the tags of elements nested past [`MAX_HTML_DEPTH`] left out (their text
+/// kept), or the document itself when it is not that deep. A linear scan of the tags, so a
+/// hostile page costs a parser no more than its length.
+pub fn flatten_deep_html(text: &str) -> std::borrow::Cow<'_, str> {
+    // Fewer tags than the limit cannot nest past it.
+    if text.bytes().filter(|&b| b == b'<').count() <= MAX_HTML_DEPTH {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    let mut flattened = false;
+    let mut rest = text;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            let end = after.find("-->").map_or(rest.len(), |e| 4 + e + 3);
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let closing = rest.starts_with("</");
+        let name_start = if closing { 2 } else { 1 };
+        let name: String = rest[name_start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() {
+            out.push('<');
+            rest = &rest[1..];
+            continue;
+        }
+        let tag_end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..tag_end];
+        let counted = !HTML_VOID.contains(&name.as_str())
+            && !HTML_OPTIONAL_END.contains(&name.as_str())
+            && !tag.ends_with("/>");
+        let keep = if !counted {
+            true
+        } else if closing {
+            let keep = depth <= MAX_HTML_DEPTH;
+            depth = depth.saturating_sub(1);
+            keep
+        } else {
+            depth += 1;
+            depth <= MAX_HTML_DEPTH
+        };
+        if keep {
+            out.push_str(tag);
+        } else {
+            flattened = true;
+        }
+        rest = &rest[tag_end..];
+        if !closing && HTML_RAW_TEXT.contains(&name.as_str()) {
+            // Its text, up to its end tag, is not markup.
+            let lower = rest.to_ascii_lowercase();
+            let end = lower.find(&format!("</{name}")).unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    if flattened {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// HTML: title from `og:title`, the first `<h1>` or `<title>`; text from the body's block
 /// elements; scripts, styles, navigation and comments dropped; `lang` and `dir` kept.
 pub fn parse_html(text: &str) -> Raw {
-    let doc = Html::parse_document(text);
+    let doc = Html::parse_document(&flatten_deep_html(text));
     let mut raw = Raw::default();
     let meta = |names: &[&str]| -> Option<String> {
         doc.root_element()
@@ -702,6 +793,31 @@ mod tests {
         assert!(matches!(
             finish(r, "x", &Rules::builtin(), vec![]),
             Outcome::Skipped(_)
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_past_the_limit_and_the_text_kept() {
+        let deep = format!(
+            "<html><body>{}<p>inner</p>{}<p>after</p></body></html>",
+            "<div>".repeat(3000),
+            "</div>".repeat(3000)
+        );
+        let flat = flatten_deep_html(&deep);
+        assert_eq!(flat.matches("<div>").count(), MAX_HTML_DEPTH);
+        assert_eq!(flat.matches("</div>").count(), MAX_HTML_DEPTH);
+        let a = article(parse_html(&deep), "deep");
+        assert_eq!(a.paragraphs, ["inner", "after"]);
+        // Ordinary pages, sloppy ones included, are parsed as they are.
+        let sloppy = format!("<html><body>{}</body></html>", "<p>para ".repeat(2000));
+        assert!(matches!(
+            flatten_deep_html(&sloppy),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let script = format!("<script>{}</script><p>x</p>", "<div>".repeat(2000));
+        assert!(matches!(
+            flatten_deep_html(&script),
+            std::borrow::Cow::Borrowed(_)
         ));
     }
 
