@@ -151,19 +151,23 @@ fn metadata_past_512_bytes_is_shortened_at_build_and_the_bundle_reads() {
 }
 
 #[test]
-fn html_nested_thirty_thousand_deep_builds() {
+fn html_nested_sixty_thousand_deep_builds() {
+    // In a folder, as users pack pages: each file is read on a worker thread, whose smaller
+    // stack a recursive walk overflowed (the whole build aborted), and parsing took 19 s.
     let dir = tempfile::tempdir().expect("tempdir");
-    let html = dir.path().join("deep.html");
-    let depth = 30_000;
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).expect("mkdir");
+    std::fs::write(input.join("other.txt"), "Another article.\n").expect("w");
+    let depth = 60_000;
     let mut page = String::from("<html><body><h1>Deep</h1>");
     page.push_str(&"<div>".repeat(depth));
     page.push_str("The text at the bottom.");
     page.push_str(&"</div>".repeat(depth));
     page.push_str("<p>After.</p></body></html>");
-    std::fs::write(&html, page).expect("w");
+    std::fs::write(input.join("deep.html"), page).expect("w");
     let fpk = dir.path().join("deep.fpk");
     let o = run_within(
-        &["build", "-q", "-o", s(&fpk), s(&html)],
+        &["build", "-q", "-o", s(&fpk), s(&input)],
         Duration::from_secs(120),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -254,7 +254,7 @@ fn load_or_pack(input: &std::path::Path) -> Result<Vec<u8>> {
     let opts = BuildOptions::default();
     let (packed, warnings) = build(&[input.to_path_buf()], &opts)?;
     for w in &warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", fieldpack::input::printable(w));
     }
     Ok(packed.to_bytes())
 }
@@ -378,13 +378,17 @@ fn run(cli: Cli) -> Result<()> {
             };
             let (packed, warnings) = build(&inputs, &opts)?;
             for w in &warnings {
-                eprintln!("warning: {w}");
+                eprintln!("warning: {}", fieldpack::input::printable(w));
             }
             for (c, uses) in &packed.missing_glyphs {
                 for u in uses {
                     eprintln!(
                         "warning: no font has U+{:04X} {c:?}: used {} time(s) in article {} \"{}\" ({}); shown as \u{FFFD}",
-                        *c as u32, u.count, u.article, u.title, u.origin
+                        *c as u32,
+                        u.count,
+                        u.article,
+                        fieldpack::input::printable(&u.title),
+                        fieldpack::input::printable(&u.origin)
                     );
                 }
             }
