@@ -17,6 +17,10 @@ pub const SCENES: &[(&str, &str)] = &[
     ("ko-article", "down,down,down,select"),
     ("ru-article", "down,down,down,down,select"),
     ("info", "back"),
+    // The reader's memory: a Continue entry and the Bookmarks entry, then the bookmarks.
+    ("library-continue", "select,down,hold,down,back"),
+    ("bookmarks", "select,down,hold,down,back,up,select"),
+    ("bookmarked-page", "select,down,hold"),
 ];
 
 const PROFILES: [&str; 4] = ["128x64", "296x128", "240x135", "320x240"];

@@ -295,3 +295,40 @@ fn firmware_with_a_trusted_key_names_the_signer_and_refuses_altered_text() {
         app.screen()
     );
 }
+
+#[test]
+fn the_firmware_keeps_its_memory_as_the_simulator_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("sample.fpk");
+    let bytes = pack(&[root().join("assets/articles")], &fpk);
+    let p = profile("128x64");
+    let firmware = emulate::default_firmware(&p);
+    let state = dir.path().join("state.bin");
+    std::fs::write(
+        &state,
+        vec![0xFFu8; fieldpack_device::STATE_REGION_LEN as usize],
+    )
+    .expect("w");
+    let mut image = vec![0xFFu8; fieldpack_device::STATE_REGION_LEN as usize];
+    // Two power-ons: read and bookmark, then come back to the page.
+    for script in ["select,down,down,hold,down", "up,back,down"] {
+        let keys = parse_keys(script).expect("keys");
+        let arg = format!("state={}", state.display());
+        let emulated = emulate::run(
+            &firmware,
+            Some(&fpk),
+            StorageKind::Flash,
+            &p,
+            &keys,
+            &[&arg],
+        )
+        .expect("emulate");
+        let simulated =
+            sim::run_session(&bytes, p, &keys, Default::default(), Some(&mut image)).expect("sim");
+        assert!(emulated.frames == simulated, "{script}: frames differ");
+        assert!(
+            std::fs::read(&state).expect("state") == image,
+            "{script}: the state regions differ"
+        );
+    }
+}

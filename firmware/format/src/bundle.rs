@@ -69,6 +69,7 @@ pub struct Bundle<S> {
     article_count: u32,
     chunk_count: u32,
     max_chunk_len: u32,
+    id: [u8; 16],
 }
 
 fn corrupt(section: SectionKind, offset: u32) -> Error {
@@ -159,6 +160,7 @@ impl<S: Storage> Bundle<S> {
             article_count: 0,
             chunk_count: 0,
             max_chunk_len: 0,
+            id: [0; 16],
         };
         let mut seen = 0u32;
         // The signature and hash tree: (offset, len) and the place of their table entries.
@@ -250,6 +252,7 @@ impl<S: Storage> Bundle<S> {
             postcard::from_bytes(ibuf).map_err(|_| corrupt(SectionKind::Info, b.info.offset))?;
         b.article_count = info.article_count;
         b.max_chunk_len = info.max_chunk_len;
+        b.id = info.id;
         if b.max_chunk_len as usize > MAX_CHUNK_RAW {
             return Err(corrupt(SectionKind::Info, b.info.offset));
         }
@@ -344,6 +347,11 @@ impl<S: Storage> Bundle<S> {
     /// Number of articles.
     pub fn article_count(&self) -> u32 {
         self.article_count
+    }
+
+    /// The bundle's identity, from its Info section.
+    pub fn id(&self) -> [u8; 16] {
+        self.id
     }
 
     /// Number of body chunks.

@@ -17,6 +17,9 @@ pub struct BundleInfo<'a> {
     pub article_count: u32,
     /// Largest decoded length of any body chunk, in bytes.
     pub max_chunk_len: u32,
+    /// The bundle's identity (a hash of what it shows): a saved reading position is applied
+    /// only to the bundle it was saved for.
+    pub id: [u8; 16],
 }
 
 /// Writing direction of an article's text.

@@ -11,6 +11,7 @@
 mod link;
 mod semi;
 mod stack;
+mod state_flash;
 
 use core::fmt::Write as _;
 
@@ -76,7 +77,9 @@ pub mod trust {
 /// Runs the reader: opens the bundle, draws the first screen, then one frame per key, and exits
 /// through semihosting (status 0 when every key was handled and every frame written).
 ///
-/// Command line (semihosting): `bundle=flash|PATH frames=PATH keys=down,select,...`.
+/// Command line (semihosting): `bundle=flash|PATH frames=PATH keys=down,select,...
+/// [state=PATH]`; with a state file (the raw image of the state region), the reader reopens
+/// where it was left and keeps what each key changes.
 pub fn run<C: PixelColor + LinkColor>(
     profile: Profile,
     theme: &Theme<C>,
@@ -86,7 +89,7 @@ pub fn run<C: PixelColor + LinkColor>(
     stack::paint();
     let mut cmdline = [0u8; 512];
     let args = semi::cmdline(&mut cmdline).unwrap_or_else(|| fail("cannot read the command line"));
-    let (mut bundle, mut frames, mut keys) = ("flash", "", "");
+    let (mut bundle, mut frames, mut keys, mut state) = ("flash", "", "", "");
     for arg in args.split(' ') {
         // Test hooks: prove that a panic or a fault ends the run with a failure, never a hang.
         match arg {
@@ -100,6 +103,8 @@ pub fn run<C: PixelColor + LinkColor>(
             frames = v;
         } else if let Some(v) = arg.strip_prefix("keys=") {
             keys = v;
+        } else if let Some(v) = arg.strip_prefix("state=") {
+            state = v;
         }
     }
     let storage = if bundle == "flash" {
@@ -118,6 +123,18 @@ pub fn run<C: PixelColor + LinkColor>(
         require_signed: trust::REQUIRE_SIGNED,
     };
     let mut app = App::with_trust(storage, profile, inflater, window, trust);
+    let mut keeper = if state.is_empty() {
+        None
+    } else {
+        let file = semi::File::open(state, semi::Mode::ReadWrite)
+            .unwrap_or_else(|| fail("cannot open the state file"));
+        let flash = state_flash::StateFlash::new(file);
+        let len = flash.len();
+        match fieldpack_device::StateStore::new(flash, 0..len) {
+            Ok(store) => fieldpack_device::Keeper::start(&mut app, store),
+            Err(_) => fail("the state file is not a whole number of pages"),
+        }
+    };
 
     let step = |app: &mut App<'_, BundleStorage>, display: &mut link::SpiLink<C>| {
         if app.draw(display, theme).is_err() || display.end_frame().is_err() {
@@ -130,7 +147,10 @@ pub fn run<C: PixelColor + LinkColor>(
         let Some(input) = Input::from_name(name) else {
             fail("unknown key in the key script");
         };
-        app.handle(input);
+        match keeper.as_mut() {
+            Some(k) => k.handle(&mut app, input),
+            None => app.handle(input),
+        }
         step(&mut app, &mut display);
         count += 1;
     }

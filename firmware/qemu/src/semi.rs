@@ -10,6 +10,8 @@ pub enum Mode {
     Read,
     /// `wb`.
     Write,
+    /// `r+b`: read and write an existing file.
+    ReadWrite,
 }
 
 /// An open host file.
@@ -41,6 +43,7 @@ impl File {
         let mode = match mode {
             Mode::Read => nr::open::R_BINARY,
             Mode::Write => nr::open::W_TRUNC_BINARY,
+            Mode::ReadWrite => nr::open::RW_BINARY,
         };
         // SAFETY: `name` is NUL-terminated (zeroed past the path) and lives across the call.
         let handle = unsafe { syscall!(OPEN, name.as_ptr(), mode, path.len()) };
@@ -78,6 +81,21 @@ impl File {
             return Err(StorageError::Io);
         }
         Ok(())
+    }
+
+    /// Writes all of `data` at `offset` (inside the file).
+    pub fn write_at(&mut self, offset: u32, data: &[u8]) -> Result<(), StorageError> {
+        let end = offset
+            .checked_add(data.len() as u32)
+            .ok_or(StorageError::OutOfBounds)?;
+        if end > self.len {
+            return Err(StorageError::OutOfBounds);
+        }
+        // SAFETY: SEEK takes the open handle and a position inside the file.
+        if unsafe { syscall!(SEEK, self.handle, offset) } != 0 {
+            return Err(StorageError::Io);
+        }
+        self.write(data)
     }
 
     /// Writes all of `data`.

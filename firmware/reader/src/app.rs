@@ -8,7 +8,8 @@ use fieldpack_format::layout::{MAX_INFO_LEN, MAX_META_LEN};
 use fieldpack_format::{Bundle, Error, Inflater, SectionKind, Storage, VERSION};
 
 use crate::draw::{fill, footer_font, ui_font, ui_text, DrawError};
-use crate::layout::{OpenArticle, PageTable, Typesetter};
+use crate::layout::{OpenArticle, PageTable, TextPos, Typesetter};
+use crate::memory::{Memory, Place, CONTINUE_ROWS};
 use crate::profile::{Profile, Theme};
 
 /// A button press.
@@ -26,10 +27,28 @@ pub enum Input {
     Select,
     /// Back: to the library; in the library, to the bundle's information.
     Back,
+    /// A long press of Select: on a page, set or remove a bookmark; on the bookmarks screen,
+    /// remove the one selected.
+    Hold,
 }
 
 impl Input {
-    /// The input of a key-script word (`up`, `down`, `left`, `right`, `select`, `back`).
+    /// Every input, with its key-script word and what it does: for `--help` texts.
+    pub const GESTURES: [(Input, &'static str, &'static str); 7] = [
+        (Input::Up, "up", "previous entry or page"),
+        (Input::Down, "down", "next entry or page"),
+        (Input::Left, "left", "previous page; in the library, the bundle's information"),
+        (Input::Right, "right", "next page; in a list, open"),
+        (Input::Select, "select", "open; on a page, the next page"),
+        (Input::Back, "back", "back to the library; from the library, the information"),
+        (
+            Input::Hold,
+            "hold",
+            "long press of Select: set or remove a bookmark on a page; remove one from the bookmarks",
+        ),
+    ];
+
+    /// The input of a key-script word (`up`, `down`, `left`, `right`, `select`, `back`, `hold`).
     pub fn from_name(name: &str) -> Option<Input> {
         match name {
             "up" | "u" => Some(Input::Up),
@@ -38,6 +57,7 @@ impl Input {
             "right" | "r" => Some(Input::Right),
             "select" | "s" | "enter" => Some(Input::Select),
             "back" | "b" | "esc" => Some(Input::Back),
+            "hold" | "h" | "long" => Some(Input::Hold),
             _ => None,
         }
     }
@@ -52,6 +72,8 @@ pub enum Screen {
     Article,
     /// The bundle's information.
     Info,
+    /// The bookmarks, most recent first.
+    Bookmarks,
     /// What is wrong, in words a reader understands.
     Error {
         /// The problem.
@@ -102,6 +124,12 @@ pub struct App<'a, S> {
     article: Option<OpenArticle>,
     pages: PageTable,
     page: u32,
+    /// Where the page shown starts.
+    page_start: TextPos,
+    /// Where the reader has been: history and bookmarks.
+    memory: Memory,
+    /// The entry selected on the bookmarks screen (0: the most recent).
+    bookmark_selected: u32,
 }
 
 /// Geometry of the article screen's text area.
@@ -177,7 +205,43 @@ impl<'a, S: Storage> App<'a, S> {
             article: None,
             pages: PageTable::default(),
             page: 0,
+            page_start: TextPos::default(),
+            memory: Memory::default(),
+            bookmark_selected: 0,
         }
+    }
+
+    /// What the reader remembers (to be kept in the device's storage).
+    pub fn memory(&self) -> &Memory {
+        &self.memory
+    }
+
+    /// Takes up a memory saved for this bundle: places that do not exist in it are dropped;
+    /// if the reader was reading, the article reopens on the page holding its place, else the
+    /// library shows with the last article selected.
+    pub fn restore(&mut self, mut memory: Memory) {
+        let count = self.article_count();
+        if let Some(ts) = self.ts.as_mut() {
+            memory.keep_valid(count, |a| ts.bundle.article(a).ok().map(|r| r.raw_len));
+        } else {
+            return;
+        }
+        self.memory = memory;
+        let Some(&last) = self.memory.history.first() else {
+            return;
+        };
+        if self.memory.reading {
+            if let Err(e) = self.open_at(last) {
+                self.fail(e);
+            }
+        } else {
+            self.select_article(last.article);
+        }
+    }
+
+    /// The open bundle's identity (its Info `id`), when a bundle is open.
+    pub fn bundle_id(&self) -> Option<[u8; 16]> {
+        self.ts.as_ref().map(|t| t.bundle.id())
     }
 
     /// Who signed the open bundle.
@@ -190,9 +254,42 @@ impl<'a, S: Storage> App<'a, S> {
         self.screen
     }
 
-    /// The selected article in the library.
+    /// The article of the selected library entry.
     pub fn selected(&self) -> u32 {
-        self.selected
+        self.row_article(self.selected)
+    }
+
+    /// Continue entries at the top of the library.
+    fn continue_rows(&self) -> u32 {
+        self.memory.history.len().min(CONTINUE_ROWS) as u32
+    }
+
+    /// The library entry that opens the bookmarks, when there are any.
+    fn bookmark_row(&self) -> Option<u32> {
+        (!self.memory.bookmarks.is_empty()).then(|| self.continue_rows())
+    }
+
+    /// Library entries before the articles.
+    fn extra_rows(&self) -> u32 {
+        self.continue_rows() + u32::from(self.bookmark_row().is_some())
+    }
+
+    /// The article a library entry stands for.
+    fn row_article(&self, row: u32) -> u32 {
+        if let Some(p) = self.memory.history.get(row as usize) {
+            if row < self.continue_rows() {
+                return p.article;
+            }
+        }
+        row.saturating_sub(self.extra_rows())
+    }
+
+    /// The bookmark shown at `i` on the bookmarks screen (most recent first).
+    fn bookmark_at(&self, i: u32) -> Option<Place> {
+        let n = self.memory.bookmarks.len();
+        n.checked_sub(1 + i as usize)
+            .and_then(|k| self.memory.bookmarks.get(k))
+            .copied()
     }
 
     /// The page shown and the article's page count, on the article screen.
@@ -205,7 +302,7 @@ impl<'a, S: Storage> App<'a, S> {
     pub fn select_article(&mut self, index: u32) {
         let count = self.article_count();
         if count > 0 {
-            self.selected = index.min(count - 1);
+            self.selected = self.extra_rows() + index.min(count - 1);
         }
     }
 
@@ -248,29 +345,85 @@ impl<'a, S: Storage> App<'a, S> {
         };
     }
 
-    fn open_selected(&mut self) -> Result<(), Error> {
+    /// Opens an article on the page holding `place`.
+    fn open_at(&mut self, place: Place) -> Result<(), Error> {
         let Some(ts) = self.ts.as_mut() else {
             return Ok(());
         };
-        let art = ts.open_article(self.selected)?;
+        let art = ts.open_article(place.article)?;
         let area = Self::text_area(&self.profile, ts.line_height());
         self.pages = PageTable::build(ts, &art, area.width, area.height)?;
+        let target = ts.text_pos(&art, place.offset)?;
+        let page = self
+            .pages
+            .page_at(ts, &art, target, area.width, area.height)?;
         self.article = Some(art);
-        self.page = 0;
         self.screen = Screen::Article;
+        self.go_to_page(page)
+    }
+
+    /// Shows page `n` of the open article, and remembers it.
+    fn go_to_page(&mut self, n: u32) -> Result<(), Error> {
+        let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
+            return Ok(());
+        };
+        let area = Self::text_area(&self.profile, ts.line_height());
+        self.page_start = self.pages.start(ts, &art, n, area.width, area.height)?;
+        self.page = n;
+        let offset = ts.text_offset(&art, self.page_start)?;
+        self.memory.visit(Place {
+            article: art.index,
+            offset,
+        });
+        self.memory.reading = true;
         Ok(())
+    }
+
+    /// The text offsets where the page shown starts and ends (the next page's start).
+    pub fn page_span(&mut self) -> Result<(u32, u32), Error> {
+        let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
+            return Ok((0, 0));
+        };
+        let area = Self::text_area(&self.profile, ts.line_height());
+        let from = ts.text_offset(&art, self.page_start)?;
+        let end = ts.page(&art, self.page_start, area.width, area.height, |_, _, _| {
+            Ok(())
+        })?;
+        let to = if end == self.page_start {
+            art.record.raw_len.saturating_add(1)
+        } else {
+            ts.text_offset(&art, end)?
+        };
+        Ok((from, to))
+    }
+
+    fn result(&mut self, r: Result<(), Error>) {
+        if let Err(e) = r {
+            self.fail(e);
+        }
     }
 
     /// Acts on a button press.
     pub fn handle(&mut self, input: Input) {
-        let count = self.article_count();
+        let rows = self.extra_rows() + self.article_count();
         match self.screen {
             Screen::Library => match input {
-                Input::Up if count > 0 => self.selected = (self.selected + count - 1) % count,
-                Input::Down if count > 0 => self.selected = (self.selected + 1) % count,
-                Input::Select | Input::Right if count > 0 => {
-                    if let Err(e) = self.open_selected() {
-                        self.fail(e);
+                Input::Up if rows > 0 => self.selected = (self.selected + rows - 1) % rows,
+                Input::Down if rows > 0 => self.selected = (self.selected + 1) % rows,
+                Input::Select | Input::Right if rows > 0 => {
+                    let row = self.selected;
+                    if Some(row) == self.bookmark_row() {
+                        self.bookmark_selected = 0;
+                        self.screen = Screen::Bookmarks;
+                    } else {
+                        // An article opens where the reader left it, as its Continue entry does.
+                        let article = self.row_article(row);
+                        let place = self
+                            .memory
+                            .place_in(article)
+                            .unwrap_or(Place { article, offset: 0 });
+                        let r = self.open_at(place);
+                        self.result(r);
                     }
                 }
                 Input::Back | Input::Left => self.screen = Screen::Info,
@@ -279,15 +432,62 @@ impl<'a, S: Storage> App<'a, S> {
             Screen::Article => match input {
                 Input::Down | Input::Right | Input::Select => {
                     if self.page + 1 < self.pages.count {
-                        self.page += 1;
+                        let r = self.go_to_page(self.page + 1);
+                        self.result(r);
                     }
                 }
-                Input::Up | Input::Left => self.page = self.page.saturating_sub(1),
-                Input::Back => {
-                    self.screen = Screen::Library;
-                    self.article = None;
+                Input::Up | Input::Left => {
+                    if self.page > 0 {
+                        let r = self.go_to_page(self.page - 1);
+                        self.result(r);
+                    }
                 }
+                Input::Hold => {
+                    let article = self.article.map_or(0, |a| a.index);
+                    match self.page_span() {
+                        Ok((from, to)) => {
+                            self.memory.toggle_bookmark(article, from, to);
+                        }
+                        Err(e) => self.fail(e),
+                    }
+                }
+                Input::Back => self.leave_article(),
             },
+            Screen::Bookmarks => {
+                let n = self.memory.bookmarks.len() as u32;
+                match input {
+                    Input::Up if n > 0 => {
+                        self.bookmark_selected = (self.bookmark_selected + n - 1) % n
+                    }
+                    Input::Down if n > 0 => {
+                        self.bookmark_selected = (self.bookmark_selected + 1) % n
+                    }
+                    Input::Select | Input::Right => {
+                        if let Some(place) = self.bookmark_at(self.bookmark_selected) {
+                            let r = self.open_at(place);
+                            self.result(r);
+                        }
+                    }
+                    Input::Hold => {
+                        let k = (n as usize).checked_sub(1 + self.bookmark_selected as usize);
+                        if let Some(k) = k {
+                            self.memory.bookmarks.remove(k);
+                        }
+                        let left = self.memory.bookmarks.len() as u32;
+                        if left == 0 {
+                            self.screen = Screen::Library;
+                            self.selected = 0;
+                        } else {
+                            self.bookmark_selected = self.bookmark_selected.min(left - 1);
+                        }
+                    }
+                    Input::Back | Input::Left => {
+                        self.screen = Screen::Library;
+                        self.selected = self.bookmark_row().unwrap_or(0);
+                    }
+                    _ => {}
+                }
+            }
             Screen::Info => {
                 if matches!(input, Input::Back | Input::Select | Input::Right) {
                     self.screen = Screen::Library;
@@ -297,9 +497,19 @@ impl<'a, S: Storage> App<'a, S> {
                 if recoverable && matches!(input, Input::Back | Input::Select) {
                     self.screen = Screen::Library;
                     self.article = None;
+                    self.memory.reading = false;
                 }
             }
         }
+    }
+
+    /// Back from a page to the library, at the article's own entry.
+    fn leave_article(&mut self) {
+        let article = self.article.map_or(0, |a| a.index);
+        self.screen = Screen::Library;
+        self.article = None;
+        self.memory.reading = false;
+        self.select_article(article);
     }
 
     /// Draws the current screen. A bundle error met while drawing replaces the screen with the
@@ -316,6 +526,7 @@ impl<'a, S: Storage> App<'a, S> {
                 Screen::Library => self.draw_library(target, theme),
                 Screen::Article => self.draw_article(target, theme),
                 Screen::Info => self.draw_info(target, theme),
+                Screen::Bookmarks => self.draw_bookmarks(target, theme),
                 Screen::Error { error, recoverable } => {
                     draw_error(target, theme, &self.profile, &error, recoverable)
                 }
@@ -357,17 +568,24 @@ impl<'a, S: Storage> App<'a, S> {
         theme: &Theme<C>,
     ) -> Result<(), DrawError<D::Error>> {
         let count = self.article_count();
+        let continue_rows = self.continue_rows();
+        let bookmark_row = self.bookmark_row();
+        let extra = self.extra_rows();
+        let rows = extra + count;
+        let history = self.memory.history.clone();
+        let bookmarks = self.memory.bookmarks.len();
         let mut pos: heapless::String<24> = heapless::String::new();
         if count > 0 {
-            let _ = write!(pos, "{}/{}", self.selected + 1, count);
+            // The counter counts articles; on a Continue entry, that article's number.
+            let _ = write!(pos, "{}/{}", self.selected() + 1, count);
         }
         let top = self.header(target, theme, "Library", &pos)?;
         let profile = self.profile;
         let Some(ts) = self.ts.as_mut() else {
             return Ok(());
         };
+        let font = ui_font(profile.height);
         if count == 0 {
-            let font = ui_font(profile.height);
             return ui_text(
                 target,
                 font,
@@ -384,12 +602,12 @@ impl<'a, S: Storage> App<'a, S> {
         let first = self
             .selected
             .saturating_sub(visible.saturating_sub(1) / 2)
-            .min(count.saturating_sub(visible));
+            .min(rows.saturating_sub(visible));
         let margin = if profile.height < 100 { 2 } else { 6 };
         let text_w = profile.width - 2 * margin;
         for row in 0..visible {
             let i = first + row;
-            if i >= count {
+            if i >= rows {
                 break;
             }
             let y = top + 1 + (row * item_h) as i32;
@@ -400,11 +618,45 @@ impl<'a, S: Storage> App<'a, S> {
             } else {
                 (theme.text, theme.muted)
             };
-            let rec = ts.bundle.article(i)?;
+            if Some(i) == bookmark_row {
+                let mut label: heapless::String<32> = heapless::String::new();
+                let _ = write!(label, "Bookmarks ({bookmarks})");
+                let fy = y + (item_h as i32 - font.character_size.height as i32) / 2;
+                ui_text(target, font, &label, Point::new(margin as i32, fy), fg)?;
+                continue;
+            }
+            let (article, place) = match history.get(i as usize) {
+                Some(p) if i < continue_rows => (p.article, Some(*p)),
+                _ => (i - extra, None),
+            };
+            let rec = ts.bundle.article(article)?;
             let mut buf = [0u8; MAX_META_LEN];
             let meta = ts.bundle.meta(&rec, &mut buf)?;
-            ts.draw_str(target, meta.title, margin as i32, y + 1, text_w, fg)?;
+            let mut x = margin as i32;
+            let mut w = text_w;
+            if place.is_some() && !two {
+                // One line: a mark before the title says "continue here".
+                let mark = font.character_size.width * 2;
+                let fy = y + (lh as i32 - font.character_size.height as i32) / 2 + 1;
+                ui_text(target, font, ">", Point::new(x, fy), fg)?;
+                x += mark as i32;
+                w = w.saturating_sub(mark);
+            }
+            ts.draw_str(target, meta.title, x, y + 1, w, fg)?;
             if two {
+                if let Some(p) = place {
+                    let mut line: heapless::String<48> = heapless::String::new();
+                    let percent = u64::from(p.offset) * 100 / u64::from(rec.raw_len.max(1));
+                    let _ = write!(line, "Continue reading, {percent}%");
+                    ui_text(
+                        target,
+                        font,
+                        &line,
+                        Point::new(margin as i32, y + 3 + lh as i32),
+                        muted,
+                    )?;
+                    continue;
+                }
                 let mut second: heapless::String<192> = heapless::String::new();
                 for part in [meta.lang, meta.date, meta.source].into_iter().flatten() {
                     if !second.is_empty() {
@@ -427,6 +679,65 @@ impl<'a, S: Storage> App<'a, S> {
         Ok(())
     }
 
+    fn draw_bookmarks<D: DrawTarget<Color = C>, C: PixelColor>(
+        &mut self,
+        target: &mut D,
+        theme: &Theme<C>,
+    ) -> Result<(), DrawError<D::Error>> {
+        let n = self.memory.bookmarks.len() as u32;
+        let mut pos: heapless::String<24> = heapless::String::new();
+        if n > 0 {
+            let _ = write!(pos, "{}/{}", self.bookmark_selected + 1, n);
+        }
+        let top = self.header(target, theme, "Bookmarks", &pos)?;
+        let profile = self.profile;
+        let places: heapless::Vec<Place, { crate::memory::BOOKMARKS_LEN }> =
+            (0..n).filter_map(|i| self.bookmark_at(i)).collect();
+        let selected = self.bookmark_selected;
+        let Some(ts) = self.ts.as_mut() else {
+            return Ok(());
+        };
+        let font = ui_font(profile.height);
+        let lh = ts.line_height();
+        let item_h = lh + 1;
+        let visible = ((profile.height - top as u32) / item_h).max(1);
+        let first = selected
+            .saturating_sub(visible.saturating_sub(1) / 2)
+            .min(n.saturating_sub(visible));
+        let margin = if profile.height < 100 { 2 } else { 6 };
+        for row in 0..visible {
+            let i = first + row;
+            let Some(p) = places.get(i as usize) else {
+                break;
+            };
+            let y = top + 1 + (row * item_h) as i32;
+            let fg = if i == selected {
+                fill(target, 0, y, profile.width, item_h, theme.bar)?;
+                theme.bar_text
+            } else {
+                theme.text
+            };
+            let rec = ts.bundle.article(p.article)?;
+            let mut label: heapless::String<8> = heapless::String::new();
+            let percent = u64::from(p.offset) * 100 / u64::from(rec.raw_len.max(1));
+            let _ = write!(label, "{percent}%");
+            let lw = label.len() as u32 * font.character_size.width;
+            let fy = y + (lh as i32 - font.character_size.height as i32) / 2 + 1;
+            ui_text(
+                target,
+                font,
+                &label,
+                Point::new((profile.width - margin - lw) as i32, fy),
+                fg,
+            )?;
+            let mut buf = [0u8; MAX_META_LEN];
+            let meta = ts.bundle.meta(&rec, &mut buf)?;
+            let w = profile.width.saturating_sub(2 * margin + lw + 4);
+            ts.draw_str(target, meta.title, margin as i32, y + 1, w, fg)?;
+        }
+        Ok(())
+    }
+
     fn draw_article<D: DrawTarget<Color = C>, C: PixelColor>(
         &mut self,
         target: &mut D,
@@ -444,12 +755,10 @@ impl<'a, S: Storage> App<'a, S> {
             let meta = ts.bundle.meta(&art.record, &mut buf)?;
             ts.draw_str(target, meta.title, area.x, 2, area.width, theme.bar_text)?;
         }
-        let start = self
-            .pages
-            .start(ts, &art, self.page, area.width, area.height)?;
+        let start = self.page_start;
         let mut failed: Option<DrawError<D::Error>> = None;
         let color = theme.text;
-        ts.page(&art, start, area.width, area.height, |ts, line, y| {
+        let end = ts.page(&art, start, area.width, area.height, |ts, line, y| {
             if failed.is_none() {
                 if let Err(e) =
                     ts.draw_line(target, &art, line, area.x, area.width, area.y + y, color)
@@ -461,6 +770,26 @@ impl<'a, S: Storage> App<'a, S> {
         })?;
         if let Some(e) = failed {
             return Err(e);
+        }
+        // A ribbon in the top right corner marks a page with a bookmark.
+        let from = ts.text_offset(&art, start)?;
+        let to = if end == start {
+            art.record.raw_len.saturating_add(1)
+        } else {
+            ts.text_offset(&art, end)?
+        };
+        if self.memory.has_bookmark(art.index, from, to) {
+            let (w, h) = if profile.height < 100 {
+                (2, 7)
+            } else {
+                (5, 11)
+            };
+            let color = if profile.has_title_bar() {
+                theme.bar_text
+            } else {
+                theme.text
+            };
+            fill(target, (profile.width - w - 1) as i32, 0, w, h, color)?;
         }
         let font = footer_font(profile.height);
         let fh = font.character_size.height;

@@ -481,6 +481,41 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     pub fn at_end(&mut self, art: &OpenArticle, pos: TextPos) -> Result<bool, Error> {
         Ok(self.char_at(art, pos)?.is_none())
     }
+
+    /// The byte offset into the article's text of `pos`: the same text on every profile.
+    pub fn text_offset(&mut self, art: &OpenArticle, pos: TextPos) -> Result<u32, Error> {
+        let mut offset = 0u32;
+        for c in 0..pos.chunk.min(art.record.chunk_count) {
+            let rec = self
+                .bundle
+                .chunk(art.record.first_chunk.saturating_add(c))?;
+            offset = offset.saturating_add(u32::from(rec.raw_len));
+        }
+        Ok(offset.saturating_add(pos.offset))
+    }
+
+    /// The position of byte `offset` of the article's text (its end, past the last byte).
+    pub fn text_pos(&mut self, art: &OpenArticle, offset: u32) -> Result<TextPos, Error> {
+        let mut rest = offset;
+        for c in 0..art.record.chunk_count {
+            let len = u32::from(
+                self.bundle
+                    .chunk(art.record.first_chunk.saturating_add(c))?
+                    .raw_len,
+            );
+            if rest < len {
+                return Ok(TextPos {
+                    chunk: c,
+                    offset: rest,
+                });
+            }
+            rest -= len;
+        }
+        Ok(TextPos {
+            chunk: art.record.chunk_count,
+            offset: 0,
+        })
+    }
 }
 
 /// Extra space between paragraphs for a line height.
@@ -546,6 +581,34 @@ impl PageTable {
             pos = next;
         }
         Ok(t)
+    }
+
+    /// The page (0-based) holding the text at `target`: the last page starting at or before
+    /// it. Lays out at most `stride` pages from a remembered start.
+    pub fn page_at<S: Storage>(
+        &self,
+        ts: &mut Typesetter<'_, S>,
+        art: &OpenArticle,
+        target: TextPos,
+        width: u32,
+        height: u32,
+    ) -> Result<u32, Error> {
+        let idx = self.starts.iter().rposition(|s| *s <= target).unwrap_or(0);
+        let Some(&base) = self.starts.get(idx) else {
+            return Ok(0);
+        };
+        let stride = self.stride.max(1);
+        let mut page = (idx as u32).saturating_mul(stride);
+        let mut pos = base;
+        while page.saturating_add(1) < self.count {
+            let next = ts.page(art, pos, width, height, |_, _, _| Ok(()))?;
+            if next > target || next == pos {
+                break;
+            }
+            page += 1;
+            pos = next;
+        }
+        Ok(page)
     }
 
     /// Where page `n` (0-based) starts.

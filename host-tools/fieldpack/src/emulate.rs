@@ -49,14 +49,10 @@ pub fn default_firmware(profile: &Profile) -> PathBuf {
 }
 
 fn key_name(k: Input) -> &'static str {
-    match k {
-        Input::Up => "up",
-        Input::Down => "down",
-        Input::Left => "left",
-        Input::Right => "right",
-        Input::Select => "select",
-        Input::Back => "back",
-    }
+    Input::GESTURES
+        .iter()
+        .find(|g| g.0 == k)
+        .map_or("select", |g| g.1)
 }
 
 /// QEMU's option syntax doubles commas inside values.

@@ -120,13 +120,14 @@ enum Command {
     },
     /// Run the real firmware in QEMU with a bundle and a key script; write its frames as PNGs
     /// named like `sim`'s, so the two folders compare file by file.
+    #[command(after_help = KEY_HELP)]
     Emulate {
         /// The bundle.
         bundle: PathBuf,
         /// Display profile: 128x64, 296x128, 240x135 or 320x240.
         #[arg(long, default_value = "320x240")]
         display: String,
-        /// Comma-separated key script: up, down, left, right, select, back.
+        /// Comma-separated key script: up, down, left, right, select, back, hold (see below).
         #[arg(long, default_value = "")]
         keys: String,
         /// Folder for the screenshots 000.png, 001.png, ...
@@ -148,6 +149,10 @@ enum Command {
         /// Screenshots at 1:1.
         #[arg(long)]
         raw: bool,
+        /// The board's state region as a file (the raw flash image `sim --state` uses, created
+        /// when missing): the firmware reopens where it was left and writes what changes.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
     },
     /// Measure the firmware of every profile: flash, static RAM, and peak stack in QEMU.
     Footprint {
@@ -199,13 +204,14 @@ enum Command {
     Rules,
     /// Show a bundle (or a folder of articles, packed in memory) as the device would, one PNG
     /// per key press.
+    #[command(after_help = KEY_HELP)]
     Sim {
         /// A bundle, or article files and folders to pack first.
         input: PathBuf,
         /// Display profile: 128x64, 296x128, 240x135 or 320x240.
         #[arg(long, default_value = "320x240")]
         display: String,
-        /// Comma-separated key script: up, down, left, right, select, back.
+        /// Comma-separated key script: up, down, left, right, select, back, hold (see below).
         #[arg(long, default_value = "")]
         keys: String,
         /// Folder for the screenshots 000.png, 001.png, ...
@@ -233,8 +239,25 @@ enum Command {
         /// Open only bundles signed by a trusted key, as a device built that way does.
         #[arg(long)]
         require_signed: bool,
+        /// The device's state region as a file (its raw flash image, created when missing):
+        /// the reader reopens where the last run left it, and remembers this run.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
     },
 }
+
+/// The key-script words, as `sim --help` and `emulate --help` list them.
+const KEY_HELP: &str = "Key-script words (the device's buttons and gestures):
+  up       previous entry or page
+  down     next entry or page
+  left     previous page; in the library, the bundle's information
+  right    next page; in a list, open
+  select   open; on a page, the next page
+  back     back to the library; from the library, the information
+  hold     long press of Select: set or remove a bookmark on a page; remove one from the bookmarks
+
+The library lists Continue entries (the last articles read, where they were left) and a
+Bookmarks entry above the articles.";
 
 fn profile_named(name: &str) -> Result<fieldpack_reader::Profile> {
     fieldpack_reader::profile_by_name(name).with_context(|| {
@@ -484,6 +507,7 @@ fn run(cli: Cli) -> Result<()> {
             gif_delay,
             trust,
             require_signed,
+            state,
         } => {
             let profile = profile_named(&display)?;
             let keys = sim::parse_keys(&keys)?;
@@ -505,7 +529,12 @@ fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!("this fieldpack was built without a window: cargo build --release -p fieldpack --features window (needs SDL2, Debian: libsdl2-dev)");
             }
             let out = out.context("--out is needed")?;
-            let frames = sim::run_trusting(&bytes, profile, &keys, trust.policy())?;
+            let mut image = state.as_deref().map(sim::read_state).transpose()?;
+            let frames =
+                sim::run_session(&bytes, profile, &keys, trust.policy(), image.as_deref_mut())?;
+            if let (Some(path), Some(image)) = (&state, &image) {
+                write_atomically(path, image)?;
+            }
             let paths = sim::write_frames(&frames, &out, scale)?;
             if let Some(g) = gif {
                 sim::write_gif(&frames, &g, scale, gif_delay)?;
@@ -523,9 +552,23 @@ fn run(cli: Cli) -> Result<()> {
             storage,
             scale,
             raw,
+            state,
         } => {
             let profile = profile_named(&display)?;
             let keys = sim::parse_keys(&keys)?;
+            let mut extra = Vec::new();
+            if let Some(path) = &state {
+                // Checked (and made, erased, when missing) as `sim` does.
+                let image = sim::read_state(path)?;
+                if std::fs::symlink_metadata(path).is_err() {
+                    write_atomically(path, &image)?;
+                }
+                let path = path
+                    .canonicalize()
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                extra.push(format!("state={}", path.display()));
+            }
+            let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
             let firmware = firmware.unwrap_or_else(|| emulate::default_firmware(&profile));
             let size = std::fs::metadata(&bundle)
                 .with_context(|| format!("cannot read {}", bundle.display()))?
@@ -536,7 +579,7 @@ fn run(cli: Cli) -> Result<()> {
                 _ if size as usize <= emulate::BUNDLE_FLASH_LEN => emulate::StorageKind::Flash,
                 _ => emulate::StorageKind::File,
             };
-            let run = emulate::run(&firmware, Some(&bundle), kind, &profile, &keys, &[])?;
+            let run = emulate::run(&firmware, Some(&bundle), kind, &profile, &keys, &extra)?;
             let scale = if raw {
                 1
             } else {

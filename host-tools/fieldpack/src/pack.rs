@@ -424,6 +424,25 @@ pub fn assemble(
         titles_sec.extend_from_slice(&fieldpack_format::meta::title_key(&articles[i].title));
     }
 
+    // The bundle's identity: what a reader shows, hashed (SPEC.md, Info).
+    let id = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for a in &articles {
+            h.update(&a.meta);
+            for (codec, data, _, _) in &a.chunks {
+                h.update([codec.code()]);
+                h.update(data);
+            }
+        }
+        if uses_dictionary {
+            h.update(&dictionary);
+        }
+        let digest = h.finalize();
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        id
+    };
     let info = BundleInfo {
         title: cut_str(&opts.title, 160),
         creator: cut_str(&opts.creator, 160),
@@ -431,6 +450,7 @@ pub fn assemble(
         tool: concat!("fieldpack ", env!("CARGO_PKG_VERSION")),
         article_count: articles.len() as u32,
         max_chunk_len: max_chunk_len as u32,
+        id,
     };
     let info_sec = postcard::to_allocvec(&info).context("encoding bundle info")?;
     anyhow::ensure!(

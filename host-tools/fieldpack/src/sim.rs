@@ -91,7 +91,8 @@ pub fn parse_keys(script: &str) -> Result<Vec<Input>> {
         .filter(|k| !k.is_empty())
         .map(|k| {
             Input::from_name(&k.to_ascii_lowercase()).with_context(|| {
-                format!("unknown key {k:?} (keys: up, down, left, right, select, back)")
+                let words: Vec<&str> = Input::GESTURES.iter().map(|g| g.1).collect();
+                format!("unknown key {k:?} (keys: {})", words.join(", "))
             })
         })
         .collect()
@@ -165,13 +166,58 @@ pub fn run_trusting(
     keys: &[Input],
     trust: fieldpack_reader::Trust<'_>,
 ) -> Result<Vec<Frame>> {
+    run_session(bundle, profile, keys, trust, None)
+}
+
+/// The bytes of the device's state region (the raw image of its flash: [`STATE_REGION_LEN`]
+/// bytes, erased bytes `0xFF`), from `path`, or erased when there is no such file yet.
+pub fn read_state(path: &Path) -> Result<Vec<u8>> {
+    let len = fieldpack_device::STATE_REGION_LEN as u64;
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(vec![0xFF; len as usize]);
+    }
+    let bytes = crate::input::read_regular_file(path, len)?;
+    anyhow::ensure!(
+        bytes.len() as u64 == len,
+        "{}: {} bytes; a state file is the raw image of the device's {len}-byte state region",
+        crate::input::path_text(path),
+        bytes.len()
+    );
+    Ok(bytes)
+}
+
+/// As [`run_trusting`], with the reader's memory kept in `state`, the raw bytes of the
+/// device's state region: the first frame is the page the memory reopens, and each key's
+/// change is written to it as the device writes its flash.
+pub fn run_session(
+    bundle: &[u8],
+    profile: Profile,
+    keys: &[Input],
+    trust: fieldpack_reader::Trust<'_>,
+    state: Option<&mut [u8]>,
+) -> Result<Vec<Frame>> {
     let mut inflater = Box::new(Inflater::new());
     let mut window = vec![0u8; profile.window_bytes];
     let mut app = App::with_trust(bundle, profile, &mut inflater, &mut window, trust);
+    let mut keeper = match state {
+        Some(bytes) => {
+            let len = bytes.len() as u32;
+            let store =
+                fieldpack_device::StateStore::new(fieldpack_device::ImageFlash::new(bytes), 0..len)
+                    .map_err(|e| anyhow::anyhow!("state region: {e:?}"))?;
+            fieldpack_device::Keeper::start(&mut app, store)
+        }
+        None => None,
+    };
+    let mut handle = |app: &mut App<&[u8]>, k: Input| match keeper.as_mut() {
+        Some(keeper) => keeper.handle(app, k),
+        None => app.handle(k),
+    };
     let size = Size::new(profile.width, profile.height);
     if profile.color {
         record(
             &mut app,
+            &mut handle,
             keys,
             SimulatorDisplay::<Rgb565>::new(size),
             &DAYLIGHT,
@@ -180,6 +226,7 @@ pub fn run_trusting(
     } else {
         record(
             &mut app,
+            &mut handle,
             keys,
             SimulatorDisplay::<BinaryColor>::new(size),
             &MONO,
@@ -191,6 +238,7 @@ pub fn run_trusting(
 /// The first screen, then one frame after each key, drawn on `display` in `theme`'s colours.
 fn record<C: PixelColor>(
     app: &mut App<&[u8]>,
+    handle: &mut dyn FnMut(&mut App<&[u8]>, Input),
     keys: &[Input],
     mut display: SimulatorDisplay<C>,
     theme: &Theme<C>,
@@ -199,7 +247,7 @@ fn record<C: PixelColor>(
     let mut frames = Vec::with_capacity(keys.len() + 1);
     for key in std::iter::once(None).chain(keys.iter().copied().map(Some)) {
         if let Some(k) = key {
-            app.handle(k);
+            handle(app, k);
         }
         app.draw(&mut display, theme)
             .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;

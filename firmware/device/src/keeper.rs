@@ -1,0 +1,54 @@
+//! What every board's loop does with the reader's memory: take it up at power-on, write what a
+//! key press changed.
+
+use embedded_storage_async::nor_flash::MultiwriteNorFlash;
+use fieldpack_format::Storage;
+use fieldpack_reader::{App, Input};
+
+use crate::state::{StateStore, StoreError};
+
+/// Bytes of flash a board gives the reader's memory: four 4 KiB pages (wear figures in the
+/// README: about 0.02 page erases per page turn).
+pub const STATE_REGION_LEN: u32 = 4 * 4096;
+
+/// The reader's memory kept in flash for one open bundle.
+pub struct Keeper<F: MultiwriteNorFlash> {
+    store: StateStore<F>,
+    id: [u8; 16],
+    /// The last write that failed, if any (the reader goes on; the next change is tried).
+    pub last_error: Option<StoreError>,
+}
+
+impl<F: MultiwriteNorFlash> Keeper<F> {
+    /// Takes up the memory saved for `app`'s bundle (reopening the page last shown), or starts
+    /// afresh when there is none, or none for this bundle. `None` when no bundle is open.
+    pub fn start<S: Storage>(app: &mut App<'_, S>, mut store: StateStore<F>) -> Option<Self> {
+        let id = app.bundle_id()?;
+        let memory = store.load(&id);
+        app.restore(memory);
+        Some(Keeper {
+            store,
+            id,
+            last_error: None,
+        })
+    }
+
+    /// Passes a key press to `app` and writes what it changed in the memory.
+    pub fn handle<S: Storage>(&mut self, app: &mut App<'_, S>, input: Input) {
+        let before = app.memory().clone();
+        app.handle(input);
+        if let Err(e) = self.store.save(&self.id, &before, app.memory()) {
+            self.last_error = Some(e);
+        }
+    }
+
+    /// Items written so far.
+    pub fn writes(&self) -> u32 {
+        self.store.writes
+    }
+
+    /// The flash, back.
+    pub fn into_flash(self) -> F {
+        self.store.into_flash()
+    }
+}
