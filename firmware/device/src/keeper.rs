@@ -26,6 +26,8 @@ impl<F: MultiwriteNorFlash> Keeper<F> {
         let id = app.bundle_id()?;
         let memory = store.load(&id);
         app.restore(memory);
+        // Reopening wrote nothing that is not stored already.
+        app.take_changes();
         Some(Keeper {
             store,
             id,
@@ -35,9 +37,12 @@ impl<F: MultiwriteNorFlash> Keeper<F> {
 
     /// Passes a key press to `app` and writes what it changed in the memory.
     pub fn handle<S: Storage>(&mut self, app: &mut App<'_, S>, input: Input) {
-        let before = app.memory().clone();
         app.handle(input);
-        if let Err(e) = self.store.save(&self.id, &before, app.memory()) {
+        let (history, bookmarks) = app.take_changes();
+        if let Err(e) = self
+            .store
+            .save_items(&self.id, app.memory(), history, bookmarks)
+        {
             self.last_error = Some(e);
         }
     }

@@ -182,14 +182,26 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
         before: &Memory,
         after: &Memory,
     ) -> Result<(), StoreError> {
-        if before.history != after.history || before.reading != after.reading {
-            let mut item = [0u8; MAX_ITEM];
-            let n = encode_history(id, after, &mut item);
+        let history = before.history != after.history || before.reading != after.reading;
+        let bookmarks = before.bookmarks != after.bookmarks;
+        self.save_items(id, after, history, bookmarks)
+    }
+
+    /// Writes the history item, the bookmarks item, both or neither, from `memory`.
+    pub fn save_items(
+        &mut self,
+        id: &[u8; 16],
+        memory: &Memory,
+        history: bool,
+        bookmarks: bool,
+    ) -> Result<(), StoreError> {
+        let mut item = [0u8; MAX_ITEM];
+        if history {
+            let n = encode_history(id, memory, &mut item);
             self.store(KEY_HISTORY, item.get(..n).unwrap_or(&[]))?;
         }
-        if before.bookmarks != after.bookmarks {
-            let mut item = [0u8; MAX_ITEM];
-            let n = encode_bookmarks(id, after, &mut item);
+        if bookmarks {
+            let n = encode_bookmarks(id, memory, &mut item);
             self.store(KEY_BOOKMARKS, item.get(..n).unwrap_or(&[]))?;
         }
         Ok(())

@@ -108,7 +108,14 @@ fn crc_of<S: Storage>(storage: &mut S, span: Span) -> Result<u32, Error> {
 impl<S: Storage> Bundle<S> {
     /// Opens a bundle: checks magic, version, header and section table checksums, the ranges of
     /// all sections and the checksums of the small sections (info, glyphs, dictionary).
-    pub fn open(mut storage: S) -> Result<Self, Error> {
+    pub fn open(storage: S) -> Result<Self, Error> {
+        Self::open_checked(storage, None)
+    }
+
+    /// Opens a bundle whose signature was checked by [`Seal::check_bundle`] (`checked`), so
+    /// that the Ed25519 check is not repeated here, where a device's stack is deeper. A seal
+    /// that is not this bundle's is ignored and the signature checked again.
+    pub fn open_checked(mut storage: S, checked: Option<Seal>) -> Result<Self, Error> {
         let actual = storage.len();
         let mut hb = [0u8; HEADER_LEN];
         if (actual as usize) < HEADER_LEN {
@@ -278,12 +285,19 @@ impl<S: Storage> Bundle<S> {
                 if !inside {
                     return Err(corrupt(SectionKind::HashTree, tree_entry));
                 }
-                let seal = Seal::open(
-                    &mut b.storage,
-                    (sig.offset, sig.len),
-                    (tree.offset, tree.len),
-                    [sig_entry, tree_entry],
-                )?;
+                let seal = match checked {
+                    Some(seal)
+                        if seal.is_of(&mut b.storage, (sig.offset, sig.len), tree.offset)? =>
+                    {
+                        seal
+                    }
+                    _ => Seal::open(
+                        &mut b.storage,
+                        (sig.offset, sig.len),
+                        (tree.offset, tree.len),
+                        [sig_entry, tree_entry],
+                    )?,
+                };
                 b.seal = Some(seal);
                 // What opening read and keeps: header, table, info and the strike headers.
                 let mut spans: heapless::Vec<Span, { MAX_STRIKES + 2 }> = heapless::Vec::new();

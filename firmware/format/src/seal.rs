@@ -36,8 +36,9 @@ pub const SIGNING_CONTEXT: &[u8; 16] = b"fieldpack-seal-1";
 /// Offset of the signed part within the `Signature` section: root, lengths and signer.
 const SIGNED_FROM: usize = PUBLIC_KEY_LEN + SIGNATURE_LEN;
 
-/// Most blocks whose check a reader remembers.
-const VERIFIED_CACHE: usize = 16;
+/// Most blocks whose check a reader remembers: a page's chunk, the glyphs and the indexes it
+/// reads are a handful of 4 KiB blocks.
+const VERIFIED_CACHE: usize = 8;
 
 /// Bytes read from storage at a time while hashing.
 const PIECE: usize = 256;
@@ -144,14 +145,13 @@ pub fn signed_message(section: &[u8], out: &mut [u8]) -> Option<usize> {
     Some(n)
 }
 
-/// Who signed an open bundle: the key the signature was checked with, and the name the bundle
-/// gives (the publisher's own words: a device shows the name it trusts for the key instead).
+/// Who signed an open bundle: the key the signature was checked with. (The name the bundle
+/// gives is the publisher's own words, bytes 136.. of the Signature section: a device shows
+/// the name it trusts for the key instead, and does not keep it.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signer {
     /// The Ed25519 public key.
     pub public_key: [u8; PUBLIC_KEY_LEN],
-    /// The name in the bundle.
-    pub name: heapless::String<MAX_SIGNER_LEN>,
 }
 
 /// The checked seal of an open bundle: the tree's root and where the tree is, and the blocks
@@ -160,6 +160,9 @@ pub struct Signer {
 pub struct Seal {
     /// Who signed.
     pub signer: Signer,
+    /// SHA-256 of the whole Signature section that was checked, and where the section and the
+    /// tree are: a bundle opened with this seal must have exactly these.
+    checked: ([u8; HASH_LEN], u32, u32),
     root: [u8; HASH_LEN],
     content_len: u32,
     leaves: u32,
@@ -177,6 +180,9 @@ impl Seal {
     /// Reads and checks a `Signature` section against the `HashTree` section's place. Table
     /// entries at `sealed_entries` (offsets of the two entries in the section table) are the
     /// ones whose `crc` is hashed as zeros.
+    // Never inlined: its buffers and the Ed25519 check's deep stack exist only while a
+    // signature is checked, not in the frame of every caller.
+    #[inline(never)]
     pub fn open<S: Storage>(
         storage: &mut S,
         signature: (u32, u32),
@@ -188,38 +194,68 @@ impl Seal {
             section: SectionKind::Signature,
             offset: sig_at,
         };
-        let mut section = [0u8; SIGNATURE_FIXED_LEN + MAX_SIGNER_LEN];
-        let buf = section.get_mut(..sig_len as usize).ok_or(bad)?;
-        if buf.len() < SIGNATURE_FIXED_LEN {
-            return Err(bad);
-        }
-        storage.read_at(sig_at, buf)?;
-        let mut fixed = [0u8; SIGNATURE_FIXED_LEN];
-        fixed.copy_from_slice(buf.get(..SIGNATURE_FIXED_LEN).ok_or(bad)?);
-        let block = SignatureBlock::decode(&fixed);
-        let name = buf.get(SIGNATURE_FIXED_LEN..).ok_or(bad)?;
-        let name = core::str::from_utf8(name).map_err(|_| bad)?;
-        if usize::from(block.signer_len) != name.len()
-            || block.block_shift != BLOCK_SHIFT
-            || block.content_len != tree.0
-            || tree_len(block_count(block.content_len)) != u64::from(tree.1)
+        // One buffer: the signing context, then the section from its root on (what is signed),
+        // read straight into place; the key and signature apart.
+        let signed_len = (sig_len as usize)
+            .checked_sub(SIGNED_FROM)
+            .filter(|n| {
+                (SIGNATURE_FIXED_LEN - SIGNED_FROM
+                    ..=SIGNATURE_FIXED_LEN - SIGNED_FROM + MAX_SIGNER_LEN)
+                    .contains(n)
+            })
+            .ok_or(bad)?;
+        let mut message =
+            [0u8; SIGNING_CONTEXT.len() + SIGNATURE_FIXED_LEN - SIGNED_FROM + MAX_SIGNER_LEN];
+        let ctx = SIGNING_CONTEXT.len();
+        message
+            .get_mut(..ctx)
+            .ok_or(bad)?
+            .copy_from_slice(SIGNING_CONTEXT);
+        storage.read_at(
+            sig_at + SIGNED_FROM as u32,
+            message.get_mut(ctx..ctx + signed_len).ok_or(bad)?,
+        )?;
+        let signed = message.get(ctx..ctx + signed_len).ok_or(bad)?;
+        let mut public_key = [0u8; PUBLIC_KEY_LEN];
+        let mut signature_bytes = [0u8; SIGNATURE_LEN];
+        storage.read_at(sig_at, &mut public_key)?;
+        storage.read_at(sig_at + PUBLIC_KEY_LEN as u32, &mut signature_bytes)?;
+        // The signed part: root 32, content_len 4, block_shift 1, signer_len 1, reserved 2, name.
+        let field = |at: usize| signed.get(at).copied().unwrap_or(0);
+        let mut root = [0u8; HASH_LEN];
+        root.copy_from_slice(signed.get(..HASH_LEN).ok_or(bad)?);
+        let content_len = u32::from_le_bytes([field(32), field(33), field(34), field(35)]);
+        let name = signed.get(40..).ok_or(bad)?;
+        core::str::from_utf8(name).map_err(|_| bad)?;
+        if usize::from(field(37)) != name.len()
+            || field(36) != BLOCK_SHIFT
+            || content_len != tree.0
+            || tree_len(block_count(content_len)) != u64::from(tree.1)
         {
             return Err(bad);
         }
-        let mut message = [0u8; SIGNING_CONTEXT.len() + SIGNATURE_FIXED_LEN + MAX_SIGNER_LEN];
-        let n = signed_message(buf, &mut message).ok_or(bad)?;
-        let key = ed25519_compact::PublicKey::from_slice(&block.public_key).map_err(|_| bad)?;
-        let sig = ed25519_compact::Signature::from_slice(&block.signature).map_err(|_| bad)?;
-        key.verify(message.get(..n).ok_or(bad)?, &sig)
+        let key = ed25519_compact::PublicKey::from_slice(&public_key).map_err(|_| bad)?;
+        let sig = ed25519_compact::Signature::from_slice(&signature_bytes).map_err(|_| bad)?;
+        key.verify(message.get(..ctx + signed_len).ok_or(bad)?, &sig)
             .map_err(|_| Error::BadSignature)?;
-        let mut signer = Signer {
-            public_key: block.public_key,
-            name: heapless::String::new(),
+        let block = SignatureBlock {
+            public_key,
+            signature: signature_bytes,
+            root,
+            content_len,
+            block_shift: BLOCK_SHIFT,
+            signer_len: field(37),
         };
-        // Cannot fail: the name is at most MAX_SIGNER_LEN bytes (the buffer's bound).
-        let _ = signer.name.push_str(name);
+        let signer = Signer {
+            public_key: block.public_key,
+        };
+        let mut digest = Sha256::new();
+        digest.update(block.public_key);
+        digest.update(block.signature);
+        digest.update(message.get(ctx..ctx + signed_len).unwrap_or(&[]));
         Ok(Seal {
             signer,
+            checked: (digest.finalize().into(), sig_at, tree.0),
             root: block.root,
             content_len: block.content_len,
             leaves: block_count(block.content_len),
@@ -228,6 +264,61 @@ impl Seal {
             verified: [u32::MAX; VERIFIED_CACHE],
             next: 0,
         })
+    }
+
+    /// Checks the signature of the bundle in `storage`, if it has one, before anything else
+    /// of it is read: a device does this first, while its stack is empty, and opens the bundle
+    /// with the result ([`crate::Bundle::open_checked`]). `Ok(None)`: not signed. Damage
+    /// besides the signature's is left for opening to report.
+    #[inline(never)]
+    pub fn check_bundle<S: Storage>(storage: &mut S) -> Result<Option<Seal>, Error> {
+        let mut hb = [0u8; HEADER_LEN];
+        if storage.read_at(0, &mut hb).is_err() {
+            return Ok(None);
+        }
+        let Ok(header) = crate::layout::Header::decode(&hb) else {
+            return Ok(None);
+        };
+        let (mut sig, mut tree) = (None, None);
+        for i in 0..u32::from(header.section_count) {
+            let at = HEADER_LEN as u32 + i * SECTION_ENTRY_LEN as u32;
+            let mut eb = [0u8; SECTION_ENTRY_LEN];
+            storage.read_at(at, &mut eb)?;
+            let e = crate::layout::SectionEntry::decode(&eb);
+            match e.kind {
+                SectionKind::Signature => sig = Some((e.offset, e.len, at)),
+                SectionKind::HashTree => tree = Some((e.offset, e.len, at)),
+                _ => {}
+            }
+        }
+        match (sig, tree) {
+            (Some((so, sl, sa)), Some((to, tl, ta))) => {
+                Seal::open(storage, (so, sl), (to, tl), [sa, ta]).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether this seal was checked from the Signature section at `signature` and the tree at
+    /// `tree_offset` of the bundle in `storage`, as they are now (a hash, no Ed25519 check).
+    pub fn is_of<S: Storage>(
+        &self,
+        storage: &mut S,
+        signature: (u32, u32),
+        tree_offset: u32,
+    ) -> Result<bool, Error> {
+        if signature.0 != self.checked.1 || tree_offset != self.checked.2 {
+            return Ok(false);
+        }
+        let mut section = [0u8; SIGNATURE_FIXED_LEN + MAX_SIGNER_LEN];
+        let Some(buf) = section.get_mut(..signature.1 as usize) else {
+            return Ok(false);
+        };
+        storage.read_at(signature.0, buf)?;
+        let mut digest = Sha256::new();
+        digest.update(&*buf);
+        let digest: [u8; HASH_LEN] = digest.finalize().into();
+        Ok(digest == self.checked.0)
     }
 
     /// Bytes covered by the tree, from offset 0.

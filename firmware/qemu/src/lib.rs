@@ -115,6 +115,29 @@ pub fn run<C: PixelColor + LinkColor>(
             None => fail("cannot open the bundle file"),
         }
     };
+    // The signature is checked here, before the reader's state is on the stack: the Ed25519
+    // check's deep stack and the reader's never add up.
+    let mut storage = storage;
+    let seal = fieldpack_format::seal::Seal::check_bundle(&mut storage);
+    run_reader(
+        profile, theme, inflater, window, storage, seal, frames, keys, state,
+    )
+}
+
+/// The reader's part of [`run`]: frames out, keys in, memory kept.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_reader<C: PixelColor + LinkColor>(
+    profile: Profile,
+    theme: &Theme<C>,
+    inflater: &'static mut Inflater,
+    window: &'static mut [u8],
+    storage: BundleStorage,
+    seal: Result<Option<fieldpack_format::seal::Seal>, fieldpack_format::Error>,
+    frames: &str,
+    keys: &str,
+    state: &str,
+) -> ! {
     let out = semi::File::open(frames, semi::Mode::Write)
         .unwrap_or_else(|| fail("cannot create the frames file"));
     let mut display = link::SpiLink::<C>::new(out, profile.width, profile.height);
@@ -122,7 +145,7 @@ pub fn run<C: PixelColor + LinkColor>(
         keys: trust::TRUSTED_KEYS,
         require_signed: trust::REQUIRE_SIGNED,
     };
-    let mut app = App::with_trust(storage, profile, inflater, window, trust);
+    let mut app = App::with_checked_seal(storage, profile, inflater, window, trust, seal);
     let mut keeper = if state.is_empty() {
         None
     } else {

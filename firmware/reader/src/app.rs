@@ -130,6 +130,8 @@ pub struct App<'a, S> {
     memory: Memory,
     /// The entry selected on the bookmarks screen (0: the most recent).
     bookmark_selected: u32,
+    /// What changed in the memory since [`App::take_changes`]: the history, the bookmarks.
+    changed: (bool, bool),
 }
 
 /// Geometry of the article screen's text area.
@@ -166,8 +168,23 @@ impl<'a, S: Storage> App<'a, S> {
         window: &'a mut [u8],
         trust: Trust<'a>,
     ) -> Self {
+        Self::with_checked_seal(storage, profile, inflater, window, trust, Ok(None))
+    }
+
+    /// As [`App::with_trust`], with the bundle's signature already checked by
+    /// [`fieldpack_format::seal::Seal::check_bundle`] (a device does that first, before its
+    /// reader's state is on the stack); a failed check shows its error screen.
+    pub fn with_checked_seal(
+        storage: S,
+        profile: Profile,
+        inflater: &'a mut Inflater,
+        window: &'a mut [u8],
+        trust: Trust<'a>,
+        seal: Result<Option<fieldpack_format::seal::Seal>, Error>,
+    ) -> Self {
         let mut signed = Signed::No;
-        let opened = Bundle::open(storage)
+        let opened = seal
+            .and_then(|seal| Bundle::open_checked(storage, seal))
             .and_then(|b| {
                 signed = match b.signer() {
                     None => Signed::No,
@@ -208,7 +225,14 @@ impl<'a, S: Storage> App<'a, S> {
             page_start: TextPos::default(),
             memory: Memory::default(),
             bookmark_selected: 0,
+            changed: (false, false),
         }
+    }
+
+    /// What changed in the memory since the last call: (the history, the bookmarks). A device
+    /// writes those items and nothing else.
+    pub fn take_changes(&mut self) -> (bool, bool) {
+        core::mem::take(&mut self.changed)
     }
 
     /// What the reader remembers (to be kept in the device's storage).
@@ -376,6 +400,7 @@ impl<'a, S: Storage> App<'a, S> {
             offset,
         });
         self.memory.reading = true;
+        self.changed.0 = true;
         Ok(())
     }
 
@@ -447,6 +472,7 @@ impl<'a, S: Storage> App<'a, S> {
                     match self.page_span() {
                         Ok((from, to)) => {
                             self.memory.toggle_bookmark(article, from, to);
+                            self.changed.1 = true;
                         }
                         Err(e) => self.fail(e),
                     }
@@ -472,6 +498,7 @@ impl<'a, S: Storage> App<'a, S> {
                         let k = (n as usize).checked_sub(1 + self.bookmark_selected as usize);
                         if let Some(k) = k {
                             self.memory.bookmarks.remove(k);
+                            self.changed.1 = true;
                         }
                         let left = self.memory.bookmarks.len() as u32;
                         if left == 0 {
@@ -498,6 +525,7 @@ impl<'a, S: Storage> App<'a, S> {
                     self.screen = Screen::Library;
                     self.article = None;
                     self.memory.reading = false;
+                    self.changed.0 = true;
                 }
             }
         }
@@ -509,6 +537,7 @@ impl<'a, S: Storage> App<'a, S> {
         self.screen = Screen::Library;
         self.article = None;
         self.memory.reading = false;
+        self.changed.0 = true;
         self.select_article(article);
     }
 
@@ -572,7 +601,6 @@ impl<'a, S: Storage> App<'a, S> {
         let bookmark_row = self.bookmark_row();
         let extra = self.extra_rows();
         let rows = extra + count;
-        let history = self.memory.history.clone();
         let bookmarks = self.memory.bookmarks.len();
         let mut pos: heapless::String<24> = heapless::String::new();
         if count > 0 {
@@ -625,7 +653,7 @@ impl<'a, S: Storage> App<'a, S> {
                 ui_text(target, font, &label, Point::new(margin as i32, fy), fg)?;
                 continue;
             }
-            let (article, place) = match history.get(i as usize) {
+            let (article, place) = match self.memory.history.get(i as usize) {
                 Some(p) if i < continue_rows => (p.article, Some(*p)),
                 _ => (i - extra, None),
             };
@@ -691,8 +719,6 @@ impl<'a, S: Storage> App<'a, S> {
         }
         let top = self.header(target, theme, "Bookmarks", &pos)?;
         let profile = self.profile;
-        let places: heapless::Vec<Place, { crate::memory::BOOKMARKS_LEN }> =
-            (0..n).filter_map(|i| self.bookmark_at(i)).collect();
         let selected = self.bookmark_selected;
         let Some(ts) = self.ts.as_mut() else {
             return Ok(());
@@ -707,7 +733,11 @@ impl<'a, S: Storage> App<'a, S> {
         let margin = if profile.height < 100 { 2 } else { 6 };
         for row in 0..visible {
             let i = first + row;
-            let Some(p) = places.get(i as usize) else {
+            // Most recent first.
+            let Some(p) = (n as usize)
+                .checked_sub(1 + i as usize)
+                .and_then(|k| self.memory.bookmarks.get(k))
+            else {
                 break;
             };
             let y = top + 1 + (row * item_h) as i32;

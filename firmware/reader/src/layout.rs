@@ -58,7 +58,7 @@ pub struct OpenArticle {
     pub rtl: bool,
 }
 
-const CACHE_SLOTS: usize = 64;
+const CACHE_SLOTS: usize = 32;
 
 /// A small direct-mapped cache of glyph records: text reuses few characters, and each lookup
 /// in the bundle is a binary search over storage.

@@ -336,7 +336,8 @@ pub fn check(bytes: &[u8]) -> Result<Option<SealReport>> {
     }
     debug_assert_eq!(leaves.len() as u32, block_count(content_len as u32));
     Ok(Some(SealReport {
-        signer: seal.signer.name.to_string(),
+        signer: String::from_utf8_lossy(section.get(SIGNATURE_FIXED_LEN..).unwrap_or(&[]))
+            .into_owned(),
         public_key: seal.signer.public_key,
         content_matches: root == signed.root,
         altered_blocks,
