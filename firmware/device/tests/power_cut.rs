@@ -272,6 +272,45 @@ fn garbage_another_version_and_a_full_region_never_stop_the_reader() {
 }
 
 #[test]
+fn a_region_filled_by_something_else_is_erased_and_used() {
+    // Another program's map fills the region with items under keys the reader never uses,
+    // until the store says it is full.
+    let mut flash = CutFlash::new(vec![0xFF; PAGE * 2], None);
+    {
+        let config = sequential_storage::map::MapConfig::try_new(SMALL).expect("config");
+        let mut other = sequential_storage::map::MapStorage::<u8, _, _>::new(
+            &mut flash,
+            config,
+            sequential_storage::cache::Cache::new_uncached(),
+        );
+        let mut buf = [0u8; 512];
+        let item = [0x5Au8; 300];
+        let mut stored = 0;
+        for key in 3..=255u8 {
+            match embassy_futures::block_on(other.store_item(&mut buf, &key, &&item[..])) {
+                Ok(()) => stored += 1,
+                Err(sequential_storage::Error::FullStorage) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert!(stored > 10 && stored < 250, "{stored}");
+    }
+    let bytes = flash.bytes;
+    let mut store = StateStore::new(CutFlash::new(bytes, None), SMALL).expect("region");
+    assert_eq!(store.load(&ID), Memory::default());
+    let mut m = Memory::default();
+    m.visit(Place {
+        article: 4,
+        offset: 4000,
+    });
+    m.toggle_bookmark(4, 4000, 5000);
+    store
+        .save(&ID, &Memory::default(), &m)
+        .expect("a full region is erased and written");
+    assert_eq!(store.load(&ID), m);
+}
+
+#[test]
 fn wear_per_page_turn() {
     // Page turns only: each rewrites the history item.
     let mut m = Memory::default();
