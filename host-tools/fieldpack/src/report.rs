@@ -259,12 +259,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
                     });
                 }
                 Err(e) => {
-                    let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
-                        Some(fe) => problem_of(fe),
-                        None => problem(SectionKind::Bodies, None, format!("{e:#}")),
-                    };
-                    p.article = Some(i);
-                    p.title = title_of(b, i);
+                    let p = article_problem(b, i, &e);
                     articles.push(ArticleRow {
                         index: i,
                         title: p.title.clone().unwrap_or_else(|| "(unreadable)".into()),
@@ -535,6 +530,17 @@ fn title_of(b: &mut Bundle<&[u8]>, i: u32) -> Option<String> {
     b.meta(&r, &mut buf).ok().map(|m| m.title.to_string())
 }
 
+/// The problem reading article `i` met, with the article's title when it still reads.
+fn article_problem(b: &mut Bundle<&[u8]>, i: u32, e: &anyhow::Error) -> Problem {
+    let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
+        Some(fe) => problem_of(fe),
+        None => problem(SectionKind::Bodies, None, format!("{e:#}")),
+    };
+    p.article = Some(i);
+    p.title = title_of(b, i);
+    p
+}
+
 /// The problem a bundle error is, in the section it names.
 fn problem_of(e: &fieldpack_format::Error) -> Problem {
     use fieldpack_format::Error as E;
@@ -673,12 +679,7 @@ pub fn check_bytes(
                 v.text_bytes += a.body.len() as u64;
             }
             Err(e) => {
-                let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
-                    Some(fe) => problem_of(fe),
-                    None => problem(SectionKind::Bodies, None, format!("{e:#}")),
-                };
-                p.article = Some(i);
-                p.title = title_of(&mut b, i);
+                let p = article_problem(&mut b, i, &e);
                 v.problems.push(p);
             }
         }
@@ -1208,12 +1209,7 @@ pub fn extract(path: &Path, dir: &Path, overwrite: bool) -> Result<Extraction> {
                 result.written += 1;
             }
             Err(e) => {
-                let mut p = match e.downcast_ref::<fieldpack_format::Error>() {
-                    Some(fe) => problem_of(fe),
-                    None => problem(SectionKind::Bodies, None, format!("{e:#}")),
-                };
-                p.article = Some(i);
-                p.title = title_of(&mut b, i);
+                let p = article_problem(&mut b, i, &e);
                 result.damaged.push(p);
             }
         }
