@@ -431,3 +431,59 @@ fn bench_reports_every_figure_as_json() {
         assert!(w["best"].as_u64() <= w["good"].as_u64(), "{w}");
     }
 }
+
+#[test]
+fn uf2_loads_the_bundle_at_its_address_and_refuses_what_does_not_fit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("s.fpk");
+    ok(&[
+        "build",
+        "-q",
+        "-o",
+        s(&fpk),
+        s(&root().join("assets/articles")),
+    ]);
+    let uf2 = dir.path().join("s.uf2");
+    let o = ok(&["uf2", s(&fpk), "-o", s(&uf2), "--board", "pico-display-2"]);
+    assert!(stderr(&o).contains("0x10100000"), "{}", stderr(&o));
+    let bundle = std::fs::read(&fpk).expect("bundle");
+    let blocks = fieldpack::uf2::decode(&std::fs::read(&uf2).expect("uf2")).expect("decode");
+    let mut flash = Vec::new();
+    for (i, (addr, payload)) in blocks.iter().enumerate() {
+        assert_eq!(*addr, 0x1010_0000 + 256 * i as u32);
+        flash.extend_from_slice(payload);
+    }
+    assert_eq!(
+        &flash[..bundle.len()],
+        &bundle[..],
+        "the UF2 does not hold the bundle"
+    );
+    assert!(flash[bundle.len()..].iter().all(|&b| b == 0xFF));
+
+    // The whole corpus is too big for the flash a Pico leaves: refused, sizes named, no file.
+    let big = dir.path().join("big.fpk");
+    let mut args = vec!["build", "-q", "-o", s(&big)];
+    let dirs = corpus_dirs();
+    args.extend(dirs.iter().map(|d| s(d)));
+    ok(&args);
+    let padded = dir.path().join("padded.fpk");
+    let mut b = std::fs::read(&big).expect("big");
+    // A flash region may be larger than its bundle: pad past the 1,032,192 bytes a Pico holds.
+    b.resize(1_100_000, 0);
+    std::fs::write(&padded, &b).expect("w");
+    let out = dir.path().join("big.uf2");
+    let err = fails(
+        &["uf2", s(&padded), "-o", s(&out)],
+        &["1100000 bytes", "1032192"],
+    );
+    assert!(err.contains("pico-oled"), "{err}");
+    assert!(!out.exists());
+    fails(
+        &["uf2", s(&fpk), "-o", s(&out), "--board", "pico-w"],
+        &["unknown board"],
+    );
+    fails(
+        &["uf2", s(&root().join("README.md")), "-o", s(&out)],
+        &["not a bundle"],
+    );
+}

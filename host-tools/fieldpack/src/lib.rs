@@ -18,3 +18,4 @@ pub mod scale;
 pub mod sign;
 pub mod sim;
 pub mod text;
+pub mod uf2;

@@ -77,6 +77,19 @@ enum Command {
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
     },
+    /// Write a bundle as a UF2 file for a Raspberry Pi Pico board: hold BOOTSEL, plug the Pico
+    /// in, copy the file to the drive that appears.
+    Uf2 {
+        /// The bundle.
+        bundle: PathBuf,
+        /// The UF2 file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The board: pico-oled, pico-epaper, pico-display or pico-display-2 (they share one
+        /// flash layout: the bundle at 0x10100000, after 1 MiB of firmware).
+        #[arg(long, default_value = "pico-oled")]
+        board: String,
+    },
     /// Make a publisher key pair for signing bundles: KEY (secret) and KEY.pub (public).
     Keygen {
         /// The publisher's name, recorded in every bundle the key signs.
@@ -427,6 +440,26 @@ fn run(cli: Cli) -> Result<()> {
                     packed.len() as f64 * 100.0 / raw.max(1) as f64
                 );
             }
+            Ok(())
+        }
+        Command::Uf2 {
+            bundle,
+            output,
+            board,
+        } => {
+            let board = fieldpack::uf2::board(&board)?;
+            let bytes = report::read_file(&bundle)?;
+            let uf2 = fieldpack::uf2::bundle_uf2(&bytes, &board)
+                .with_context(|| fieldpack::input::path_text(&bundle))?;
+            write_atomically(&output, &uf2)?;
+            eprintln!(
+                "wrote {}: {} bytes of bundle at {:#010x} of the {} ({} blocks)",
+                fieldpack::input::path_text(&output),
+                bytes.len(),
+                board.flash.bundle_addr,
+                board.name,
+                uf2.len() / fieldpack::uf2::BLOCK
+            );
             Ok(())
         }
         Command::Keygen { name, output } => {
