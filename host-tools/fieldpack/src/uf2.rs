@@ -118,7 +118,7 @@ fn get(block: &[u8], at: usize) -> u32 {
 /// payload padded with `0xFF` (erased flash).
 pub fn encode(addr: u32, data: &[u8]) -> Result<Vec<u8>> {
     ensure!(
-        addr as usize % PAYLOAD == 0,
+        (addr as usize).is_multiple_of(PAYLOAD),
         "UF2 target address {addr:#x} is not a multiple of {PAYLOAD}"
     );
     let count = data.len().div_ceil(PAYLOAD).max(1);
@@ -145,7 +145,7 @@ pub fn encode(addr: u32, data: &[u8]) -> Result<Vec<u8>> {
 /// main flash, in file order. Every block is checked (magics, numbering, payload size).
 pub fn decode(bytes: &[u8]) -> Result<Vec<(u32, [u8; PAYLOAD])>> {
     ensure!(
-        !bytes.is_empty() && bytes.len() % BLOCK == 0,
+        !bytes.is_empty() && bytes.len().is_multiple_of(BLOCK),
         "{} bytes: a UF2 file is a whole number of {BLOCK}-byte blocks",
         bytes.len()
     );
