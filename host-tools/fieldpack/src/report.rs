@@ -153,6 +153,10 @@ pub struct Inspection {
     pub tool: String,
     /// Window a reader needs.
     pub window_bytes: u32,
+    /// The bundle's identity (hex), which a device's saved places are tied to.
+    pub id: Option<String>,
+    /// Who signed it (the name it gives and the key), when it is signed.
+    pub signed_by: Option<(String, String)>,
     /// Sections.
     pub sections: Vec<SectionRow>,
     /// Glyph strikes.
@@ -241,7 +245,16 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let (mut raw_total, mut stored_total) = (0, 0);
     let mut strikes = Vec::new();
     let mut window_bytes = 0;
+    let mut id = None;
+    let signed_by = match crate::sign::check(&bytes) {
+        Ok(Some(r)) => Some((
+            r.signer,
+            r.public_key.iter().map(|b| format!("{b:02x}")).collect(),
+        )),
+        _ => None,
+    };
     if let Ok(b) = opened.as_mut() {
+        id = Some(b.id().iter().map(|b| format!("{b:02x}")).collect());
         let mut reader = ArticleReader::new(b);
         for i in 0..b.article_count() {
             match reader.read(b, i) {
@@ -296,6 +309,8 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         created,
         tool,
         window_bytes,
+        id,
+        signed_by,
         sections: entries
             .iter()
             .map(|e| SectionRow {
@@ -347,6 +362,21 @@ pub fn render_inspection(r: &Inspection) -> String {
         "  window   {} bytes needed to decode a chunk",
         r.window_bytes
     );
+    if let Some(id) = &r.id {
+        let _ = writeln!(s, "  id       {id}");
+    }
+    match &r.signed_by {
+        Some((name, key)) => {
+            let _ = writeln!(
+                s,
+                "  signed   by \"{}\", key {key} (check it with verify --key)",
+                crate::input::printable(name)
+            );
+        }
+        None => {
+            let _ = writeln!(s, "  signed   no");
+        }
+    }
     let _ = writeln!(s, "\nsections:");
     let _ = writeln!(
         s,
