@@ -1,6 +1,6 @@
-//! The board-independent parts of a Fieldpack device. Today: the reader's memory (where it
-//! was, the history, the bookmarks) kept in a region of the device's own flash by
-//! `sequential-storage`, which survives a power cut at any instant.
+//! The board-independent parts of a Fieldpack device: the reader's memory (where it was, the
+//! history, the bookmarks) kept in a region of the device's own flash by `sequential-storage`,
+//! which survives a power cut at any instant; and buttons, debounced, with a long press.
 //!
 //! `no_std`, no allocation. A board gives a flash region through the `embedded-storage-async`
 //! `MultiwriteNorFlash` traits; [`ImageFlash`] is such a region in RAM (the simulator's state
@@ -8,10 +8,12 @@
 #![no_std]
 #![deny(missing_docs, unsafe_code)]
 
+pub mod buttons;
 pub mod flash;
 pub mod keeper;
 pub mod state;
 
+pub use buttons::Buttons;
 pub use flash::ImageFlash;
 pub use keeper::{Keeper, STATE_REGION_LEN};
 pub use state::{StateStore, StoreError, STATE_VERSION};
