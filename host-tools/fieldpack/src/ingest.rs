@@ -578,8 +578,7 @@ pub fn flatten_deep_html(text: &str) -> std::borrow::Cow<'_, str> {
         rest = &rest[tag_end..];
         if !closing && HTML_RAW_TEXT.contains(&name.as_str()) {
             // Its text, up to its end tag, is not markup.
-            let lower = rest.to_ascii_lowercase();
-            let end = lower.find(&format!("</{name}")).unwrap_or(rest.len());
+            let end = find_end_tag(rest, &name).unwrap_or(rest.len());
             out.push_str(&rest[..end]);
             rest = &rest[end..];
         }
@@ -590,6 +589,23 @@ pub fn flatten_deep_html(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(text)
     }
+}
+
+/// Where `</name` starts in `text`, in any case, without copying the text (a page with
+/// thousands of scripts is scanned once, not once per script).
+fn find_end_tag(text: &str, name: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let name = name.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text.get(from..)?.find("</") {
+        let at = from + i;
+        let tag = bytes.get(at + 2..at + 2 + name.len())?;
+        if tag.eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
 }
 
 /// HTML: title from `og:title`, the first `<h1>` or `<title>`; text from the body's block
