@@ -5,7 +5,7 @@ use embedded_storage_async::nor_flash::MultiwriteNorFlash;
 use fieldpack_format::Storage;
 use fieldpack_reader::{App, Input};
 
-use crate::state::{StateStore, StoreError};
+use crate::state::StateStore;
 
 /// Bytes of flash a board gives the reader's memory: four 4 KiB pages (wear figures in the
 /// README: about 0.02 page erases per page turn).
@@ -15,8 +15,6 @@ pub const STATE_REGION_LEN: u32 = 4 * 4096;
 pub struct Keeper<F: MultiwriteNorFlash> {
     store: StateStore<F>,
     id: [u8; 16],
-    /// The last write that failed, if any (the reader goes on; the next change is tried).
-    pub last_error: Option<StoreError>,
 }
 
 impl<F: MultiwriteNorFlash> Keeper<F> {
@@ -28,32 +26,17 @@ impl<F: MultiwriteNorFlash> Keeper<F> {
         app.restore(memory);
         // Reopening wrote nothing that is not stored already.
         app.take_changes();
-        Some(Keeper {
-            store,
-            id,
-            last_error: None,
-        })
+        Some(Keeper { store, id })
     }
 
     /// Passes a key press to `app` and writes what it changed in the memory.
     pub fn handle<S: Storage>(&mut self, app: &mut App<'_, S>, input: Input) {
         app.handle(input);
         let (history, bookmarks) = app.take_changes();
-        if let Err(e) = self
+        // A failed write is not the reader's to show: it goes on, and the next change is
+        // written whole again (the store erases a region it cannot write to).
+        let _ = self
             .store
-            .save_items(&self.id, app.memory(), history, bookmarks)
-        {
-            self.last_error = Some(e);
-        }
-    }
-
-    /// Items written so far.
-    pub fn writes(&self) -> u32 {
-        self.store.writes
-    }
-
-    /// The flash, back.
-    pub fn into_flash(self) -> F {
-        self.store.into_flash()
+            .save_items(&self.id, app.memory(), history, bookmarks);
     }
 }

@@ -61,8 +61,6 @@ type Map<F> = MapStorage<
 pub struct StateStore<F: MultiwriteNorFlash> {
     map: Map<F>,
     buffer: [u8; BUFFER],
-    /// Items written and pages erased since the store was made (for wear figures).
-    pub writes: u32,
 }
 
 fn put_places(out: &mut [u8], at: usize, places: &[Place]) -> usize {
@@ -134,7 +132,6 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
         Ok(StateStore {
             map: MapStorage::new(flash, config, Cache::new_uncached()),
             buffer: [0; BUFFER],
-            writes: 0,
         })
     }
 
@@ -210,7 +207,6 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
     /// Writes one item; a region that cannot take it (damaged, or from something else) is
     /// erased and the item written again.
     fn store(&mut self, key: u8, item: &[u8]) -> Result<(), StoreError> {
-        self.writes = self.writes.saturating_add(1);
         match embassy_futures::block_on(self.map.store_item(&mut self.buffer, &key, &item)) {
             Ok(()) => return Ok(()),
             // The flash failed (on a device: the power is going): erasing would not help.

@@ -410,15 +410,10 @@ impl<'a, S: Storage> App<'a, S> {
             return Ok((0, 0));
         };
         let area = Self::text_area(&self.profile, ts.line_height());
-        let from = ts.text_offset(&art, self.page_start)?;
         let end = ts.page(&art, self.page_start, area.width, area.height, |_, _, _| {
             Ok(())
         })?;
-        let to = if end == self.page_start {
-            art.record.raw_len.saturating_add(1)
-        } else {
-            ts.text_offset(&art, end)?
-        };
+        let (from, to) = ts.span_offsets(&art, self.page_start, end)?;
         Ok((from, to))
     }
 
@@ -802,12 +797,7 @@ impl<'a, S: Storage> App<'a, S> {
             return Err(e);
         }
         // A ribbon in the top right corner marks a page with a bookmark.
-        let from = ts.text_offset(&art, start)?;
-        let to = if end == start {
-            art.record.raw_len.saturating_add(1)
-        } else {
-            ts.text_offset(&art, end)?
-        };
+        let (from, to) = ts.span_offsets(&art, start, end)?;
         if self.memory.has_bookmark(art.index, from, to) {
             let (w, h) = if profile.height < 100 {
                 (2, 7)

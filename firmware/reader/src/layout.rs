@@ -494,6 +494,23 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         Ok(offset.saturating_add(pos.offset))
     }
 
+    /// The text offsets a page from `start` to `end` (the next page's start) covers; a last page
+    /// reaches past the text's end, so that a place at the very end is on it.
+    pub fn span_offsets(
+        &mut self,
+        art: &OpenArticle,
+        start: TextPos,
+        end: TextPos,
+    ) -> Result<(u32, u32), Error> {
+        let from = self.text_offset(art, start)?;
+        let to = if end == start {
+            art.record.raw_len.saturating_add(1)
+        } else {
+            self.text_offset(art, end)?
+        };
+        Ok((from, to))
+    }
+
     /// The position of byte `offset` of the article's text (its end, past the last byte).
     pub fn text_pos(&mut self, art: &OpenArticle, offset: u32) -> Result<TextPos, Error> {
         let mut rest = offset;
