@@ -1,4 +1,5 @@
-//! The board-independent parts of a Fieldpack device: the reader's memory (where it was, the
+//! The board-independent parts of a Fieldpack device: the loop every board runs (draw, show,
+//! sleep until a key, dim when idle); the reader's memory (where it was, the
 //! history, the bookmarks) kept in a region of the device's own flash by `sequential-storage`,
 //! which survives a power cut at any instant; and buttons, debounced, with a long press.
 //!
@@ -11,9 +12,11 @@
 pub mod buttons;
 pub mod flash;
 pub mod keeper;
+pub mod main_loop;
 pub mod state;
 
 pub use buttons::Buttons;
 pub use flash::ImageFlash;
 pub use keeper::{Keeper, STATE_REGION_LEN};
+pub use main_loop::{run, Board, IdlePolicy, LoopError, Power, Run, Wake};
 pub use state::{StateStore, StoreError, STATE_VERSION};

@@ -159,24 +159,20 @@ fn run_reader<C: PixelColor + LinkColor>(
         }
     };
 
-    let step = |app: &mut App<'_, BundleStorage>, display: &mut link::SpiLink<C>| {
-        if app.draw(display, theme).is_err() || display.end_frame().is_err() {
-            fail("cannot write a frame");
-        }
+    let mut board = ScriptBoard {
+        display: &mut display,
+        keys: keys.split(',').filter(|k| !k.is_empty()),
     };
-    step(&mut app, &mut display);
-    let mut count = 0u32;
-    for name in keys.split(',').filter(|k| !k.is_empty()) {
-        let Some(input) = Input::from_name(name) else {
-            fail("unknown key in the key script");
-        };
-        match keeper.as_mut() {
-            Some(k) => k.handle(&mut app, input),
-            None => app.handle(input),
-        }
-        step(&mut app, &mut display);
-        count += 1;
-    }
+    let run = match fieldpack_device::run(
+        &mut board,
+        &mut app,
+        theme,
+        keeper.as_mut(),
+        fieldpack_device::IdlePolicy::ALWAYS_ON,
+    ) {
+        Ok(run) => run,
+        Err(_) => fail("cannot write a frame"),
+    };
     if display.close().is_err() {
         fail("cannot close the frames file");
     }
@@ -185,16 +181,47 @@ fn run_reader<C: PixelColor + LinkColor>(
     let _ = write!(
         line,
         "fieldpack: profile {} keys {} frames {} stack-high-water {} bytes",
-        profile.name,
-        count,
-        count + 1,
-        used
+        profile.name, run.keys, run.frames, used
     );
     hprintln!("{}", line.as_str());
     debug::exit(EXIT_SUCCESS);
     loop {
         cortex_m::asm::bkpt();
     }
+}
+
+/// The emulated board: frames out through the link, keys from the command line's script.
+struct ScriptBoard<'d, 'k, C: PixelColor + LinkColor, K: Iterator<Item = &'k str>> {
+    display: &'d mut link::SpiLink<C>,
+    keys: K,
+}
+
+impl<'k, C: PixelColor + LinkColor, K: Iterator<Item = &'k str>> fieldpack_device::Board
+    for ScriptBoard<'_, 'k, C, K>
+{
+    type Color = C;
+    type Display = link::SpiLink<C>;
+    type Error = StorageError;
+
+    fn display(&mut self) -> &mut Self::Display {
+        self.display
+    }
+
+    fn present(&mut self) -> Result<(), StorageError> {
+        self.display.end_frame()
+    }
+
+    fn wait(&mut self, _timeout_ms: Option<u32>) -> fieldpack_device::Wake {
+        match self.keys.next() {
+            None => fieldpack_device::Wake::End,
+            Some(name) => match Input::from_name(name) {
+                Some(input) => fieldpack_device::Wake::Input(input),
+                None => fail("unknown key in the key script"),
+            },
+        }
+    }
+
+    fn set_power(&mut self, _power: fieldpack_device::Power) {}
 }
 
 /// Defines a firmware binary's entry point for a profile and theme: the window sized for the

@@ -48,7 +48,8 @@ pub fn default_firmware(profile: &Profile) -> PathBuf {
         .join(format!("fieldpack-{}", profile.name))
 }
 
-fn key_name(k: Input) -> &'static str {
+/// The key-script word of an input.
+pub fn key_name(k: Input) -> &'static str {
     Input::GESTURES
         .iter()
         .find(|g| g.0 == k)

@@ -80,8 +80,11 @@ enum Command {
     /// Write a bundle as a UF2 file for a Raspberry Pi Pico board: hold BOOTSEL, plug the Pico
     /// in, copy the file to the drive that appears.
     Uf2 {
-        /// The bundle.
+        /// The bundle (or, with --firmware, the board's firmware: an ELF file).
         bundle: PathBuf,
+        /// Make the firmware's UF2 from the ELF file given instead of a bundle's.
+        #[arg(long)]
+        firmware: bool,
         /// The UF2 file to write.
         #[arg(short, long)]
         output: PathBuf,
@@ -131,23 +134,28 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
-    /// Run the real firmware in QEMU with a bundle and a key script; write its frames as PNGs
-    /// named like `sim`'s, so the two folders compare file by file.
+    /// Run the real firmware in an emulator with a bundle and a key script: QEMU's
+    /// lm3s6965evb, or a Raspberry Pi Pico board in rp2040js; write its frames as PNGs named
+    /// like `sim`'s, so the two folders compare file by file.
     #[command(after_help = KEY_HELP)]
     Emulate {
         /// The bundle.
         bundle: PathBuf,
-        /// Display profile: 128x64, 296x128, 240x135 or 320x240.
-        #[arg(long, default_value = "320x240")]
-        display: String,
-        /// Comma-separated key script: up, down, left, right, select, back, hold (see below).
+        /// Display profile: 128x64, 296x128, 240x135 or 320x240 (a Pico board's is its own;
+        /// default for the lm3s6965evb: 320x240).
+        #[arg(long)]
+        display: Option<String>,
+        /// Comma-separated key script: up, down, left, right, select, back, hold (see below;
+        /// the Pico boards have no left or right).
         #[arg(long, default_value = "")]
         keys: String,
         /// Folder for the screenshots 000.png, 001.png, ...
         #[arg(long)]
         out: PathBuf,
-        /// The emulated board (the lm3s6965evb: Cortex-M3, 256 KiB flash, 64 KiB RAM).
-        #[arg(long, default_value = "lm3s6965evb", value_parser = ["lm3s6965evb"])]
+        /// The emulated board: the lm3s6965evb (QEMU: Cortex-M3, 256 KiB flash, 64 KiB RAM),
+        /// or a Pico with its display (rp2040js): pico-oled, pico-epaper, pico-display,
+        /// pico-display-2.
+        #[arg(long, default_value = "lm3s6965evb", value_parser = ["lm3s6965evb", "pico-oled", "pico-epaper", "pico-display", "pico-display-2"])]
         board: String,
         /// Firmware ELF (default: where the test command builds it for the profile).
         #[arg(long)]
@@ -444,6 +452,26 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Uf2 {
             bundle,
+            firmware: true,
+            output,
+            board,
+        } => {
+            let board = fieldpack::uf2::board(&board)?;
+            let bytes = report::read_file(&bundle)?;
+            let uf2 = fieldpack::uf2::firmware_uf2(&bytes, &board)
+                .with_context(|| fieldpack::input::path_text(&bundle))?;
+            write_atomically(&output, &uf2)?;
+            eprintln!(
+                "wrote {}: the {} firmware ({} blocks)",
+                fieldpack::input::path_text(&output),
+                board.name,
+                uf2.len() / fieldpack::uf2::BLOCK
+            );
+            Ok(())
+        }
+        Command::Uf2 {
+            bundle,
+            firmware: false,
             output,
             board,
         } => {
@@ -580,15 +608,73 @@ fn run(cli: Cli) -> Result<()> {
             display,
             keys,
             out,
-            board: _,
+            board,
             firmware,
             storage,
             scale,
             raw,
             state,
         } => {
-            let profile = profile_named(&display)?;
             let keys = sim::parse_keys(&keys)?;
+            let scale_for = |profile: &fieldpack_reader::Profile| {
+                if raw {
+                    1
+                } else {
+                    scale.unwrap_or_else(|| sim::default_scale(profile))
+                }
+            };
+            if board != "lm3s6965evb" {
+                let board = fieldpack::uf2::board(&board)?;
+                let profile = profile_named(board.profile)?;
+                if let Some(d) = display.as_deref().filter(|d| *d != board.profile) {
+                    anyhow::bail!(
+                        "the {} has a {} display, not {d} (leave --display out)",
+                        board.name,
+                        board.profile
+                    );
+                }
+                if storage != "auto" && storage != "flash" {
+                    anyhow::bail!("the {} reads its bundle from flash", board.name);
+                }
+                if let Some(path) = &state {
+                    let image = sim::read_state(path)?;
+                    if std::fs::symlink_metadata(path).is_err() {
+                        write_atomically(path, &image)?;
+                    }
+                }
+                let bytes = report::read_file(&bundle)?;
+                let firmware =
+                    firmware.unwrap_or_else(|| fieldpack::pico::default_firmware(&board));
+                let run = fieldpack::pico::run(
+                    &board,
+                    &profile,
+                    &firmware,
+                    &bytes,
+                    &keys,
+                    state.as_deref(),
+                )?;
+                let paths = sim::write_frames(&run.frames, &out, scale_for(&profile))?;
+                let r = &run.report;
+                for t in &r.turns {
+                    eprintln!(
+                        "{:>6}: {:>10} cycles, {:>7} bus bytes, page turn {:.1} ms",
+                        t.key,
+                        t.cycles,
+                        t.bus_bytes,
+                        r.turn_ms(t)
+                    );
+                }
+                eprintln!(
+                    "{}: stack-high-water {} bytes, flash {} sectors erased, {} pages programmed",
+                    r.board,
+                    r.stack_bytes.unwrap_or(0),
+                    r.flash.erased_sectors,
+                    r.flash.programmed_pages
+                );
+                eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+                return Ok(());
+            }
+            let profile = profile_named(display.as_deref().unwrap_or("320x240"))?;
             let mut extra = Vec::new();
             if let Some(path) = &state {
                 // Checked (and made, erased, when missing) as `sim` does.
@@ -613,12 +699,7 @@ fn run(cli: Cli) -> Result<()> {
                 _ => emulate::StorageKind::File,
             };
             let run = emulate::run(&firmware, Some(&bundle), kind, &profile, &keys, &extra)?;
-            let scale = if raw {
-                1
-            } else {
-                scale.unwrap_or_else(|| sim::default_scale(&profile))
-            };
-            let paths = sim::write_frames(&run.frames, &out, scale)?;
+            let paths = sim::write_frames(&run.frames, &out, scale_for(&profile))?;
             eprintln!("{}", run.report);
             eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
             Ok(())

@@ -200,6 +200,34 @@ pub fn bundle_uf2(bundle: &[u8], board: &Board) -> Result<Vec<u8>> {
     encode(board.flash.bundle_addr, bundle)
 }
 
+/// The UF2 file that loads a board's firmware (an ELF file) into flash: every loadable
+/// segment, which must lie below the bundle's region so that loading the firmware keeps the
+/// bundle and the reader's memory.
+pub fn firmware_uf2(elf_bytes: &[u8], board: &Board) -> Result<Vec<u8>> {
+    let segments = crate::elf::segments(elf_bytes)?;
+    let layout = board.flash;
+    let lo = segments.iter().map(|s| s.addr).min().unwrap_or(0);
+    let hi = segments
+        .iter()
+        .map(|s| s.addr as u64 + s.data.len() as u64)
+        .max()
+        .unwrap_or(0);
+    ensure!(
+        lo >= layout.flash_base && hi <= layout.bundle_addr as u64,
+        "the firmware spans {lo:#010x}..{hi:#010x}; a {} firmware must lie in {:#010x}..{:#010x} (below the bundle)",
+        board.name,
+        layout.flash_base,
+        layout.bundle_addr
+    );
+    let start = lo - lo % PAYLOAD as u32;
+    let mut image = vec![0xFFu8; (hi - start as u64) as usize];
+    for s in &segments {
+        let at = (s.addr - start) as usize;
+        image[at..at + s.data.len()].copy_from_slice(&s.data);
+    }
+    encode(start, &image)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,177 @@
+//! Each board's wiring: which pins, which bus, which driver settings. The pin maps follow the
+//! boards' published pinouts and are tabled in the README.
+
+use embedded_hal::spi::MODE_0;
+use embedded_hal_bus::spi::ExclusiveDevice;
+use fieldpack_reader::Input;
+use mipidsi::models::ST7789;
+use mipidsi::options::{ColorInversion, Orientation, Rotation};
+use ssd1306::prelude::*;
+use ssd1306::{I2CDisplayInterface, Ssd1306};
+
+use crate::delay::SleepDelay;
+use crate::hal::fugit::RateExtU32;
+use crate::hal::{self, Clock};
+use crate::keys::Keys;
+use crate::panels::{Canvas, Lcd, Oled, Paper};
+use crate::{chip, halt};
+
+/// The four buttons of the OLED and e-paper boards, as wired (README: "Wiring"): GP2 Up, GP3
+/// Down, GP6 Select (hold: bookmark), GP7 Back, each to ground.
+const WIRED_KEYS: [Input; 4] = [Input::Up, Input::Down, Input::Select, Input::Back];
+
+/// Pico + SSD1306 128x64 OLED on I2C0: SDA GP4, SCL GP5, address 0x3C, 400 kHz.
+pub fn pico_oled() -> Oled<impl WriteOnlyDataCommand, 4> {
+    let mut c = chip();
+    let p = c.pins;
+    let i2c = hal::I2C::i2c0(
+        c.i2c0,
+        p.gpio4.reconfigure(),
+        p.gpio5.reconfigure(),
+        400.kHz(),
+        &mut c.resets,
+        c.clocks.system_clock.freq(),
+    );
+    let mut display = Ssd1306::new(
+        I2CDisplayInterface::new(i2c),
+        DisplaySize128x64,
+        DisplayRotation::Rotate0,
+    )
+    .into_buffered_graphics_mode();
+    if display.init().is_err() {
+        // No panel answers: nothing can be shown.
+        halt();
+    }
+    let pins = [
+        p.gpio2.into_pull_up_input().into_dyn_pin(),
+        p.gpio3.into_pull_up_input().into_dyn_pin(),
+        p.gpio6.into_pull_up_input().into_dyn_pin(),
+        p.gpio7.into_pull_up_input().into_dyn_pin(),
+    ];
+    let Some(keys) = Keys::new(pins, WIRED_KEYS, c.timer) else {
+        halt()
+    };
+    Oled { display, keys }
+}
+
+/// Pico + Waveshare Pico-ePaper-2.9 on SPI1: CLK GP10, DIN GP11, CS GP9, DC GP8, RST GP12,
+/// BUSY GP13; 8 MHz (the SSD1680 takes 20 MHz writes; the refresh, not the bus, sets the pace).
+pub fn pico_epaper() -> Paper<
+    impl embedded_hal::spi::SpiDevice,
+    impl embedded_hal::digital::InputPin,
+    impl embedded_hal::digital::OutputPin,
+    impl embedded_hal::digital::OutputPin,
+    4,
+> {
+    use epd_waveshare::epd2in9_v2::{Display2in9, Epd2in9};
+    use epd_waveshare::prelude::{DisplayRotation as EpdRotation, WaveshareDisplay};
+    let mut c = chip();
+    let p = c.pins;
+    let spi = hal::spi::Spi::<_, _, _, 8>::new(
+        c.spi1,
+        (p.gpio11.into_function(), p.gpio10.into_function()),
+    )
+    .init(
+        &mut c.resets,
+        c.clocks.peripheral_clock.freq(),
+        8.MHz(),
+        MODE_0,
+    );
+    // Infallible: the pins' errors are.
+    let Ok(mut spi) = ExclusiveDevice::new_no_delay(spi, p.gpio9.into_push_pull_output());
+    let (Some(mut delay), Some(keys_timer)) = (SleepDelay::new(c.timer), Some(c.timer)) else {
+        halt()
+    };
+    // Poll BUSY every millisecond, sleeping between looks. Infallible (the SPI's errors are).
+    let Ok(epd) = Epd2in9::new(
+        &mut spi,
+        p.gpio13.into_floating_input(),
+        p.gpio8.into_push_pull_output(),
+        p.gpio12.into_push_pull_output(),
+        &mut delay,
+        Some(1_000),
+    );
+    let mut frame = Display2in9::default();
+    frame.set_rotation(EpdRotation::Rotate90);
+    let pins = [
+        p.gpio2.into_pull_up_input().into_dyn_pin(),
+        p.gpio3.into_pull_up_input().into_dyn_pin(),
+        p.gpio6.into_pull_up_input().into_dyn_pin(),
+        p.gpio7.into_pull_up_input().into_dyn_pin(),
+    ];
+    let Some(keys) = Keys::new(pins, WIRED_KEYS, keys_timer) else {
+        halt()
+    };
+    Paper {
+        epd,
+        spi,
+        canvas: Canvas(frame),
+        keys,
+        delay,
+        partials: None,
+        asleep: false,
+    }
+}
+
+/// Pimoroni Pico Display Pack (1.14", 240x135) or Pack 2.0 (2.0", 320x240): ST7789 on SPI0 at
+/// 62.5 MHz (SCK GP18, MOSI GP19, CS GP17, DC GP16), backlight GP20 (PWM), buttons A GP12
+/// (Select; hold: bookmark), B GP13 (Back), X GP14 (Up), Y GP15 (Down).
+///
+/// `size` and `offset`: the panel's visible part of the ST7789's 240x320 memory, in the
+/// controller's portrait terms; the packs are mounted landscape (rotated 90 degrees).
+pub fn display_pack(
+    size: (u16, u16),
+    offset: (u16, u16),
+) -> Lcd<impl mipidsi::interface::Interface<Word = u8>, impl embedded_hal::pwm::SetDutyCycle, 4> {
+    let mut c = chip();
+    let p = c.pins;
+    let spi = hal::spi::Spi::<_, _, _, 8>::new(
+        c.spi0,
+        (p.gpio19.into_function(), p.gpio18.into_function()),
+    )
+    .init(
+        &mut c.resets,
+        c.clocks.peripheral_clock.freq(),
+        62_500.kHz(),
+        MODE_0,
+    );
+    let Ok(spi) = ExclusiveDevice::new_no_delay(spi, p.gpio17.into_push_pull_output());
+    let Some(buffer) = cortex_m::singleton!(: [u8; 512] = [0; 512]) else {
+        halt()
+    };
+    let di = mipidsi::interface::SpiInterface::new(spi, p.gpio16.into_push_pull_output(), buffer);
+    let (Some(mut delay), keys_timer) = (SleepDelay::new(c.timer), c.timer) else {
+        halt()
+    };
+    let Ok(display) = mipidsi::Builder::new(ST7789, di)
+        .display_size(size.0, size.1)
+        .display_offset(offset.0, offset.1)
+        .orientation(Orientation::new().rotate(Rotation::Deg90))
+        .invert_colors(ColorInversion::Inverted)
+        .init(&mut delay)
+    else {
+        halt()
+    };
+    let slices = hal::pwm::Slices::new(c.pwm, &mut c.resets);
+    let mut pwm = slices.pwm2;
+    pwm.set_ph_correct();
+    pwm.enable();
+    let mut backlight = pwm.channel_a;
+    let _ = backlight.output_to(p.gpio20);
+    let _ = embedded_hal::pwm::SetDutyCycle::set_duty_cycle_fully_on(&mut backlight);
+    let pins = [
+        p.gpio14.into_pull_up_input().into_dyn_pin(),
+        p.gpio15.into_pull_up_input().into_dyn_pin(),
+        p.gpio12.into_pull_up_input().into_dyn_pin(),
+        p.gpio13.into_pull_up_input().into_dyn_pin(),
+    ];
+    let Some(keys) = Keys::new(pins, WIRED_KEYS, keys_timer) else {
+        halt()
+    };
+    Lcd {
+        display,
+        backlight,
+        keys,
+        delay,
+    }
+}
