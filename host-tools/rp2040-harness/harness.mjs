@@ -10,7 +10,7 @@
 // JSON line on stdout.
 //
 // node harness.mjs --board NAME --firmware FW.uf2 --bundle B.uf2 --frames OUT [--keys k,k]
-//   [--state S.bin] [--stack-floor ADDR] [--max-seconds N]
+//   [--state S.bin] [--stack-floor ADDR] [--max-seconds N] [--profile OUT.json]
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { RP2040 } from 'rp2040js';
@@ -148,6 +148,8 @@ function main() {
 
   const limitNs = Number(a['max-seconds'] ?? 600) * 1e9;
   let activeCycles = 0;
+  // --profile FILE: instructions executed per address, for finding where a turn's time goes.
+  const profile = a.profile ? new Map() : null;
   let asleepSince = null;
   /** One instruction, or a jump of the clock while the core sleeps (to `until` at most). */
   function step(until) {
@@ -158,7 +160,12 @@ function main() {
       // Nothing due and no bound: a second, after which runUntilIdle sees the rest.
       clock.tick(Math.max(0, Number.isFinite(jump) ? jump : IDLE_NS));
     } else {
+      if (process.env.HARNESS_TRACE && asleepSince !== null) process.stderr.write(`wake at ${(clock.nanos / 1e6).toFixed(3)} ms pc 0x${mcu.core.PC.toString(16)} after ${((clock.nanos - asleepSince) / 1e6).toFixed(3)} ms\n`);
       asleepSince = null;
+      if (profile) {
+        const pc = mcu.core.PC;
+        profile.set(pc, (profile.get(pc) ?? 0) + 1);
+      }
       const c = mcu.core.executeInstruction();
       activeCycles += c;
       clock.tick(c * NS_PER_CYCLE);
@@ -170,8 +177,11 @@ function main() {
   function runUntilIdle() {
     asleepSince = null;
     for (;;) {
-      if (mcu.core.waiting && asleepSince !== null && clock.nanos - asleepSince >= IDLE_NS) return;
-      step(mcu.core.waiting && asleepSince !== null ? asleepSince + IDLE_NS : Infinity);
+      if (mcu.core.waiting) {
+        if (asleepSince === null) asleepSince = clock.nanos;
+        if (clock.nanos - asleepSince >= IDLE_NS) return;
+      }
+      step(mcu.core.waiting ? asleepSince + IDLE_NS : Infinity);
     }
   }
   function runFor(ms) {
@@ -209,6 +219,7 @@ function main() {
   }
 
   writeFileSync(a.frames, encodeFrames(frames));
+  if (profile) writeFileSync(a.profile, JSON.stringify([...profile.entries()]));
   if (a.state) writeFileSync(a.state, mcu.flash.subarray(STATE_OFFSET, STATE_OFFSET + STATE_LEN));
   let stack = null;
   if (a['stack-floor']) {

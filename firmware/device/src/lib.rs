@@ -9,12 +9,14 @@
 #![no_std]
 #![deny(missing_docs, unsafe_code)]
 
+pub mod bands;
 pub mod buttons;
 pub mod flash;
 pub mod keeper;
 pub mod main_loop;
 pub mod state;
 
+pub use bands::Bands;
 pub use buttons::Buttons;
 pub use flash::ImageFlash;
 pub use keeper::{Keeper, STATE_REGION_LEN};

@@ -1,8 +1,10 @@
 //! Each board's wiring: which pins, which bus, which driver settings. The pin maps follow the
 //! boards' published pinouts and are tabled in the README.
 
+use embedded_graphics::pixelcolor::{Rgb565, RgbColor};
 use embedded_hal::spi::MODE_0;
 use embedded_hal_bus::spi::ExclusiveDevice;
+use fieldpack_device::Bands;
 use fieldpack_reader::Input;
 use mipidsi::models::ST7789;
 use mipidsi::options::{ColorInversion, Orientation, Rotation};
@@ -14,6 +16,7 @@ use crate::hal::fugit::RateExtU32;
 use crate::hal::{self, Clock};
 use crate::keys::Keys;
 use crate::panels::{Canvas, Lcd, Oled, Paper};
+use crate::spi::StreamingSpi;
 use crate::{chip, halt};
 
 /// The four buttons of the OLED and e-paper boards, as wired (README: "Wiring"): GP2 Up, GP3
@@ -78,7 +81,8 @@ pub fn pico_epaper() -> Paper<
         MODE_0,
     );
     // Infallible: the pins' errors are.
-    let Ok(mut spi) = ExclusiveDevice::new_no_delay(spi, p.gpio9.into_push_pull_output());
+    let Ok(mut spi) =
+        ExclusiveDevice::new_no_delay(StreamingSpi(spi), p.gpio9.into_push_pull_output());
     let (Some(mut delay), Some(keys_timer)) = (SleepDelay::new(c.timer), Some(c.timer)) else {
         halt()
     };
@@ -135,7 +139,8 @@ pub fn display_pack(
         62_500.kHz(),
         MODE_0,
     );
-    let Ok(spi) = ExclusiveDevice::new_no_delay(spi, p.gpio17.into_push_pull_output());
+    let Ok(spi) =
+        ExclusiveDevice::new_no_delay(StreamingSpi(spi), p.gpio17.into_push_pull_output());
     let Some(buffer) = cortex_m::singleton!(: [u8; 512] = [0; 512]) else {
         halt()
     };
@@ -152,6 +157,12 @@ pub fn display_pack(
     else {
         halt()
     };
+    // The band: 16 rows of the widest pack (10 KiB), as much of it as this panel's rows take.
+    let Some(band) = cortex_m::singleton!(: [Rgb565; 320 * 16] = [Rgb565::BLACK; 320 * 16]) else {
+        halt()
+    };
+    let band = &mut band[..usize::from(size.1) * fieldpack_device::bands::BAND_ROWS as usize];
+    let display = Bands::new(display, band);
     let slices = hal::pwm::Slices::new(c.pwm, &mut c.resets);
     let mut pwm = slices.pwm2;
     pwm.set_ph_correct();

@@ -13,6 +13,7 @@ pub mod delay;
 pub mod flash;
 pub mod keys;
 pub mod panels;
+pub mod spi;
 
 use embedded_graphics::pixelcolor::PixelColor;
 use fieldpack_device::{Board, IdlePolicy, Keeper, StateStore, STATE_REGION_LEN};

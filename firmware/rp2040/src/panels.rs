@@ -11,7 +11,7 @@ use embedded_hal::spi::SpiDevice;
 use epd_waveshare::color::Color as Ink;
 use epd_waveshare::epd2in9_v2::{Display2in9, Epd2in9};
 use epd_waveshare::prelude::{QuickRefresh, WaveshareDisplay};
-use fieldpack_device::{Board, Power, Wake};
+use fieldpack_device::{Bands, Board, Power, Wake};
 use mipidsi::interface::Interface as MipiInterface;
 use mipidsi::models::ST7789;
 use ssd1306::mode::BufferedGraphicsMode;
@@ -61,11 +61,11 @@ impl<DI: WriteOnlyDataCommand, const N: usize> Board for Oled<DI, N> {
     }
 }
 
-/// An ST7789 LCD on SPI (Pimoroni Pico Display Packs), drawn directly: no frame buffer (a
-/// 320x240 RGB565 frame is 150 KiB), the driver batching adjacent pixels into runs.
+/// An ST7789 LCD on SPI (Pimoroni Pico Display Packs), drawn through a band of 16 rows in RAM
+/// (`fieldpack_device::Bands`: each pixel sent once, where a frame buffer would take 150 KiB).
 pub struct Lcd<DI: MipiInterface<Word = u8>, BL, const N: usize> {
-    /// The driver.
-    pub display: mipidsi::Display<DI, ST7789, mipidsi::NoResetPin>,
+    /// The driver, behind the band.
+    pub display: Bands<'static, mipidsi::Display<DI, ST7789, mipidsi::NoResetPin>>,
     /// The backlight, dimmed by PWM.
     pub backlight: BL,
     /// The buttons.
@@ -80,7 +80,7 @@ where
     BL: SetDutyCycle,
 {
     type Color = Rgb565;
-    type Display = mipidsi::Display<DI, ST7789, mipidsi::NoResetPin>;
+    type Display = Bands<'static, mipidsi::Display<DI, ST7789, mipidsi::NoResetPin>>;
     type Error = DI::Error;
 
     fn display(&mut self) -> &mut Self::Display {
@@ -88,7 +88,7 @@ where
     }
 
     fn present(&mut self) -> Result<(), Self::Error> {
-        Ok(())
+        self.display.finish()
     }
 
     fn wait(&mut self, timeout_ms: Option<u32>) -> Wake {
@@ -100,8 +100,8 @@ where
         // with the controller asleep (its memory, and so the page, kept for waking).
         match power {
             Power::On => {
-                if self.display.is_sleeping() {
-                    let _ = self.display.wake(&mut self.delay);
+                if self.display.inner().is_sleeping() {
+                    let _ = self.display.inner().wake(&mut self.delay);
                 }
                 let _ = self.backlight.set_duty_cycle_fully_on();
             }
@@ -110,7 +110,7 @@ where
             }
             Power::Off => {
                 let _ = self.backlight.set_duty_cycle_fully_off();
-                let _ = self.display.sleep(&mut self.delay);
+                let _ = self.display.inner().sleep(&mut self.delay);
             }
         }
     }

@@ -55,6 +55,11 @@ enum Command {
         /// chosen to fit its memory (128x64 bundles open on every profile).
         #[arg(long, default_value = "128x64")]
         device: String,
+        /// Make the bundle for a Raspberry Pi Pico board (pico-oled, pico-epaper, pico-display,
+        /// pico-display-2): its display, and the 32 KiB window its 264 KiB of RAM afford
+        /// (smaller bundles than --device 128x64's 12 KiB window; they need such a board).
+        #[arg(long, conflicts_with = "device")]
+        board: Option<String>,
         /// Largest decoded chunk of article text in bytes (default: per --device).
         #[arg(long)]
         chunk_size: Option<usize>,
@@ -180,6 +185,10 @@ enum Command {
         /// Bundle to run with (default: packed from assets/articles).
         #[arg(long)]
         bundle: Option<PathBuf>,
+        /// Measure a Pico board's firmware in the RP2040 emulator instead (or `all`): also the
+        /// time of a page turn on the real chip.
+        #[arg(long)]
+        board: Option<String>,
         /// Print JSON instead of a Markdown table.
         #[arg(long)]
         json: bool,
@@ -232,6 +241,10 @@ enum Command {
         /// Display profile: 128x64, 296x128, 240x135 or 320x240.
         #[arg(long, default_value = "320x240")]
         display: String,
+        /// Show it as a Pico board does (its display and its 32 KiB window: the bundles of
+        /// `build --board`).
+        #[arg(long, conflicts_with = "display")]
+        board: Option<String>,
         /// Comma-separated key script: up, down, left, right, select, back, hold (see below).
         #[arg(long, default_value = "")]
         keys: String,
@@ -347,6 +360,7 @@ fn run(cli: Cli) -> Result<()> {
             no_default_rules,
             lossy_utf8,
             device,
+            board,
             chunk_size,
             dictionary_size,
             effort,
@@ -358,7 +372,11 @@ fn run(cli: Cli) -> Result<()> {
                 .as_deref()
                 .map(fieldpack::sign::read_secret)
                 .transpose()?;
-            let device = profile_named(&device)?;
+            let board = board.as_deref().map(fieldpack::uf2::board).transpose()?;
+            let device = match &board {
+                Some(b) => fieldpack::pico::profile(b)?,
+                None => profile_named(&device)?,
+            };
             let (default_chunk, default_dict) = device.bundle_sizes();
             let chunk_size = chunk_size.unwrap_or(default_chunk);
             let dictionary_size = dictionary_size.unwrap_or(default_dict);
@@ -447,6 +465,16 @@ fn run(cli: Cli) -> Result<()> {
                     packed.len(),
                     packed.len() as f64 * 100.0 / raw.max(1) as f64
                 );
+            }
+            if let Some(b) = board {
+                let max = b.flash.bundle_max() as usize;
+                if packed.len() > max {
+                    eprintln!(
+                        "warning: the bundle is {} bytes; the {}'s flash holds {max} bytes of bundle (fieldpack uf2 will refuse it): pack fewer articles",
+                        packed.len(),
+                        b.name
+                    );
+                }
             }
             Ok(())
         }
@@ -559,6 +587,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sim {
             input,
             display,
+            board,
             keys,
             out,
             window,
@@ -570,7 +599,10 @@ fn run(cli: Cli) -> Result<()> {
             require_signed,
             state,
         } => {
-            let profile = profile_named(&display)?;
+            let profile = match board.as_deref().map(fieldpack::uf2::board).transpose()? {
+                Some(b) => fieldpack::pico::profile(&b)?,
+                None => profile_named(&display)?,
+            };
             let keys = sim::parse_keys(&keys)?;
             let bytes = load_or_pack(&input)?;
             let trusted: Vec<fieldpack::sign::PublicKeyFile> = trust
@@ -625,7 +657,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             if board != "lm3s6965evb" {
                 let board = fieldpack::uf2::board(&board)?;
-                let profile = profile_named(board.profile)?;
+                let profile = fieldpack::pico::profile(&board)?;
                 if let Some(d) = display.as_deref().filter(|d| *d != board.profile) {
                     anyhow::bail!(
                         "the {} has a {} display, not {d} (leave --display out)",
@@ -704,7 +736,34 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
             Ok(())
         }
-        Command::Footprint { bundle, json } => {
+        Command::Footprint {
+            bundle,
+            board: Some(board),
+            json,
+        } => {
+            let boards: Vec<fieldpack::uf2::Board> = if board == "all" {
+                fieldpack::uf2::BOARDS.to_vec()
+            } else {
+                vec![fieldpack::uf2::board(&board)?]
+            };
+            let bytes = match &bundle {
+                Some(p) => report::read_file(p)?,
+                None => load_or_pack(
+                    &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/articles"),
+                )?,
+            };
+            let mut rows = Vec::new();
+            for b in &boards {
+                let fw = fieldpack::pico::default_firmware(b);
+                rows.push(fieldpack::footprint::measure_board(b, &fw, &bytes)?);
+            }
+            print_report(&rows, json, |rows| fieldpack::footprint::board_table(rows))
+        }
+        Command::Footprint {
+            bundle,
+            board: None,
+            json,
+        } => {
             let dir = tempfile::tempdir()?;
             let bundle = match bundle {
                 Some(b) => b,

@@ -16,6 +16,16 @@ use crate::uf2::{self, Board};
 const RAM_START: u32 = 0x2000_0000;
 const RAM_TOP: u32 = 0x2004_0000;
 
+/// The display profile a board's firmware reads with: its panel's, with the board's window.
+pub fn profile(board: &Board) -> Result<Profile> {
+    let p = fieldpack_reader::profile_by_name(board.profile)
+        .with_context(|| format!("no display profile {}", board.profile))?;
+    Ok(Profile {
+        window_bytes: board.window_bytes,
+        ..p
+    })
+}
+
 /// Where the test command builds a board's firmware.
 pub fn default_firmware(board: &Board) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

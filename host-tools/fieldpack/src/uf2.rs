@@ -64,7 +64,12 @@ pub struct Board {
     pub profile: &'static str,
     /// Its flash.
     pub flash: FlashLayout,
+    /// Bytes of inflate window its firmware sets aside (`fieldpack_rp2040::WINDOW_BYTES`).
+    pub window_bytes: usize,
 }
+
+/// The window every Pico's firmware sets aside: deflate's whole 32 KiB.
+pub const PICO_WINDOW: usize = 32 * 1024 + 16;
 
 /// The boards bundles can be made for.
 pub const BOARDS: [Board; 4] = [
@@ -73,24 +78,28 @@ pub const BOARDS: [Board; 4] = [
         parts: "Raspberry Pi Pico + SSD1306 128x64 I2C OLED",
         profile: "128x64",
         flash: PICO,
+        window_bytes: PICO_WINDOW,
     },
     Board {
         name: "pico-epaper",
         parts: "Raspberry Pi Pico + Waveshare Pico-ePaper-2.9",
         profile: "296x128",
         flash: PICO,
+        window_bytes: PICO_WINDOW,
     },
     Board {
         name: "pico-display",
         parts: "Raspberry Pi Pico + Pimoroni Pico Display Pack (240x135)",
         profile: "240x135",
         flash: PICO,
+        window_bytes: PICO_WINDOW,
     },
     Board {
         name: "pico-display-2",
         parts: "Raspberry Pi Pico + Pimoroni Pico Display Pack 2.0 (320x240)",
         profile: "320x240",
         flash: PICO,
+        window_bytes: PICO_WINDOW,
     },
 ];
 
