@@ -86,14 +86,24 @@ function main() {
   // The panel and its bus.
   let panel;
   const after = (ms, fn) => clock.createAlarm(fn).schedule(ms * 1e6);
+  // Each byte on the display bus takes its time on the wire (bits at the bus's clock) before
+  // the controller takes the next: the firmware waits on a full FIFO as it would on the chip,
+  // so a turn's cycles include its bus time.
+  const byteNs = (board.bitsPerByte * 1e9) / board.busHz;
   if (board.bus === 'i2c') {
     panel = new Ssd1306();
     const i2c = mcu.i2c[board.port];
+    let ack = true;
+    const connected = clock.createAlarm(() => i2c.completeConnect(ack));
+    const written = clock.createAlarm(() => i2c.completeWrite(true));
     i2c.onStart = () => i2c.completeStart();
-    i2c.onConnect = (address) => i2c.completeConnect(panel.connect(address));
+    i2c.onConnect = (address) => {
+      ack = panel.connect(address);
+      connected.schedule(byteNs);
+    };
     i2c.onWriteByte = (v) => {
       panel.write(v);
-      i2c.completeWrite(true);
+      written.schedule(byteNs);
     };
     i2c.onReadByte = () => {
       throw new Error('SSD1306: the firmware read from a write-only panel');
@@ -116,9 +126,10 @@ function main() {
     const spi = mcu.spi[board.port];
     const cs = mcu.gpio[board.cs];
     const dc = mcu.gpio[board.dc];
+    const sent = clock.createAlarm(() => spi.completeTransmit(0));
     spi.onTransmit = (v) => {
       if (!cs.outputValue) panel.byte(v, dc.outputValue);
-      spi.completeTransmit(0);
+      sent.schedule(byteNs);
     };
   }
 
@@ -150,6 +161,8 @@ function main() {
   let activeCycles = 0;
   // --profile FILE: instructions executed per address, for finding where a turn's time goes.
   const profile = a.profile ? new Map() : null;
+  const callers = process.env.HARNESS_CALLERS?.split('-').map((x) => parseInt(x, 16));
+  const callerCounts = new Map();
   let asleepSince = null;
   /** One instruction, or a jump of the clock while the core sleeps (to `until` at most). */
   function step(until) {
@@ -165,6 +178,12 @@ function main() {
       if (profile) {
         const pc = mcu.core.PC;
         profile.set(pc, (profile.get(pc) ?? 0) + 1);
+        // With HARNESS_CALLERS=lo-hi (hex): count, for instructions in that range, who
+        // called (the link register), to find where a hot routine is called from.
+        if (callers && pc >= callers[0] && pc < callers[1]) {
+          const lr = mcu.core.registers[14] >>> 0;
+          callerCounts.set(lr, (callerCounts.get(lr) ?? 0) + 1);
+        }
       }
       const c = mcu.core.executeInstruction();
       activeCycles += c;
@@ -220,6 +239,7 @@ function main() {
 
   writeFileSync(a.frames, encodeFrames(frames));
   if (profile) writeFileSync(a.profile, JSON.stringify([...profile.entries()]));
+  if (callers) writeFileSync(`${a.profile}.callers`, JSON.stringify([...callerCounts.entries()]));
   if (a.state) writeFileSync(a.state, mcu.flash.subarray(STATE_OFFSET, STATE_OFFSET + STATE_LEN));
   let stack = null;
   if (a['stack-floor']) {

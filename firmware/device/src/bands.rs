@@ -3,10 +3,11 @@
 //! The reader draws a frame as a full-screen clear, then bars and text, mostly top to bottom.
 //! Drawn straight onto an SPI panel, the clear sends every pixel, the text sends its pixels
 //! again in short runs, each run with its own address window: on a 320x240 LCD, 210 KB for a
-//! page where the frame is 154 KB. [`Bands`] keeps a band of rows in RAM (16 rows: 10 KiB at
-//! 320 wide, where a frame buffer would be 150 KiB): after a full-screen clear, drawing lands
-//! in the band, and the band goes to the panel in one window when drawing moves below it.
-//! Rows above the band are final on the panel (a later draw there goes straight to it); rows
+//! page where the frame is 154 KB. [`Bands`] keeps a window of rows in RAM (16 rows: 10 KiB at
+//! 320 wide, where a frame buffer would be 150 KiB), a ring that slides down as drawing does:
+//! after a full-screen clear, drawing lands in the window, and rows go to the panel as the
+//! window slides past them, so a line of text up to 16 rows tall is sent once, whole. Rows
+//! above the window are final on the panel (a later draw there goes straight to it); rows
 //! below it are known to be the clear's colour. So the panel ends up with exactly the pixels a
 //! direct drawing would give, whatever the order of the draws.
 
@@ -14,33 +15,48 @@ use embedded_graphics::pixelcolor::PixelColor;
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::Rectangle;
 
-/// Rows in a band.
+/// Rows in the window.
 pub const BAND_ROWS: u32 = 16;
 
-/// A panel drawn through a band of rows in RAM.
+/// Pixels that go straight to the panel, gathered to be sent together.
+const DIRECT: usize = 32;
+
+/// A panel drawn through a sliding window of rows in RAM.
 pub struct Bands<'b, D: DrawTarget> {
     inner: D,
     buf: &'b mut [D::Color],
     width: u32,
     height: u32,
-    /// First row of the band: rows above it are final on the panel.
+    /// First row of the window: rows above it are final on the panel. Row `r` of the window
+    /// is kept at `buf[(r % rows) * width ..]`.
     top: u32,
+    /// Where row `top` is kept in the ring (`top % rows`, kept rather than divided out for
+    /// each pixel: the Cortex-M0+ has no divide instruction).
+    top_slot: u32,
+    /// Rows in the window.
+    rows: u32,
     /// The colour of the rows at and below `top` not drawn on yet, once a full-screen clear
     /// has started the frame; `None`: no clear yet, everything goes straight to the panel.
     clear: Option<D::Color>,
 }
 
 impl<'b, D: DrawTarget> Bands<'b, D> {
-    /// Bands over `inner`, with `buf` for `BAND_ROWS` rows of its width (a shorter buffer
-    /// gives fewer rows a band; one too short for a row draws everything directly).
+    /// A window over `inner`, in `buf`: `BAND_ROWS` rows of its width (a shorter buffer gives
+    /// fewer rows; one too short for a row draws everything directly).
     pub fn new(inner: D, buf: &'b mut [D::Color]) -> Self {
         let size = inner.bounding_box().size;
+        let rows = (buf.len() as u32)
+            .checked_div(size.width)
+            .unwrap_or(0)
+            .min(BAND_ROWS);
         Bands {
             inner,
             buf,
             width: size.width,
             height: size.height,
             top: 0,
+            top_slot: 0,
+            rows,
             clear: None,
         }
     }
@@ -51,55 +67,94 @@ impl<'b, D: DrawTarget> Bands<'b, D> {
     }
 
     fn rows(&self) -> u32 {
-        if self.width == 0 {
-            return 0;
+        self.rows
+    }
+
+    /// Where row `r` of the window is kept in the ring.
+    fn slot(&self, r: u32) -> u32 {
+        let s = self.top_slot + (r - self.top);
+        if s >= self.rows {
+            s - self.rows
+        } else {
+            s
         }
-        (self.buf.len() as u32 / self.width).min(BAND_ROWS)
     }
 
-    fn band_end(&self) -> u32 {
-        self.top.saturating_add(self.rows()).min(self.height)
+    /// Sends rows `from..to` (inside the window) from the ring: one address window, or two
+    /// where the ring wraps.
+    fn send_rows(&mut self, from: u32, to: u32) -> Result<(), D::Error> {
+        let rows = self.rows();
+        let to = to.min(self.height);
+        let mut r = from;
+        while r < to {
+            let slot = self.slot(r);
+            let n = (rows - slot).min(to - r);
+            let at = (slot * self.width) as usize;
+            let len = (n * self.width) as usize;
+            let area = Rectangle::new(Point::new(0, r as i32), Size::new(self.width, n));
+            let pixels = self.buf.get(at..at + len).unwrap_or(&[]).iter().copied();
+            self.inner.fill_contiguous(&area, pixels)?;
+            r += n;
+        }
+        Ok(())
     }
 
-    /// Sends the band to the panel and makes rows up to `next` final (filling those below the
-    /// band with the clear's colour); the band then starts at `next`, all clear.
-    fn advance(&mut self, next: u32) -> Result<(), D::Error> {
+    /// Fills rows `from..to` of the ring with `color` (the window's top already moved, so
+    /// they are inside it).
+    fn clear_rows(&mut self, from: u32, to: u32, color: D::Color) {
+        for r in from..to {
+            let at = (self.slot(r) * self.width) as usize;
+            if let Some(row) = self.buf.get_mut(at..at + self.width as usize) {
+                row.fill(color);
+            }
+        }
+    }
+
+    /// Slides the window down so that row `y` (below it) is its last row: the rows it leaves
+    /// go to the panel, rows it skips are filled with the clear's colour.
+    fn slide_to(&mut self, y: u32) -> Result<(), D::Error> {
         let Some(clear) = self.clear else {
             return Ok(());
         };
-        let end = self.band_end();
-        if end > self.top {
-            let n = ((end - self.top) * self.width) as usize;
-            let area = Rectangle::new(
-                Point::new(0, self.top as i32),
-                Size::new(self.width, end - self.top),
-            );
-            let pixels = self.buf.get(..n).unwrap_or(&[]).iter().copied();
-            self.inner.fill_contiguous(&area, pixels)?;
+        let rows = self.rows();
+        let end = self.top + rows;
+        let new_top = y + 1 - rows;
+        self.send_rows(self.top, new_top.min(end))?;
+        if new_top > end {
+            let to = new_top.min(self.height);
+            if to > end {
+                let area =
+                    Rectangle::new(Point::new(0, end as i32), Size::new(self.width, to - end));
+                self.inner.fill_solid(&area, clear)?;
+            }
         }
-        let next = next.min(self.height);
-        if next > end {
-            let area = Rectangle::new(Point::new(0, end as i32), Size::new(self.width, next - end));
-            self.inner.fill_solid(&area, clear)?;
-        }
-        self.top = next.max(end);
-        for p in self.buf.iter_mut() {
-            *p = clear;
-        }
+        self.top_slot = new_top % rows;
+        self.top = new_top;
+        self.clear_rows(new_top.max(end), new_top + rows, clear);
         Ok(())
     }
 
     /// Sends what the frame still holds in RAM: call when a frame is drawn. The next frame
     /// goes straight to the panel until it starts with a full-screen clear.
     pub fn finish(&mut self) -> Result<(), D::Error> {
-        self.advance(self.height)?;
-        self.clear = None;
+        if let Some(clear) = self.clear.take() {
+            let end = (self.top + self.rows()).min(self.height);
+            self.send_rows(self.top, end)?;
+            if self.height > end {
+                let area = Rectangle::new(
+                    Point::new(0, end as i32),
+                    Size::new(self.width, self.height - end),
+                );
+                self.inner.fill_solid(&area, clear)?;
+            }
+        }
         self.top = 0;
+        self.top_slot = 0;
         Ok(())
     }
 
-    /// Where pixel (x, y) goes: `Some(index)` in the band, after moving the band down to it
-    /// if it lies below; `None` straight to the panel.
+    /// Where pixel (x, y) goes: `Some(index)` in the window, after sliding it down to it if it
+    /// lies below; `None` straight to the panel.
     fn place(&mut self, x: i32, y: i32) -> Result<Option<usize>, D::Error> {
         if self.clear.is_none() || x < 0 || y < 0 {
             return Ok(None);
@@ -108,10 +163,10 @@ impl<'b, D: DrawTarget> Bands<'b, D> {
         if x >= self.width || y >= self.height || y < self.top {
             return Ok(None);
         }
-        if y >= self.band_end() {
-            self.advance(y)?;
+        if y >= self.top + self.rows() {
+            self.slide_to(y)?;
         }
-        Ok(Some(((y - self.top) * self.width + x) as usize))
+        Ok(Some((self.slot(y) * self.width + x) as usize))
     }
 }
 
@@ -132,15 +187,35 @@ where
     where
         I: IntoIterator<Item = Pixel<Self::Color>>,
     {
+        let mut direct: heapless::Vec<Pixel<D::Color>, DIRECT> = heapless::Vec::new();
         for Pixel(p, c) in pixels {
+            // Pixels bound for the panel wait in `direct`, sent before the window moves (its
+            // rows would otherwise reach the panel before them) and when it is full.
+            let in_window = self.clear.is_some()
+                && p.y >= self.top as i32
+                && p.y < (self.top + self.rows()) as i32;
+            if !in_window && !direct.is_empty() {
+                let below = self.clear.is_some() && p.y >= (self.top + self.rows()) as i32;
+                if below || direct.is_full() {
+                    self.inner.draw_iter(direct.iter().copied())?;
+                    direct.clear();
+                }
+            }
             match self.place(p.x, p.y)? {
                 Some(i) => {
                     if let Some(slot) = self.buf.get_mut(i) {
                         *slot = c;
                     }
                 }
-                None => self.inner.draw_iter(core::iter::once(Pixel(p, c)))?,
+                None => {
+                    if direct.push(Pixel(p, c)).is_err() {
+                        self.inner.draw_iter(core::iter::once(Pixel(p, c)))?;
+                    }
+                }
             }
+        }
+        if !direct.is_empty() {
+            self.inner.draw_iter(direct.iter().copied())?;
         }
         Ok(())
     }
@@ -154,15 +229,16 @@ where
             // A clear: nothing need be sent yet, every row is now this colour.
             self.clear = Some(color);
             self.top = 0;
+            self.top_slot = 0;
             for p in self.buf.iter_mut() {
                 *p = color;
             }
             return Ok(());
         }
-        let Some(_) = self.clear else {
+        if self.clear.is_none() {
             return self.inner.fill_solid(&area, color);
-        };
-        // Row by row: above the band straight to the panel, else into the band (moving it).
+        }
+        // Row by row: above the window straight to the panel, else into it (sliding it).
         let x0 = area.top_left.x as u32;
         let y0 = area.top_left.y as u32;
         for y in y0..y0 + area.size.height {

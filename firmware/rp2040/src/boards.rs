@@ -16,7 +16,7 @@ use crate::hal::fugit::RateExtU32;
 use crate::hal::{self, Clock};
 use crate::keys::Keys;
 use crate::panels::{Canvas, Lcd, Oled, Paper};
-use crate::spi::StreamingSpi;
+use crate::spi::{LcdBus, StreamingSpi};
 use crate::{chip, halt};
 
 /// The four buttons of the OLED and e-paper boards, as wired (README: "Wiring"): GP2 Up, GP3
@@ -139,12 +139,11 @@ pub fn display_pack(
         62_500.kHz(),
         MODE_0,
     );
-    let Ok(spi) =
-        ExclusiveDevice::new_no_delay(StreamingSpi(spi), p.gpio17.into_push_pull_output());
-    let Some(buffer) = cortex_m::singleton!(: [u8; 512] = [0; 512]) else {
-        halt()
-    };
-    let di = mipidsi::interface::SpiInterface::new(spi, p.gpio16.into_push_pull_output(), buffer);
+    let di = LcdBus::new(
+        spi,
+        p.gpio16.into_push_pull_output(),
+        p.gpio17.into_push_pull_output(),
+    );
     let (Some(mut delay), keys_timer) = (SleepDelay::new(c.timer), c.timer) else {
         halt()
     };

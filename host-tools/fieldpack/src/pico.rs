@@ -94,13 +94,18 @@ pub struct Report {
 }
 
 impl Report {
-    /// A turn's time on the real chip: the core's cycles at its clock plus the bytes on the
-    /// display bus at its clock (counted apart: the firmware waits for the bus), plus the
-    /// panel's own refresh for e-paper.
+    /// A turn's time on the real chip: the core's cycles at its clock (the emulated bus sends
+    /// each byte in its time on the wire at the bus's clock, and the firmware waits for it as
+    /// on the chip, so the cycles hold the bus time), plus the panel's own refresh for
+    /// e-paper, during which the core sleeps.
     pub fn turn_ms(&self, t: &Turn) -> f64 {
-        t.cycles as f64 * 1e3 / self.clock_hz as f64
-            + (t.bus_bytes * self.bits_per_byte) as f64 * 1e3 / self.bus_hz as f64
-            + t.panel_busy_ms
+        t.cycles as f64 * 1e3 / self.clock_hz as f64 + t.panel_busy_ms
+    }
+
+    /// A turn's bytes on the display bus, in milliseconds on the wire: the floor under its
+    /// time.
+    pub fn bus_ms(&self, t: &Turn) -> f64 {
+        (t.bus_bytes * self.bits_per_byte) as f64 * 1e3 / self.bus_hz as f64
     }
 }
 
