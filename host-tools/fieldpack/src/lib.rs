@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod card;
 pub mod compress;
 pub mod deflate;
 pub mod elf;

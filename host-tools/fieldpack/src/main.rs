@@ -237,7 +237,12 @@ enum Command {
     #[command(after_help = KEY_HELP)]
     Sim {
         /// A bundle, or article files and folders to pack first.
-        input: PathBuf,
+        #[arg(required_unless_present = "card")]
+        input: Option<PathBuf>,
+        /// A microSD card's image (FAT16 or FAT32) instead: its bundles are on a shelf to
+        /// choose from, and the chosen one is read from the card in blocks, as a device does.
+        #[arg(long, value_name = "IMAGE", conflicts_with_all = ["input", "state", "window", "trust", "require_signed"])]
+        card: Option<PathBuf>,
         /// Display profile: 128x64, 296x128, 240x135 or 320x240.
         #[arg(long, default_value = "320x240")]
         display: String,
@@ -586,6 +591,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Sim {
             input,
+            card,
             display,
             board,
             keys,
@@ -604,17 +610,30 @@ fn run(cli: Cli) -> Result<()> {
                 None => profile_named(&display)?,
             };
             let keys = sim::parse_keys(&keys)?;
+            let scale = if raw {
+                1
+            } else {
+                scale.unwrap_or_else(|| sim::default_scale(&profile))
+            };
+            if let Some(card) = card {
+                let image = report::read_file(&card)?;
+                let frames = fieldpack::card::run(image, profile, &keys)
+                    .with_context(|| fieldpack::input::path_text(&card))?;
+                let out = out.context("--out is needed")?;
+                let paths = sim::write_frames(&frames, &out, scale)?;
+                if let Some(g) = gif {
+                    sim::write_gif(&frames, &g, scale, gif_delay)?;
+                }
+                eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+                return Ok(());
+            }
+            let input = input.context("a bundle or articles to show")?;
             let bytes = load_or_pack(&input)?;
             let trusted: Vec<fieldpack::sign::PublicKeyFile> = trust
                 .iter()
                 .map(|p| fieldpack::sign::read_public(p))
                 .collect::<Result<_>>()?;
             let trust = sim::TrustList::new(&trusted, require_signed);
-            let scale = if raw {
-                1
-            } else {
-                scale.unwrap_or_else(|| sim::default_scale(&profile))
-            };
             if window {
                 #[cfg(feature = "window")]
                 return sim::interactive(&bytes, profile, scale);

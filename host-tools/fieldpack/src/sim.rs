@@ -98,7 +98,7 @@ pub fn parse_keys(script: &str) -> Result<Vec<Input>> {
         .collect()
 }
 
-fn capture_mono(d: &SimulatorDisplay<BinaryColor>, profile: &Profile) -> Frame {
+pub(crate) fn capture_mono(d: &SimulatorDisplay<BinaryColor>, profile: &Profile) -> Frame {
     let size = d.size();
     let pixels = (0..size.height as i32)
         .flat_map(|y| (0..size.width as i32).map(move |x| Point::new(x, y)))
@@ -111,7 +111,7 @@ fn capture_mono(d: &SimulatorDisplay<BinaryColor>, profile: &Profile) -> Frame {
     }
 }
 
-fn capture_color(d: &SimulatorDisplay<Rgb565>) -> Frame {
+pub(crate) fn capture_color(d: &SimulatorDisplay<Rgb565>) -> Frame {
     let size = d.size();
     let pixels = (0..size.height as i32)
         .flat_map(|y| (0..size.width as i32).map(move |x| Point::new(x, y)))
@@ -236,9 +236,9 @@ pub fn run_session(
 }
 
 /// The first screen, then one frame after each key, drawn on `display` in `theme`'s colours.
-fn record<C: PixelColor>(
-    app: &mut App<&[u8]>,
-    handle: &mut dyn FnMut(&mut App<&[u8]>, Input),
+pub(crate) fn record<C: PixelColor, S: fieldpack_format::Storage>(
+    app: &mut App<S>,
+    handle: &mut dyn FnMut(&mut App<S>, Input),
     keys: &[Input],
     mut display: SimulatorDisplay<C>,
     theme: &Theme<C>,
