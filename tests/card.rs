@@ -3,7 +3,11 @@
 //! through `embedded-sdmmc`. Needs fdisk, dosfstools and mtools (`scripts/setup` installs them).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+#[path = "card_image.rs"]
+mod card_image;
+use card_image::card;
 
 use fieldpack::sim::{self, parse_keys};
 use fieldpack_reader::profile_by_name;
@@ -21,59 +25,6 @@ fn pack(inputs: &[PathBuf], out: &Path) -> Vec<u8> {
         .expect("run fieldpack");
     assert!(status.success());
     std::fs::read(out).expect("bundle")
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (bash scripts/setup installs it)"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A 48 MiB card as a card comes: an MBR partition table with one FAT32 partition from sector
-/// 2048, formatted by mkfs.fat, with `files` (name on the card, path) copied in by mcopy.
-fn card(dir: &Path, files: &[(&str, &Path)]) -> Vec<u8> {
-    let img = dir.join("card.img");
-    std::fs::write(&img, vec![0u8; 48 << 20]).expect("image");
-    let mut sfdisk = Command::new("sfdisk");
-    sfdisk
-        .args(["-q"])
-        .arg(&img)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null());
-    let mut child = sfdisk
-        .spawn()
-        .expect("sfdisk (bash scripts/setup installs fdisk)");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"label: dos\nstart=2048, type=c\n")
-        .expect("write");
-    assert!(child.wait().expect("sfdisk").success());
-    let kib = ((48 << 20) / 512 - 2048) / 2;
-    run(Command::new("mkfs.fat")
-        .args(["-F", "32", "-s", "1", "-n", "FIELDPACK", "--offset", "2048"])
-        .arg(&img)
-        .arg(kib.to_string()));
-    let rc = dir.join("mtoolsrc");
-    std::fs::write(
-        &rc,
-        format!("drive c: file=\"{}\" offset=1048576\n", img.display()),
-    )
-    .expect("rc");
-    for (name, path) in files {
-        run(Command::new("mcopy")
-            .env("MTOOLSRC", &rc)
-            .arg(path)
-            .arg(format!("c:{name}")));
-    }
-    std::fs::read(&img).expect("image")
 }
 
 #[test]

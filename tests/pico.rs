@@ -5,6 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "card_image.rs"]
+mod card_image;
+
 use fieldpack::pico;
 use fieldpack::sim::{self, parse_keys, Frame};
 use fieldpack::uf2::{self, Board, BOARDS};
@@ -240,5 +243,55 @@ fn board_footprints_stay_within_64_kib_of_ram() {
             "{}: firmware over 1 MiB",
             board.name
         );
+    }
+}
+
+#[test]
+fn a_card_with_two_bundles_shows_the_shelf_on_the_boards_with_a_slot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample_path = dir.path().join("sample.fpk");
+    pack(&[], &[root().join("assets/articles")], &sample_path);
+    let korean_path = dir.path().join("korean.fpk");
+    pack(
+        &[],
+        &[root().join("assets/articles/udhr_kor.html")],
+        &korean_path,
+    );
+    let image = card_image::card(
+        dir.path(),
+        &[
+            ("Sample articles.fpk", &sample_path),
+            ("KOREAN.FPK", &korean_path),
+        ],
+    );
+    let img_path = dir.path().join("card.img");
+    std::fs::write(&img_path, &image).expect("image");
+    // In flash, a third bundle: the card's take the place of it.
+    let flash = pack(
+        &[],
+        &[root().join("assets/articles")],
+        &dir.path().join("f.fpk"),
+    );
+    for name in ["pico-oled", "pico-epaper"] {
+        let board = uf2::board(name).expect("board");
+        let profile = pico::profile(&board).expect("profile");
+        let keys = parse_keys("down,select,down,select").expect("keys");
+        let run = pico::run_with_card(
+            &board,
+            &profile,
+            &pico::default_firmware(&board),
+            &flash,
+            &keys,
+            None,
+            Some(&img_path),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        assert!(
+            run.report.card_blocks_read.unwrap_or(0) > 0,
+            "{name}: nothing read from the card"
+        );
+        // The same session with the simulator reading the same card image.
+        let simulated = fieldpack::card::run(image.clone(), profile, &keys).expect("sim");
+        same_frames(&board, "card", &run.frames, &simulated);
     }
 }

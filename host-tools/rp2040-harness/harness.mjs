@@ -10,7 +10,7 @@
 // JSON line on stdout.
 //
 // node harness.mjs --board NAME --firmware FW.uf2 --bundle B.uf2 --frames OUT [--keys k,k]
-//   [--state S.bin] [--stack-floor ADDR] [--max-seconds N] [--profile OUT.json]
+//   [--state S.bin] [--card CARD.img] [--stack-floor ADDR] [--max-seconds N] [--profile OUT.json]
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { RP2040 } from 'rp2040js';
@@ -18,6 +18,7 @@ import { stubRom, handleRomBreak } from './src/stub-rom.mjs';
 import { Ssd1306 } from './src/ssd1306.mjs';
 import { St7789 } from './src/st7789.mjs';
 import { Ssd1680 } from './src/ssd1680.mjs';
+import { SdCard } from './src/sdcard.mjs';
 import { loadUf2 } from './src/uf2.mjs';
 
 const CLOCK_HZ = 125_000_000;
@@ -39,10 +40,13 @@ const PACK_KEYS = { up: 14, down: 15, select: 12, back: 13 };
 const WIRED_KEYS = { up: 2, down: 3, select: 6, back: 7 };
 
 export const BOARDS = {
-  'pico-oled': { bus: 'i2c', port: 0, keys: WIRED_KEYS, busHz: 400_000, bitsPerByte: 9 },
+  'pico-oled': {
+    bus: 'i2c', port: 0, keys: WIRED_KEYS, busHz: 400_000, bitsPerByte: 9,
+    card: { port: 0, cs: 17 },
+  },
   'pico-epaper': {
     bus: 'spi', port: 1, dc: 8, cs: 9, rst: 12, busy: 13, keys: WIRED_KEYS, busHz: 8_000_000,
-    bitsPerByte: 8,
+    bitsPerByte: 8, card: { port: 0, cs: 17 },
   },
   'pico-display': {
     bus: 'spi', port: 0, dc: 16, cs: 17, keys: PACK_KEYS, busHz: 62_500_000, bitsPerByte: 8,
@@ -131,6 +135,26 @@ function main() {
       if (!cs.outputValue) panel.byte(v, dc.outputValue);
       sent.schedule(byteNs);
     };
+  }
+
+  // The microSD slot of the boards with a wired breakout: a card image, or an empty slot.
+  let sd = null;
+  if (board.card) {
+    sd = new SdCard(a.card ? readFileSync(a.card) : null);
+    const spi = mcu.spi[board.card.port];
+    const cs = mcu.gpio[board.card.cs];
+    cs.addListener(() => {
+      if (cs.outputValue) sd.deselect();
+    });
+    let rx = 0xff;
+    const sent = clock.createAlarm(() => spi.completeTransmit(rx));
+    spi.onTransmit = (v) => {
+      rx = cs.outputValue ? 0xff : sd.byte(v);
+      // The bus's clock as the firmware set it (400 kHz to start a card, then fast).
+      sent.schedule(8e9 / (spi.clockFrequency || 400_000));
+    };
+  } else if (a.card) {
+    throw new Error(`the ${a.board} has no card slot`);
   }
 
   // Buttons: pulled up, pressed to ground.
@@ -259,6 +283,7 @@ function main() {
     stackBytes: stack,
     flash: stats,
     refreshes: panel.refreshes ?? null,
+    cardBlocksRead: sd ? sd.blocksRead : null,
     totalCycles: activeCycles,
     emulatedMs: clock.nanos / 1e6,
   };

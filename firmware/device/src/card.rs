@@ -5,11 +5,12 @@
 //! A board gives the card as an `embedded-sdmmc` `BlockDevice` (on a Pico, `SdCard` on an SPI
 //! bus); the simulator and the tests give a file holding a card's image.
 
+use core::cell::RefCell;
 use core::ops::ControlFlow;
 
 use embedded_sdmmc::{
-    BlockDevice, LfnBuffer, Mode, RawDirectory, RawFile, ShortFileName, TimeSource, Timestamp,
-    VolumeIdx, VolumeManager,
+    Block, BlockCount, BlockDevice, BlockIdx, LfnBuffer, Mode, RawDirectory, RawFile,
+    ShortFileName, TimeSource, Timestamp, VolumeIdx, VolumeManager,
 };
 use fieldpack_format::{Storage, StorageError};
 
@@ -59,16 +60,109 @@ pub struct ShelfEntry {
     pub size: u32,
 }
 
+/// Blocks kept in RAM (6 KiB).
+pub const CACHED_BLOCKS: usize = 12;
+
+/// The last [`CACHED_BLOCKS`] blocks read from a card: 8 KiB, which a board keeps in a static
+/// (moved around on the stack it would be copied with the card it belongs to).
+pub struct BlockCache {
+    /// (block index, block, last use); index `u32::MAX`: empty.
+    slots: [(u32, Block, u32); CACHED_BLOCKS],
+    clock: u32,
+}
+
+impl BlockCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        BlockCache {
+            slots: core::array::from_fn(|_| (u32::MAX, Block::new(), 0)),
+            clock: 0,
+        }
+    }
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The card's blocks, the last [`CACHED_BLOCKS`] read kept in RAM.
+///
+/// `embedded-sdmmc` keeps one block; reading a bundle asks for the FAT's block (to find where
+/// the file's clusters are) and data blocks in turn, many small reads apiece (glyphs looked up
+/// by binary search), so with one block kept opening a Korean article read 17,000 blocks, 8 s at
+/// 16 MHz; with 8 kept, 3,257; with 12, 679; with 16, 178 (a card session of `tests/pico.rs` in
+/// rp2040js). 12 (6 KiB) keeps the e-paper board under 64 KiB of RAM.
+pub struct CachedBlocks<'c, D: BlockDevice> {
+    inner: D,
+    cache: RefCell<&'c mut BlockCache>,
+}
+
+impl<'c, D: BlockDevice> CachedBlocks<'c, D> {
+    /// `inner`'s blocks, cached in `cache`.
+    pub fn new(inner: D, cache: &'c mut BlockCache) -> Self {
+        for s in cache.slots.iter_mut() {
+            s.0 = u32::MAX;
+        }
+        CachedBlocks {
+            inner,
+            cache: RefCell::new(cache),
+        }
+    }
+}
+
+impl<D: BlockDevice> BlockDevice for CachedBlocks<'_, D> {
+    type Error = D::Error;
+
+    fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), Self::Error> {
+        let mut cache = self.cache.borrow_mut();
+        for (i, out) in blocks.iter_mut().enumerate() {
+            let idx = start.0.wrapping_add(i as u32);
+            cache.clock = cache.clock.wrapping_add(1);
+            let now = cache.clock;
+            if let Some(slot) = cache.slots.iter_mut().find(|s| s.0 == idx) {
+                slot.2 = now;
+                out.contents.copy_from_slice(&slot.1.contents);
+                continue;
+            }
+            self.inner.read(core::slice::from_mut(out), BlockIdx(idx))?;
+            // Replace the least recently used.
+            if let Some(slot) = cache.slots.iter_mut().min_by_key(|s| s.2) {
+                slot.0 = idx;
+                slot.1.contents.copy_from_slice(&out.contents);
+                slot.2 = now;
+            }
+        }
+        Ok(())
+    }
+
+    fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), Self::Error> {
+        let mut cache = self.cache.borrow_mut();
+        for i in 0..blocks.len() {
+            let idx = start.0.wrapping_add(i as u32);
+            for s in cache.slots.iter_mut().filter(|s| s.0 == idx) {
+                s.0 = u32::MAX;
+            }
+        }
+        self.inner.write(blocks, start)
+    }
+
+    fn num_blocks(&self) -> Result<BlockCount, Self::Error> {
+        self.inner.num_blocks()
+    }
+}
+
 /// A card's FAT volume, its root folder open.
-pub struct Card<D: BlockDevice> {
-    vm: VolumeManager<D, NoClock, 1, 1, 1>,
+pub struct Card<'c, D: BlockDevice> {
+    vm: VolumeManager<CachedBlocks<'c, D>, NoClock, 1, 1, 1>,
     root: RawDirectory,
 }
 
-impl<D: BlockDevice> Card<D> {
-    /// Opens the first FAT volume of the card.
-    pub fn open(device: D) -> Result<Self, CardError> {
-        let vm = VolumeManager::new_with_limits(device, NoClock, 5000);
+impl<'c, D: BlockDevice> Card<'c, D> {
+    /// Opens the first FAT volume of the card, keeping its blocks in `cache`.
+    pub fn open(device: D, cache: &'c mut BlockCache) -> Result<Self, CardError> {
+        let vm = VolumeManager::new_with_limits(CachedBlocks::new(device, cache), NoClock, 5000);
         let volume = vm
             .open_raw_volume(VolumeIdx(0))
             .map_err(|_| CardError::NoVolume)?;
@@ -126,7 +220,7 @@ impl<D: BlockDevice> Card<D> {
     }
 
     /// Opens a bundle of the shelf for reading (one at a time: opening another closes it).
-    pub fn open_bundle(&self, entry: &ShelfEntry) -> Result<CardFile<'_, D>, CardError> {
+    pub fn open_bundle(&self, entry: &ShelfEntry) -> Result<CardFile<'_, 'c, D>, CardError> {
         let file = self
             .vm
             .open_file_in_dir(self.root, entry.short, Mode::ReadOnly)
@@ -136,24 +230,28 @@ impl<D: BlockDevice> Card<D> {
             card: self,
             file,
             len,
+            pos: 0,
         })
     }
 }
 
 /// A bundle on the card, read in blocks.
-pub struct CardFile<'c, D: BlockDevice> {
-    card: &'c Card<D>,
+pub struct CardFile<'f, 'c, D: BlockDevice> {
+    card: &'f Card<'c, D>,
     file: RawFile,
     len: u32,
+    /// Where the file's position is: a read there needs no seek, which would make
+    /// `embedded-sdmmc` find the cluster again from the file's first.
+    pos: u32,
 }
 
-impl<D: BlockDevice> Drop for CardFile<'_, D> {
+impl<D: BlockDevice> Drop for CardFile<'_, '_, D> {
     fn drop(&mut self) {
         let _ = self.card.vm.close_file(self.file);
     }
 }
 
-impl<D: BlockDevice> Storage for CardFile<'_, D> {
+impl<D: BlockDevice> Storage for CardFile<'_, '_, D> {
     fn len(&self) -> u32 {
         self.len
     }
@@ -166,8 +264,13 @@ impl<D: BlockDevice> Storage for CardFile<'_, D> {
             return Err(StorageError::OutOfBounds);
         }
         let vm = &self.card.vm;
-        vm.file_seek_from_start(self.file, offset)
-            .map_err(|_| StorageError::Io)?;
+        let seek = offset != self.pos;
+        // Unknown until the read is done: a failed one seeks again next time.
+        self.pos = u32::MAX;
+        if seek {
+            vm.file_seek_from_start(self.file, offset)
+                .map_err(|_| StorageError::Io)?;
+        }
         let mut done = 0;
         while done < buf.len() {
             let rest = buf.get_mut(done..).ok_or(StorageError::Io)?;
@@ -177,6 +280,7 @@ impl<D: BlockDevice> Storage for CardFile<'_, D> {
             }
             done += n;
         }
+        self.pos = end;
         Ok(())
     }
 }

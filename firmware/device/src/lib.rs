@@ -20,8 +20,8 @@ pub mod state;
 
 pub use bands::Bands;
 pub use buttons::Buttons;
-pub use card::{Card, CardError, CardFile, ShelfEntry, SHELF_MAX};
+pub use card::{BlockCache, Card, CardError, CardFile, ShelfEntry, SHELF_MAX};
 pub use flash::ImageFlash;
 pub use keeper::{Keeper, STATE_REGION_LEN};
-pub use main_loop::{run, Board, IdlePolicy, LoopError, Power, Run, Wake};
+pub use main_loop::{choose, run, Board, IdlePolicy, LoopError, Power, Run, Wake};
 pub use state::{StateStore, StoreError, STATE_VERSION};

@@ -171,6 +171,33 @@ where
     }
 }
 
+/// Shows the shelf of `count` bundles (`label(i)`: name and size) on `board` until one is
+/// chosen; `None` when the keys end first.
+pub fn choose<'n, B: Board>(
+    board: &mut B,
+    theme: &Theme<B::Color>,
+    profile: &fieldpack_reader::Profile,
+    count: usize,
+    label: impl Fn(usize) -> (&'n str, u32) + Copy,
+) -> Result<Option<usize>, LoopError<B::Error>> {
+    let mut shelf = fieldpack_reader::Shelf::default();
+    loop {
+        shelf
+            .draw(board.display(), theme, profile, count, label)
+            .map_err(|_| LoopError::Draw)?;
+        board.present().map_err(LoopError::Present)?;
+        match board.wait(None) {
+            Wake::End => return Ok(None),
+            Wake::Timeout => {}
+            Wake::Input(input) => {
+                if let Some(i) = shelf.handle(input, count) {
+                    return Ok(Some(i));
+                }
+            }
+        }
+    }
+}
+
 fn show<B: Board, S: Storage>(
     board: &mut B,
     app: &mut App<'_, S>,

@@ -23,10 +23,127 @@ use crate::{chip, halt};
 /// Down, GP6 Select (hold: bookmark), GP7 Back, each to ground.
 const WIRED_KEYS: [Input; 4] = [Input::Up, Input::Down, Input::Select, Input::Back];
 
-/// Pico + SSD1306 128x64 OLED on I2C0: SDA GP4, SCL GP5, address 0x3C, 400 kHz.
-pub fn pico_oled() -> Oled<impl WriteOnlyDataCommand, 4> {
+/// A microSD breakout on SPI0: SCK GP18, MOSI GP19, MISO GP16, CS GP17 (the boards whose
+/// displays leave SPI0 free: the OLED and e-paper boards).
+pub type WiredCard = crate::sd::SpiCard<
+    crate::spi::ClockedSpi<
+        hal::spi::Spi<
+            hal::spi::Enabled,
+            hal::pac::SPI0,
+            (
+                hal::gpio::Pin<
+                    hal::gpio::bank0::Gpio19,
+                    hal::gpio::FunctionSpi,
+                    hal::gpio::PullDown,
+                >,
+                hal::gpio::Pin<hal::gpio::bank0::Gpio16, hal::gpio::FunctionSpi, hal::gpio::PullUp>,
+                hal::gpio::Pin<
+                    hal::gpio::bank0::Gpio18,
+                    hal::gpio::FunctionSpi,
+                    hal::gpio::PullDown,
+                >,
+            ),
+            8,
+        >,
+    >,
+    hal::gpio::Pin<hal::gpio::bank0::Gpio17, hal::gpio::FunctionSioOutput, hal::gpio::PullDown>,
+    hal::Timer,
+>;
+
+/// The card's block cache (8 KiB), zeroed in .bss rather than built on the stack and moved:
+/// all zeros is a valid cache (block indices and blocks are plain integers), and
+/// `Card::open` empties it anyway. `None` after the first call.
+fn card_cache() -> Option<&'static mut fieldpack_device::BlockCache> {
+    static mut CACHE: core::mem::MaybeUninit<fieldpack_device::BlockCache> =
+        core::mem::MaybeUninit::zeroed();
+    static mut TAKEN: bool = false;
+    cortex_m::interrupt::free(|_| {
+        // SAFETY: interrupts are off and TAKEN hands the cache out once, so no second
+        // reference to it ever exists; all-zero bytes are a valid BlockCache (above).
+        #[allow(unsafe_code)]
+        unsafe {
+            let taken = &mut *core::ptr::addr_of_mut!(TAKEN);
+            if *taken {
+                return None;
+            }
+            *taken = true;
+            Some((*core::ptr::addr_of_mut!(CACHE)).assume_init_mut())
+        }
+    })
+}
+
+/// The e-paper frame (4.7 KiB), zeroed in .bss rather than built on the stack and moved with
+/// the board: all zeros is a valid frame (a black buffer, rotation 0), cleared before the
+/// first draw anyway. `None` after the first call.
+fn epaper_frame() -> Option<&'static mut epd_waveshare::epd2in9_v2::Display2in9> {
+    static mut FRAME: core::mem::MaybeUninit<epd_waveshare::epd2in9_v2::Display2in9> =
+        core::mem::MaybeUninit::zeroed();
+    static mut TAKEN: bool = false;
+    cortex_m::interrupt::free(|_| {
+        // SAFETY: as `card_cache`: handed out once with interrupts off; the frame is a byte
+        // array and a field-less enum whose first variant is 0.
+        #[allow(unsafe_code)]
+        unsafe {
+            let taken = &mut *core::ptr::addr_of_mut!(TAKEN);
+            if *taken {
+                return None;
+            }
+            *taken = true;
+            Some((*core::ptr::addr_of_mut!(FRAME)).assume_init_mut())
+        }
+    })
+}
+
+/// The card slot of the wired breakout: 400 kHz until the card answers. MISO is pulled up, as
+/// an SD card's data out idles high (and an empty slot reads `0xFF`).
+#[allow(clippy::too_many_arguments)]
+fn wired_card(
+    spi0: hal::pac::SPI0,
+    sck: hal::gpio::Pin<hal::gpio::bank0::Gpio18, hal::gpio::FunctionNull, hal::gpio::PullDown>,
+    mosi: hal::gpio::Pin<hal::gpio::bank0::Gpio19, hal::gpio::FunctionNull, hal::gpio::PullDown>,
+    miso: hal::gpio::Pin<hal::gpio::bank0::Gpio16, hal::gpio::FunctionNull, hal::gpio::PullDown>,
+    cs: hal::gpio::Pin<hal::gpio::bank0::Gpio17, hal::gpio::FunctionNull, hal::gpio::PullDown>,
+    resets: &mut hal::pac::RESETS,
+    peri_hz: u32,
+    timer: hal::Timer,
+) -> Option<(WiredCard, &'static mut fieldpack_device::BlockCache)> {
+    let spi = hal::spi::Spi::<_, _, _, 8>::new(
+        spi0,
+        (
+            mosi.into_function(),
+            miso.into_pull_up_input().into_function(),
+            sck.into_function(),
+        ),
+    )
+    .init(resets, peri_hz.Hz(), 400.kHz(), MODE_0);
+    let mut spi = crate::spi::ClockedSpi { spi, peri_hz };
+    let mut cs = cs.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    if !crate::sd::present(&mut spi, &mut cs) {
+        return None;
+    }
+    let card = crate::sd::SpiCard::new(spi, cs, timer);
+    Some((card, card_cache()?))
+}
+
+/// Pico + SSD1306 128x64 OLED on I2C0: SDA GP4, SCL GP5, address 0x3C, 400 kHz; a microSD
+/// breakout on SPI0 when wired.
+#[allow(clippy::type_complexity)]
+pub fn pico_oled() -> (
+    Oled<impl WriteOnlyDataCommand, 4>,
+    Option<(WiredCard, &'static mut fieldpack_device::BlockCache)>,
+) {
     let mut c = chip();
     let p = c.pins;
+    let card = wired_card(
+        c.spi0,
+        p.gpio18,
+        p.gpio19,
+        p.gpio16,
+        p.gpio17,
+        &mut c.resets,
+        c.clocks.peripheral_clock.freq().to_Hz(),
+        c.timer,
+    );
     let i2c = hal::I2C::i2c0(
         c.i2c0,
         p.gpio4.reconfigure(),
@@ -54,22 +171,37 @@ pub fn pico_oled() -> Oled<impl WriteOnlyDataCommand, 4> {
     let Some(keys) = Keys::new(pins, WIRED_KEYS, c.timer) else {
         halt()
     };
-    Oled { display, keys }
+    (Oled { display, keys }, card)
 }
 
 /// Pico + Waveshare Pico-ePaper-2.9 on SPI1: CLK GP10, DIN GP11, CS GP9, DC GP8, RST GP12,
-/// BUSY GP13; 8 MHz (the SSD1680 takes 20 MHz writes; the refresh, not the bus, sets the pace).
-pub fn pico_epaper() -> Paper<
-    impl embedded_hal::spi::SpiDevice,
-    impl embedded_hal::digital::InputPin,
-    impl embedded_hal::digital::OutputPin,
-    impl embedded_hal::digital::OutputPin,
-    4,
-> {
-    use epd_waveshare::epd2in9_v2::{Display2in9, Epd2in9};
+/// BUSY GP13; 8 MHz (the SSD1680 takes 20 MHz writes; the refresh, not the bus, sets the pace);
+/// a microSD breakout on SPI0 when wired.
+#[allow(clippy::type_complexity)]
+pub fn pico_epaper() -> (
+    Paper<
+        impl embedded_hal::spi::SpiDevice,
+        impl embedded_hal::digital::InputPin,
+        impl embedded_hal::digital::OutputPin,
+        impl embedded_hal::digital::OutputPin,
+        4,
+    >,
+    Option<(WiredCard, &'static mut fieldpack_device::BlockCache)>,
+) {
+    use epd_waveshare::epd2in9_v2::Epd2in9;
     use epd_waveshare::prelude::{DisplayRotation as EpdRotation, WaveshareDisplay};
     let mut c = chip();
     let p = c.pins;
+    let card = wired_card(
+        c.spi0,
+        p.gpio18,
+        p.gpio19,
+        p.gpio16,
+        p.gpio17,
+        &mut c.resets,
+        c.clocks.peripheral_clock.freq().to_Hz(),
+        c.timer,
+    );
     let spi = hal::spi::Spi::<_, _, _, 8>::new(
         c.spi1,
         (p.gpio11.into_function(), p.gpio10.into_function()),
@@ -95,7 +227,7 @@ pub fn pico_epaper() -> Paper<
         &mut delay,
         Some(1_000),
     );
-    let mut frame = Display2in9::default();
+    let Some(frame) = epaper_frame() else { halt() };
     frame.set_rotation(EpdRotation::Rotate90);
     let pins = [
         p.gpio2.into_pull_up_input().into_dyn_pin(),
@@ -106,15 +238,18 @@ pub fn pico_epaper() -> Paper<
     let Some(keys) = Keys::new(pins, WIRED_KEYS, keys_timer) else {
         halt()
     };
-    Paper {
-        epd,
-        spi,
-        canvas: Canvas(frame),
-        keys,
-        delay,
-        partials: None,
-        asleep: false,
-    }
+    (
+        Paper {
+            epd,
+            spi,
+            canvas: Canvas(frame),
+            keys,
+            delay,
+            partials: None,
+            asleep: false,
+        },
+        card,
+    )
 }
 
 /// Pimoroni Pico Display Pack (1.14", 240x135) or Pack 2.0 (2.0", 320x240): ST7789 on SPI0 at
@@ -123,10 +258,14 @@ pub fn pico_epaper() -> Paper<
 ///
 /// `size` and `offset`: the panel's visible part of the ST7789's 240x320 memory, in the
 /// controller's portrait terms; the packs are mounted landscape (rotated 90 degrees).
+/// The packs have no card slot, and their display takes SPI0.
 pub fn display_pack(
     size: (u16, u16),
     offset: (u16, u16),
-) -> Lcd<impl mipidsi::interface::Interface<Word = u8>, impl embedded_hal::pwm::SetDutyCycle, 4> {
+) -> (
+    Lcd<impl mipidsi::interface::Interface<Word = u8>, impl embedded_hal::pwm::SetDutyCycle, 4>,
+    Option<(crate::NoCard, &'static mut fieldpack_device::BlockCache)>,
+) {
     let mut c = chip();
     let p = c.pins;
     let spi = hal::spi::Spi::<_, _, _, 8>::new(
@@ -178,10 +317,13 @@ pub fn display_pack(
     let Some(keys) = Keys::new(pins, WIRED_KEYS, keys_timer) else {
         halt()
     };
-    Lcd {
-        display,
-        backlight,
-        keys,
-        delay,
-    }
+    (
+        Lcd {
+            display,
+            backlight,
+            keys,
+            delay,
+        },
+        None,
+    )
 }

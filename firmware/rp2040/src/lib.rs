@@ -13,11 +13,13 @@ pub mod delay;
 pub mod flash;
 pub mod keys;
 pub mod panels;
+pub mod sd;
 pub mod spi;
 
 use embedded_graphics::pixelcolor::PixelColor;
-use fieldpack_device::{Board, IdlePolicy, Keeper, StateStore, STATE_REGION_LEN};
-use fieldpack_format::Inflater;
+use embedded_sdmmc::BlockDevice;
+use fieldpack_device::{Board, Card, IdlePolicy, Keeper, StateStore, STATE_REGION_LEN};
+use fieldpack_format::{Inflater, Storage};
 use fieldpack_reader::{App, Profile, Theme};
 
 pub use rp2040_hal as hal;
@@ -65,11 +67,45 @@ pub mod trust {
     include!(concat!(env!("OUT_DIR"), "/trust.rs"));
 }
 
-/// Opens the bundle in flash and runs the reader on `board` for ever: the reader's memory is
-/// taken up from flash, every change written back; errors in the bundle are the reader's error
-/// screens, never a stop.
-pub fn start<B: Board>(
+/// Runs the reader on `board` for ever: from the microSD card when one holds bundles (the
+/// shelf first when it holds several), else from the bundle in flash. The reader's memory is
+/// taken up from flash and every change written back; errors in a bundle are the reader's
+/// error screens, never a stop.
+pub fn start<B: Board, SD: BlockDevice>(
     board: &mut B,
+    card: Option<(SD, &'static mut fieldpack_device::BlockCache)>,
+    profile: Profile,
+    theme: &Theme<B::Color>,
+    idle: IdlePolicy,
+    inflater: &'static mut Inflater,
+    window: &'static mut [u8],
+) -> ! {
+    if let Some(card) = card.and_then(|(sd, cache)| Card::open(sd, cache).ok()) {
+        if let Ok(shelf) = card.shelf() {
+            let chosen = match shelf.len() {
+                0 => None,
+                1 => Some(0),
+                n => fieldpack_device::choose(board, theme, &profile, n, |i| {
+                    shelf.get(i).map_or(("", 0), |e| (e.name.as_str(), e.size))
+                })
+                .ok()
+                .flatten(),
+            };
+            if let Some(file) = chosen
+                .and_then(|i| shelf.get(i))
+                .and_then(|e| card.open_bundle(e).ok())
+            {
+                read(board, file, profile, theme, idle, inflater, window)
+            }
+        }
+    }
+    read(board, bundle(), profile, theme, idle, inflater, window)
+}
+
+/// Runs the reader on `board` over `storage`, for ever.
+fn read<B: Board, S: Storage>(
+    board: &mut B,
+    mut storage: S,
     profile: Profile,
     theme: &Theme<B::Color>,
     idle: IdlePolicy,
@@ -79,7 +115,6 @@ pub fn start<B: Board>(
 where
     B::Color: PixelColor,
 {
-    let mut storage = bundle();
     // Checked before the reader's state is on the stack: the Ed25519 check's deep stack and
     // the reader's never add up.
     let seal = fieldpack_format::seal::Seal::check_bundle(&mut storage);
@@ -98,8 +133,36 @@ where
     }
 }
 
+/// A board without a card slot.
+pub struct NoCard;
+
+impl BlockDevice for NoCard {
+    type Error = core::convert::Infallible;
+
+    fn read(
+        &self,
+        _blocks: &mut [embedded_sdmmc::Block],
+        _start: embedded_sdmmc::BlockIdx,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    fn write(
+        &self,
+        _blocks: &[embedded_sdmmc::Block],
+        _start: embedded_sdmmc::BlockIdx,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    fn num_blocks(&self) -> Result<embedded_sdmmc::BlockCount, Self::Error> {
+        Ok(embedded_sdmmc::BlockCount(0))
+    }
+}
+
 /// Defines a board binary's `main`: the chip brought up by `$setup` (a function returning the
-/// board), the window and inflate state in static RAM, then [`start`].
+/// board and, if it has a card slot, the card with its block cache), the window and inflate
+/// state in static RAM, then [`start`].
 #[macro_export]
 macro_rules! board_main {
     ($setup:path, $profile:path, $theme:path, $idle:expr) => {
@@ -114,8 +177,8 @@ macro_rules! board_main {
             // fields 0; the format crate's `inflater_from_zeroed_bytes_decodes` test checks it.
             #[allow(unsafe_code)]
             let inflater = unsafe { INFLATER.assume_init_mut() };
-            let mut board = $setup();
-            $crate::start(&mut board, $profile, &$theme, $idle, inflater, WINDOW)
+            let (mut board, card) = $setup();
+            $crate::start(&mut board, card, $profile, &$theme, $idle, inflater, WINDOW)
         }
     };
 }

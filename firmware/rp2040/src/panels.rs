@@ -127,7 +127,7 @@ where
 pub const FULL_REFRESH_EVERY: u32 = 8;
 
 /// The frame drawn for the e-paper panel, in the reader's colours (on = ink).
-pub struct Canvas(pub Display2in9);
+pub struct Canvas(pub &'static mut Display2in9);
 
 impl OriginDimensions for Canvas {
     fn size(&self) -> Size {

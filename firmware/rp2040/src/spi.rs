@@ -15,6 +15,15 @@ use embedded_hal_nb::spi::FullDuplex;
 /// An SPI bus whose writes stream.
 pub struct StreamingSpi<B>(pub B);
 
+/// The HAL's SPI controller with the peripheral clock it runs from, so that its bus clock can
+/// be changed (an SD card starts slow and then runs fast).
+pub struct ClockedSpi<S> {
+    /// The controller.
+    pub spi: S,
+    /// The peripheral clock.
+    pub peri_hz: u32,
+}
+
 impl<B: SpiBus<u8, Error = Infallible> + FullDuplex<u8, Error = Infallible>> ErrorType
     for StreamingSpi<B>
 {
@@ -144,3 +153,59 @@ where
         self.cs.set_high()
     }
 }
+
+macro_rules! clocked {
+    ($($spi:ident),*) => {$(
+        impl<P> ErrorType for ClockedSpi<rp2040_hal::spi::Spi<rp2040_hal::spi::Enabled, rp2040_hal::pac::$spi, P, 8>>
+        where
+            P: rp2040_hal::spi::ValidSpiPinout<rp2040_hal::pac::$spi>,
+        {
+            type Error = Infallible;
+        }
+
+        impl<P> SpiBus<u8> for ClockedSpi<rp2040_hal::spi::Spi<rp2040_hal::spi::Enabled, rp2040_hal::pac::$spi, P, 8>>
+        where
+            P: rp2040_hal::spi::ValidSpiPinout<rp2040_hal::pac::$spi>,
+        {
+            fn read(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
+                SpiBus::read(&mut self.spi, words)
+            }
+            fn write(&mut self, words: &[u8]) -> Result<(), Infallible> {
+                SpiBus::write(&mut self.spi, words)
+            }
+            fn transfer(&mut self, read: &mut [u8], write: &[u8]) -> Result<(), Infallible> {
+                SpiBus::transfer(&mut self.spi, read, write)
+            }
+            fn transfer_in_place(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
+                SpiBus::transfer_in_place(&mut self.spi, words)
+            }
+            fn flush(&mut self) -> Result<(), Infallible> {
+                SpiBus::flush(&mut self.spi)
+            }
+        }
+
+        impl<P> FullDuplex<u8> for ClockedSpi<rp2040_hal::spi::Spi<rp2040_hal::spi::Enabled, rp2040_hal::pac::$spi, P, 8>>
+        where
+            P: rp2040_hal::spi::ValidSpiPinout<rp2040_hal::pac::$spi>,
+        {
+            fn read(&mut self) -> nb::Result<u8, Infallible> {
+                FullDuplex::read(&mut self.spi)
+            }
+            fn write(&mut self, word: u8) -> nb::Result<(), Infallible> {
+                FullDuplex::write(&mut self.spi, word)
+            }
+        }
+
+        impl<P> crate::sd::SetClock for ClockedSpi<rp2040_hal::spi::Spi<rp2040_hal::spi::Enabled, rp2040_hal::pac::$spi, P, 8>>
+        where
+            P: rp2040_hal::spi::ValidSpiPinout<rp2040_hal::pac::$spi>,
+        {
+            fn set_clock(&mut self, hz: u32) {
+                use rp2040_hal::fugit::RateExtU32;
+                self.spi.set_baudrate(self.peri_hz.Hz(), hz.Hz());
+            }
+        }
+    )*};
+}
+
+clocked!(SPI0, SPI1);

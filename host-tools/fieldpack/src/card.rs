@@ -64,7 +64,8 @@ impl BlockDevice for ImageBlocks {
 /// The frames of a session with a card in the device: the shelf while a bundle is chosen
 /// (when the card holds more than one), then the chosen bundle's screens.
 pub fn run(image: Vec<u8>, profile: Profile, keys: &[Input]) -> Result<Vec<Frame>> {
-    let card = match Card::open(ImageBlocks::new(image)) {
+    let mut cache = Box::new(fieldpack_device::BlockCache::new());
+    let card = match Card::open(ImageBlocks::new(image), &mut cache) {
         Ok(c) => c,
         Err(e) => bail!("the card has no readable FAT volume ({e:?}): format it FAT32"),
     };
@@ -99,7 +100,7 @@ pub fn run(image: Vec<u8>, profile: Profile, keys: &[Input]) -> Result<Vec<Frame
 }
 
 fn session<C: PixelColor>(
-    card: &Card<ImageBlocks>,
+    card: &Card<'_, ImageBlocks>,
     entries: &[fieldpack_device::ShelfEntry],
     profile: Profile,
     keys: &[Input],

@@ -179,6 +179,10 @@ enum Command {
         /// when missing): the firmware reopens where it was left and writes what changes.
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
+        /// A microSD card's image in the board's slot (pico-oled and pico-epaper, with a wired
+        /// breakout): its bundles are on a shelf, the chosen one read from the card.
+        #[arg(long, value_name = "IMAGE")]
+        card: Option<PathBuf>,
     },
     /// Measure the firmware of every profile: flash, static RAM, and peak stack in QEMU.
     Footprint {
@@ -665,6 +669,7 @@ fn run(cli: Cli) -> Result<()> {
             scale,
             raw,
             state,
+            card,
         } => {
             let keys = sim::parse_keys(&keys)?;
             let scale_for = |profile: &fieldpack_reader::Profile| {
@@ -696,13 +701,14 @@ fn run(cli: Cli) -> Result<()> {
                 let bytes = report::read_file(&bundle)?;
                 let firmware =
                     firmware.unwrap_or_else(|| fieldpack::pico::default_firmware(&board));
-                let run = fieldpack::pico::run(
+                let run = fieldpack::pico::run_with_card(
                     &board,
                     &profile,
                     &firmware,
                     &bytes,
                     &keys,
                     state.as_deref(),
+                    card.as_deref(),
                 )?;
                 let paths = sim::write_frames(&run.frames, &out, scale_for(&profile))?;
                 let r = &run.report;
@@ -724,6 +730,9 @@ fn run(cli: Cli) -> Result<()> {
                 );
                 eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
                 return Ok(());
+            }
+            if card.is_some() {
+                anyhow::bail!("the lm3s6965evb has no card slot: --card takes a Pico board");
             }
             let profile = profile_named(display.as_deref().unwrap_or("320x240"))?;
             let mut extra = Vec::new();

@@ -87,6 +87,8 @@ pub struct Report {
     pub stack_bytes: Option<u64>,
     /// Flash writes.
     pub flash: FlashOps,
+    /// Blocks read from the microSD card (boards with a slot).
+    pub card_blocks_read: Option<u64>,
     /// Total core cycles and emulated time.
     pub total_cycles: u64,
     /// Emulated milliseconds in all.
@@ -142,6 +144,20 @@ pub fn run(
     keys: &[Input],
     state: Option<&Path>,
 ) -> Result<Run> {
+    run_with_card(board, profile, firmware, bundle, keys, state, None)
+}
+
+/// As [`run`], with a microSD card's image in the board's slot (the boards with a wired
+/// breakout: pico-oled, pico-epaper).
+pub fn run_with_card(
+    board: &Board,
+    profile: &Profile,
+    firmware: &Path,
+    bundle: &[u8],
+    keys: &[Input],
+    state: Option<&Path>,
+    card: Option<&Path>,
+) -> Result<Run> {
     check_keys(board, keys)?;
     let elf = std::fs::read(firmware).with_context(|| {
         format!(
@@ -185,6 +201,9 @@ pub fn run(
         .args(["--stack-floor", &floor.to_string()]);
     if let Some(s) = state {
         cmd.arg("--state").arg(s);
+    }
+    if let Some(c) = card {
+        cmd.arg("--card").arg(c);
     }
     let out = cmd
         .output()

@@ -2,7 +2,13 @@
 #![no_std]
 #![no_main]
 
-fn setup() -> impl fieldpack_device::Board<Color = embedded_graphics::pixelcolor::Rgb565> {
+fn setup() -> (
+    impl fieldpack_device::Board<Color = embedded_graphics::pixelcolor::Rgb565>,
+    Option<(
+        impl embedded_sdmmc::BlockDevice,
+        &'static mut fieldpack_device::BlockCache,
+    )>,
+) {
     fieldpack_rp2040::boards::display_pack((135, 240), (52, 40))
 }
 

@@ -2,7 +2,13 @@
 #![no_std]
 #![no_main]
 
-fn setup() -> impl fieldpack_device::Board<Color = embedded_graphics::pixelcolor::BinaryColor> {
+fn setup() -> (
+    impl fieldpack_device::Board<Color = embedded_graphics::pixelcolor::BinaryColor>,
+    Option<(
+        impl embedded_sdmmc::BlockDevice,
+        &'static mut fieldpack_device::BlockCache,
+    )>,
+) {
     fieldpack_rp2040::boards::pico_epaper()
 }
 
