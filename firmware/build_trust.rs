@@ -1,5 +1,5 @@
-// Shared by the board crates' build scripts (`include!`d): compiles in the publisher keys the
-// firmware trusts.
+// Shared by the board crates' build scripts (`include!`d): puts the crate's `memory.x` where
+// cortex-m-rt's linker script finds it, and compiles in the publisher keys the firmware trusts.
 //
 // `FIELDPACK_TRUSTED_KEYS`: public key files (`fieldpack keygen`'s `KEY.pub`), separated by
 // `:`; the info screen names a bundle's signer by the name in its key file.
@@ -54,4 +54,14 @@ fn write_trust(out: &std::path::Path) {
         ),
     )
     .expect("write trust.rs");
+}
+
+/// The whole build script of a board crate.
+fn board_build() {
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    std::fs::copy("memory.x", out.join("memory.x")).expect("copy memory.x");
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=../build_trust.rs");
+    write_trust(&out);
 }

@@ -3,7 +3,6 @@
 //! through `embedded-sdmmc`. Needs fdisk, dosfstools and mtools (`scripts/setup` installs them).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 #[path = "card_image.rs"]
 mod card_image;
@@ -12,19 +11,11 @@ use card_image::card;
 use fieldpack::sim::{self, parse_keys};
 use fieldpack_reader::profile_by_name;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
 fn pack(inputs: &[PathBuf], out: &Path) -> Vec<u8> {
-    let status = Command::new(env!("CARGO_BIN_EXE_fieldpack"))
-        .args(["build", "-q", "-o"])
-        .arg(out)
-        .args(inputs)
-        .status()
-        .expect("run fieldpack");
-    assert!(status.success());
-    std::fs::read(out).expect("bundle")
+    common::pack(&[], inputs, out)
 }
 
 #[test]

@@ -3,8 +3,6 @@
 //! BOOTSEL drive loads a UF2 file, the reader's memory kept in the Pico's own flash.
 //! Needs node, the harness's packages and the firmware built (`bash scripts/test-all`).
 
-use std::path::{Path, PathBuf};
-
 #[path = "card_image.rs"]
 mod card_image;
 
@@ -12,42 +10,11 @@ use fieldpack::pico;
 use fieldpack::sim::{self, parse_keys, Frame};
 use fieldpack::uf2::{self, Board, BOARDS};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn pack(args: &[&str], inputs: &[PathBuf], out: &Path) -> Vec<u8> {
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fieldpack"))
-        .args(["build", "-q", "-o"])
-        .arg(out)
-        .args(args)
-        .args(inputs)
-        .status()
-        .expect("run fieldpack");
-    assert!(status.success());
-    std::fs::read(out).expect("bundle")
-}
+mod common;
+use common::{pack, root};
 
 fn same_frames(board: &Board, what: &str, emulated: &[Frame], simulated: &[Frame]) {
-    assert_eq!(
-        emulated.len(),
-        simulated.len(),
-        "{}: {what}: frame count",
-        board.name
-    );
-    for (i, (e, s)) in emulated.iter().zip(simulated).enumerate() {
-        let differing = e
-            .pixels
-            .iter()
-            .zip(&s.pixels)
-            .filter(|(a, b)| a != b)
-            .count();
-        assert!(
-            e == s,
-            "{}: {what}: frame {i} differs from the simulator's in {differing} pixels",
-            board.name
-        );
-    }
+    common::assert_same_frames(&format!("{}: {what}", board.name), emulated, simulated);
 }
 
 /// Emulated frames of `board` for `bytes` and `keys`, checked against the simulator's.

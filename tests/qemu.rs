@@ -7,23 +7,15 @@ use fieldpack::emulate::{self, StorageKind};
 use fieldpack::sim::{self, parse_keys, Frame};
 use fieldpack_reader::{profile_by_name, Profile};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
 fn profile(name: &str) -> Profile {
     profile_by_name(name).expect("profile")
 }
 
 fn pack(inputs: &[PathBuf], out: &Path) -> Vec<u8> {
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_fieldpack"))
-        .args(["build", "-q", "-o"])
-        .arg(out)
-        .args(inputs)
-        .status()
-        .expect("run fieldpack");
-    assert!(status.success());
-    std::fs::read(out).expect("bundle")
+    common::pack(&[], inputs, out)
 }
 
 /// Emulated and simulated frames for the same bundle bytes and keys, compared frame by frame.
@@ -46,19 +38,7 @@ fn assert_same(
     .unwrap_or_else(|e| panic!("{}: {e:#}", p.name));
     let simulated = sim::run(bytes, *p, &keys).expect("sim");
     assert_eq!(emulated.frames.len(), keys.len() + 1);
-    for (i, (e, s)) in emulated.frames.iter().zip(&simulated).enumerate() {
-        let differing = e
-            .pixels
-            .iter()
-            .zip(&s.pixels)
-            .filter(|(a, b)| a != b)
-            .count();
-        assert!(
-            e == s,
-            "{}: frame {i} differs from the simulator's in {differing} pixels",
-            p.name
-        );
-    }
+    common::assert_same_frames(p.name, &emulated.frames, &simulated);
     emulated.frames
 }
 

@@ -50,48 +50,39 @@ pub type WiredCard = crate::sd::SpiCard<
     hal::Timer,
 >;
 
-/// The card's block cache (8 KiB), zeroed in .bss rather than built on the stack and moved:
-/// all zeros is a valid cache (block indices and blocks are plain integers), and
-/// `Card::open` empties it anyway. `None` after the first call.
-fn card_cache() -> Option<&'static mut fieldpack_device::BlockCache> {
-    static mut CACHE: core::mem::MaybeUninit<fieldpack_device::BlockCache> =
-        core::mem::MaybeUninit::zeroed();
-    static mut TAKEN: bool = false;
-    cortex_m::interrupt::free(|_| {
-        // SAFETY: interrupts are off and TAKEN hands the cache out once, so no second
-        // reference to it ever exists; all-zero bytes are a valid BlockCache (above).
-        #[allow(unsafe_code)]
-        unsafe {
-            let taken = &mut *core::ptr::addr_of_mut!(TAKEN);
-            if *taken {
-                return None;
+/// A `&'static mut` to a zeroed static of a type for which all-zero bytes are a valid value,
+/// handed out once (`None` after): large buffers live in .bss rather than being built on the
+/// stack and moved, which copies them and counts every copy in the peak stack.
+macro_rules! zeroed_static {
+    ($t:ty) => {{
+        static mut VALUE: core::mem::MaybeUninit<$t> = core::mem::MaybeUninit::zeroed();
+        static mut TAKEN: bool = false;
+        cortex_m::interrupt::free(|_| {
+            // SAFETY: interrupts are off and TAKEN hands the value out once, so no second
+            // reference to it ever exists; the caller names a type valid as all zeros.
+            #[allow(unsafe_code)]
+            unsafe {
+                let taken = &mut *core::ptr::addr_of_mut!(TAKEN);
+                if *taken {
+                    return None;
+                }
+                *taken = true;
+                Some((*core::ptr::addr_of_mut!(VALUE)).assume_init_mut())
             }
-            *taken = true;
-            Some((*core::ptr::addr_of_mut!(CACHE)).assume_init_mut())
-        }
-    })
+        })
+    }};
 }
 
-/// The e-paper frame (4.7 KiB), zeroed in .bss rather than built on the stack and moved with
-/// the board: all zeros is a valid frame (a black buffer, rotation 0), cleared before the
-/// first draw anyway. `None` after the first call.
+/// The card's block cache (6 KiB): all zeros is a valid cache (block indices and blocks are
+/// plain integers), and `Card::open` empties it anyway.
+fn card_cache() -> Option<&'static mut fieldpack_device::BlockCache> {
+    zeroed_static!(fieldpack_device::BlockCache)
+}
+
+/// The e-paper frame (4.7 KiB): all zeros is a valid frame (a black buffer, rotation 0),
+/// cleared before the first draw anyway.
 fn epaper_frame() -> Option<&'static mut epd_waveshare::epd2in9_v2::Display2in9> {
-    static mut FRAME: core::mem::MaybeUninit<epd_waveshare::epd2in9_v2::Display2in9> =
-        core::mem::MaybeUninit::zeroed();
-    static mut TAKEN: bool = false;
-    cortex_m::interrupt::free(|_| {
-        // SAFETY: as `card_cache`: handed out once with interrupts off; the frame is a byte
-        // array and a field-less enum whose first variant is 0.
-        #[allow(unsafe_code)]
-        unsafe {
-            let taken = &mut *core::ptr::addr_of_mut!(TAKEN);
-            if *taken {
-                return None;
-            }
-            *taken = true;
-            Some((*core::ptr::addr_of_mut!(FRAME)).assume_init_mut())
-        }
-    })
+    zeroed_static!(epd_waveshare::epd2in9_v2::Display2in9)
 }
 
 /// The card slot of the wired breakout: 400 kHz until the card answers. MISO is pulled up, as
