@@ -189,6 +189,19 @@ where
     {
         let mut direct: heapless::Vec<Pixel<D::Color>, DIRECT> = heapless::Vec::new();
         for Pixel(p, c) in pixels {
+            // The common case, a pixel inside the window: straight into the ring.
+            if self.clear.is_some()
+                && p.x >= 0
+                && (p.x as u32) < self.width
+                && p.y >= self.top as i32
+                && (p.y as u32) < (self.top + self.rows).min(self.height)
+            {
+                let i = (self.slot(p.y as u32) * self.width + p.x as u32) as usize;
+                if let Some(slot) = self.buf.get_mut(i) {
+                    *slot = c;
+                }
+                continue;
+            }
             // Pixels bound for the panel wait in `direct`, sent before the window moves (its
             // rows would otherwise reach the panel before them) and when it is full.
             let in_window = self.clear.is_some()
