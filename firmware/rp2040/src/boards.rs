@@ -206,7 +206,7 @@ pub fn pico_epaper() -> (
     // Infallible: the pins' errors are.
     let Ok(mut spi) =
         ExclusiveDevice::new_no_delay(StreamingSpi(spi), p.gpio9.into_push_pull_output());
-    let (Some(mut delay), Some(keys_timer)) = (SleepDelay::new(c.timer), Some(c.timer)) else {
+    let Some(mut delay) = SleepDelay::new(c.timer) else {
         halt()
     };
     // Poll BUSY every millisecond, sleeping between looks. Infallible (the SPI's errors are).
@@ -226,7 +226,7 @@ pub fn pico_epaper() -> (
         p.gpio6.into_pull_up_input().into_dyn_pin(),
         p.gpio7.into_pull_up_input().into_dyn_pin(),
     ];
-    let Some(keys) = Keys::new(pins, WIRED_KEYS, keys_timer) else {
+    let Some(keys) = Keys::new(pins, WIRED_KEYS, c.timer) else {
         halt()
     };
     (
@@ -274,7 +274,7 @@ pub fn display_pack(
         p.gpio16.into_push_pull_output(),
         p.gpio17.into_push_pull_output(),
     );
-    let (Some(mut delay), keys_timer) = (SleepDelay::new(c.timer), c.timer) else {
+    let Some(mut delay) = SleepDelay::new(c.timer) else {
         halt()
     };
     let Ok(display) = mipidsi::Builder::new(ST7789, di)
@@ -305,7 +305,7 @@ pub fn display_pack(
         p.gpio12.into_pull_up_input().into_dyn_pin(),
         p.gpio13.into_pull_up_input().into_dyn_pin(),
     ];
-    let Some(keys) = Keys::new(pins, WIRED_KEYS, keys_timer) else {
+    let Some(keys) = Keys::new(pins, WIRED_KEYS, c.timer) else {
         halt()
     };
     (

@@ -13,6 +13,19 @@ use rp2040_hal::Timer;
 
 static WOKE: AtomicBool = AtomicBool::new(false);
 
+/// Sleeps (`wfi`) until an interrupt handler has set `woken`.
+pub(crate) fn sleep_until(woken: &AtomicBool) {
+    while !woken.load(Ordering::SeqCst) {
+        // With interrupts off between the look and the `wfi`, a wake-up cannot slip in
+        // unseen: a pending interrupt ends `wfi` even then, and runs once they are on.
+        cortex_m::interrupt::free(|_| {
+            if !woken.load(Ordering::SeqCst) {
+                cortex_m::asm::wfi();
+            }
+        });
+    }
+}
+
 /// Delays shorter than this spin (waking up costs more than it saves).
 const SPIN_BELOW_US: u32 = 200;
 
@@ -49,13 +62,7 @@ impl DelayNs for SleepDelay {
         unsafe {
             NVIC::unmask(Interrupt::TIMER_IRQ_1)
         };
-        while !WOKE.load(Ordering::SeqCst) {
-            cortex_m::interrupt::free(|_| {
-                if !WOKE.load(Ordering::SeqCst) {
-                    cortex_m::asm::wfi();
-                }
-            });
-        }
+        sleep_until(&WOKE);
         self.alarm.disable_interrupt();
         self.alarm.clear_interrupt();
     }

@@ -105,15 +105,7 @@ impl<const N: usize> Keys<N> {
                 NVIC::unmask(Interrupt::TIMER_IRQ_0)
             };
         }
-        while !WOKE.load(Ordering::SeqCst) {
-            // With interrupts off between the look and the `wfi`, a wake-up cannot slip in
-            // unseen: a pending interrupt ends `wfi` even then, and runs once they are on.
-            cortex_m::interrupt::free(|_| {
-                if !WOKE.load(Ordering::SeqCst) {
-                    cortex_m::asm::wfi();
-                }
-            });
-        }
+        crate::delay::sleep_until(&WOKE);
         for p in self.pins.iter() {
             p.set_interrupt_enabled(PinInterrupt::LevelLow, false);
         }

@@ -116,6 +116,8 @@ pub struct BoardFootprint {
     pub turn_cycles: u64,
     /// Bytes sent to the display for that turn.
     pub turn_bus_bytes: u64,
+    /// Those bytes' time on the wire: the floor under the turn's time.
+    pub turn_bus_ms: f64,
     /// Its time on the real chip: cycles at 125 MHz plus the bus bytes at the bus's clock plus
     /// the panel's refresh (counted one after the other: an upper bound).
     pub turn_ms: f64,
@@ -167,6 +169,7 @@ pub fn measure_board(
         },
         turn_cycles: turn.cycles,
         turn_bus_bytes: turn.bus_bytes,
+        turn_bus_ms: r.bus_ms(turn),
         turn_ms,
         turn_panel_ms: turn.panel_busy_ms,
         open_ms: r.turn_ms(open),
@@ -179,12 +182,12 @@ pub fn measure_board(
 pub fn board_table(rows: &[BoardFootprint]) -> String {
     let kib = |b: u64| format!("{:.1}", b as f64 / 1024.0);
     let mut s = String::from(
-        "| board | flash used | static RAM | peak stack | RAM all told | page turn: cycles | bus bytes | time | of which panel | open article | power-on |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| board | flash used | static RAM | peak stack | RAM all told | page turn: cycles | bus bytes | on the wire | time | of which panel | open article | power-on |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for r in rows {
         let m = &r.memory;
         s.push_str(&format!(
-            "| {} | {} KiB | {} KiB | {} KiB | {} KiB | {} | {} | {:.1} ms | {:.0} ms | {:.0} ms | {:.0} ms |\n",
+            "| {} | {} KiB | {} KiB | {} KiB | {} KiB | {} | {} | {:.1} ms | {:.1} ms | {:.0} ms | {:.0} ms | {:.0} ms |\n",
             r.board,
             kib(m.flash()),
             kib(m.data + m.bss),
@@ -192,6 +195,7 @@ pub fn board_table(rows: &[BoardFootprint]) -> String {
             kib(m.ram()),
             r.turn_cycles,
             r.turn_bus_bytes,
+            r.turn_bus_ms,
             r.turn_ms,
             r.turn_panel_ms,
             r.open_ms,
