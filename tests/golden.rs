@@ -21,6 +21,10 @@ pub const SCENES: &[(&str, &str)] = &[
     ("library-continue", "select,down,hold,down,back"),
     ("bookmarks", "select,down,hold,down,back,up,select"),
     ("bookmarked-page", "select,down,hold"),
+    // Title search: the screen as it opens (a long press of Select in the library), then with
+    // the cursor moved once.
+    ("find", "hold"),
+    ("find-moved", "hold,down"),
 ];
 
 const PROFILES: [&str; 4] = ["128x64", "296x128", "240x135", "320x240"];
@@ -147,10 +151,12 @@ fn screens_match_the_golden_images() {
             .iter()
             .map(|(name, keys)| (name.to_string(), fpk.clone(), *keys))
             .collect();
+        // The damage is near the end of the last article, which opens at once (it is long: its
+        // pages are laid out as they are read) and shows the error on the way to its end.
         cases.push((
             "error-damaged-article".into(),
             bad.clone(),
-            "down,down,down,down,select",
+            "down,down,down,down,select,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown",
         ));
         cases.push(("error-damaged-bundle".into(), broken.clone(), ""));
         for (name, bundle, keys) in cases {

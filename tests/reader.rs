@@ -135,6 +135,8 @@ fn navigation_library_article_pages_back() {
         4,
         "Up from the first entry wraps to the last"
     );
+    // The last is long (read by position, see the test below): the one before it is paged.
+    app.handle(Input::Up);
     app.handle(Input::Select);
     assert_eq!(app.screen(), Screen::Article);
     let (page, count) = app.page().expect("page");
@@ -159,7 +161,7 @@ fn navigation_library_article_pages_back() {
     assert_eq!(app.page(), Some((0, count)));
     app.handle(Input::Back);
     assert_eq!(app.screen(), Screen::Library);
-    assert_eq!(app.selected(), 4, "back to the library at the same entry");
+    assert_eq!(app.selected(), 3, "back to the library at the same entry");
     app.handle(Input::Back);
     assert_eq!(app.screen(), Screen::Info);
     app.handle(Input::Back);
@@ -356,6 +358,137 @@ fn title_search_finds_the_first_match_like_a_linear_scan() {
             b.find_title(p, &mut buf).expect("find"),
             want,
             "prefix {p:?}"
+        );
+    }
+}
+
+/// A long article (past `PAGED_TEXT_MAX`) read by position: pages chain from start to end and
+/// give back the text; turning back returns to the start, each page ending where the one after
+/// it begins or overlapping it; a place reopens on the same page; a jump lands on the place.
+#[test]
+fn long_articles_open_anywhere_and_turn_both_ways() {
+    use fieldpack_reader::app::PAGED_TEXT_MAX;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let brown = root().join("../shared/corpus/brown");
+    let mut text = String::from("A long article\n\n");
+    let mut files: Vec<_> = std::fs::read_dir(&brown)
+        .expect("brown")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    for f in files {
+        text.push_str(&std::fs::read_to_string(f).expect("read"));
+        if text.len() > 120_000 {
+            break;
+        }
+    }
+    std::fs::write(dir.path().join("long.txt"), &text).expect("w");
+    let bytes = pack(&[dir.path().to_path_buf()]);
+    let body = {
+        let mut b = Bundle::open(&bytes[..]).expect("open");
+        fieldpack::report::read_article(&mut b, 0).expect("a").body
+    };
+    assert!(body.len() as u32 > PAGED_TEXT_MAX * 4, "{}", body.len());
+    for profile in [PROFILES[0], PROFILES[3]] {
+        let mut inflater = Box::new(Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let mut app = App::new(&bytes[..], profile, &mut inflater, &mut window);
+        app.handle(Input::Select);
+        assert_eq!(app.screen(), Screen::Article);
+        assert_eq!(app.page(), None, "a long article is not paged");
+        // Forward to the end: every page starts where the last ended, and the pages' text is
+        // the article's.
+        let mut starts = vec![app.page_start().expect("start")];
+        loop {
+            app.handle(Input::Down);
+            let s = app.page_start().expect("start");
+            if s == *starts.last().expect("last") {
+                break;
+            }
+            starts.push(s);
+            assert!(starts.len() < 20_000, "no end");
+        }
+        let mut shown = String::new();
+        {
+            let ts = app.typesetter().expect("ts");
+            let art = ts.open_article(0).expect("art");
+            let area = App::<&[u8]>::text_area(&profile, ts.line_height());
+            for (k, &s) in starts.iter().enumerate() {
+                let end = ts
+                    .page(&art, s, area.width, area.height, |ts, line, _| {
+                        let mut p = line.start;
+                        while p < line.next {
+                            let (c, n) = ts.char_at(&art, p)?.expect("char");
+                            shown.push(c);
+                            p = n;
+                        }
+                        Ok(())
+                    })
+                    .expect("page");
+                if let Some(&next) = starts.get(k + 1) {
+                    assert_eq!(end, next, "page {k} does not end where {} starts", k + 1);
+                }
+            }
+        }
+        assert_eq!(
+            shown, body,
+            "{}: the pages' text is the article",
+            profile.name
+        );
+        // Back to the start: the way it came for a few pages, then laid out backwards.
+        let mut back = 0;
+        while app.page_start() != Some(TextPos::default()) {
+            let here = app.page_start().expect("here");
+            app.handle(Input::Up);
+            let s = app.page_start().expect("start");
+            assert!(s < here, "{}: turning back did not move back", profile.name);
+            let ts = app.typesetter().expect("ts");
+            let art = ts.open_article(0).expect("art");
+            let area = App::<&[u8]>::text_area(&profile, ts.line_height());
+            let end = ts
+                .page(&art, s, area.width, area.height, |_, _, _| Ok(()))
+                .expect("page");
+            assert!(end >= here, "{}: a gap before {here:?}", profile.name);
+            back += 1;
+            assert!(back < 2 * starts.len(), "no way back");
+        }
+        assert!(
+            back <= starts.len() + starts.len() / 10,
+            "{}: {back} pages back for {} forward",
+            profile.name,
+            starts.len()
+        );
+        // A jump to half-way lands on the page holding that place.
+        app.jump_to_percent(50);
+        let ts = app.typesetter().expect("ts");
+        let art = ts.open_article(0).expect("art");
+        let s = app.page_start().expect("start");
+        let ts = app.typesetter().expect("ts");
+        let area = App::<&[u8]>::text_area(&profile, ts.line_height());
+        let end = ts
+            .page(&art, s, area.width, area.height, |_, _, _| Ok(()))
+            .expect("page");
+        let half = body.len() as u32 / 2;
+        let (from, to) = ts.span_offsets(&art, s, end).expect("span");
+        assert!(
+            from <= half && half < to,
+            "{from}..{to} does not hold {half}"
+        );
+        // Two pages on, the reader's memory reopens that very page.
+        app.handle(Input::Down);
+        app.handle(Input::Down);
+        let here = app.page_start();
+        let memory = app.memory().clone();
+        let mut inflater = Box::new(Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let mut again = App::new(&bytes[..], profile, &mut inflater, &mut window);
+        again.restore(memory);
+        assert_eq!(
+            again.page_start(),
+            here,
+            "{}: reopened elsewhere",
+            profile.name
         );
     }
 }

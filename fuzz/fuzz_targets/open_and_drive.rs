@@ -1,21 +1,13 @@
 //! Any bytes as a bundle, any key presses, every profile: the reader must answer with screens,
 //! never a panic or a hang.
 //!
-//! Input: byte 0 = number of keys (mod 64), then that many key bytes (mod 6), then the bundle.
+//! Input: byte 0 = number of keys (mod 64), then that many key bytes (each picks one of
+//! `Input::GESTURES`: the search screen and long articles' paging included), then the bundle.
 #![no_main]
 
 use fieldpack_format::Inflater;
 use fieldpack_reader::{App, Input, NullDisplay, MONO, PROFILES};
 use libfuzzer_sys::fuzz_target;
-
-const KEYS: [Input; 6] = [
-    Input::Up,
-    Input::Down,
-    Input::Left,
-    Input::Right,
-    Input::Select,
-    Input::Back,
-];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&n, rest)) = data.split_first() else {
@@ -30,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
         let mut display = NullDisplay::new(profile.width, profile.height);
         let _ = app.draw(&mut display, &MONO);
         for &k in keys {
-            app.handle(KEYS[(k % 6) as usize]);
+            let gestures = &Input::GESTURES;
+            app.handle(gestures[k as usize % gestures.len()].0);
             let _ = app.draw(&mut display, &MONO);
         }
     }

@@ -4,7 +4,9 @@
 //! is down) and passes them with the time; mechanical contacts bounce for a few milliseconds,
 //! so a level counts only once it has held for [`DEBOUNCE_MS`]. Select is reported when it is
 //! let go, as `Select` after a short press or, once it has been held [`LONG_PRESS_MS`], as
-//! `Hold` (and nothing when it is let go): a long press sets a bookmark on a page.
+//! `Hold` (and nothing when it is let go): a long press sets a bookmark on a page. Up and Down
+//! act when pressed; held for [`LONG_PRESS_MS`] they go on as `PageUp` and `PageDown`, again
+//! every [`REPEAT_MS`] while held, as a keyboard's keys repeat.
 
 use fieldpack_reader::Input;
 
@@ -13,6 +15,9 @@ pub const DEBOUNCE_MS: u32 = 20;
 
 /// Milliseconds Select must be held to be a long press.
 pub const LONG_PRESS_MS: u32 = 600;
+
+/// Milliseconds between the repeats of a held Up or Down.
+pub const REPEAT_MS: u32 = 300;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Button {
@@ -70,6 +75,19 @@ impl<const N: usize> Buttons<N> {
             {
                 b.held = true;
                 Some(Input::Hold)
+            } else if b.down
+                && matches!(input, Input::Up | Input::Down)
+                && now_ms.wrapping_sub(b.pressed_at) >= LONG_PRESS_MS
+            {
+                // The first page after the long press, then one every REPEAT_MS: the press
+                // time moves on so that the next repeat is measured from this one.
+                b.held = true;
+                b.pressed_at = now_ms.wrapping_sub(LONG_PRESS_MS - REPEAT_MS);
+                Some(if input == Input::Up {
+                    Input::PageUp
+                } else {
+                    Input::PageDown
+                })
             } else {
                 None
             };
@@ -147,6 +165,25 @@ mod tests {
             got.as_slice(),
             &[(10 + DEBOUNCE_MS + LONG_PRESS_MS, Input::Hold)],
             "a long press is Hold alone"
+        );
+    }
+
+    #[test]
+    fn a_held_down_pages_and_repeats() {
+        let mut b = Buttons::new([Input::Down, Input::Select]);
+        let script = [(10, [true, false]), (1500, [false, false])];
+        let got = run(&mut b, &script, 2000);
+        let press = 10 + DEBOUNCE_MS;
+        let first = press + LONG_PRESS_MS;
+        assert_eq!(
+            got.as_slice(),
+            &[
+                (press, Input::Down),
+                (first, Input::PageDown),
+                (first + REPEAT_MS, Input::PageDown),
+                (first + 2 * REPEAT_MS, Input::PageDown),
+            ],
+            "a step at once, then a page after the long press and every REPEAT_MS"
         );
     }
 

@@ -63,6 +63,7 @@ pub struct Bundle<S> {
     chunks: Span,
     bodies: Span,
     titles: Span,
+    offers: Span,
     dictionary: Span,
     glyph_bitmaps: Span,
     strikes: heapless::Vec<Strike, MAX_STRIKES>,
@@ -161,6 +162,7 @@ impl<S: Storage> Bundle<S> {
             chunks: Span::default(),
             bodies: Span::default(),
             titles: Span::default(),
+            offers: Span::default(),
             dictionary: Span::default(),
             glyph_bitmaps: Span::default(),
             strikes: heapless::Vec::new(),
@@ -192,6 +194,7 @@ impl<S: Storage> Bundle<S> {
                 SectionKind::Chunks => &mut b.chunks,
                 SectionKind::Bodies => &mut b.bodies,
                 SectionKind::Titles => &mut b.titles,
+                SectionKind::Offers => &mut b.offers,
                 SectionKind::Dictionary => &mut b.dictionary,
                 SectionKind::GlyphBitmaps => &mut b.glyph_bitmaps,
                 SectionKind::Glyphs => {
@@ -240,6 +243,7 @@ impl<S: Storage> Bundle<S> {
             SectionKind::Chunks,
             SectionKind::Bodies,
             SectionKind::Titles,
+            SectionKind::Offers,
         ] {
             if seen & (1u32 << kind.code()) == 0 {
                 return Err(Error::MissingSection(kind));
@@ -581,17 +585,29 @@ impl<S: Storage> Bundle<S> {
     }
 
     /// The title key stored at position `pos` of the title order.
-    fn title_key_at(&mut self, pos: u32) -> Result<[u8; TITLE_KEY_LEN], Error> {
+    pub(crate) fn title_key_at(&mut self, pos: u32) -> Result<[u8; TITLE_KEY_LEN], Error> {
         let at = self.title_key_offset(pos);
         let mut key = [0u8; TITLE_KEY_LEN];
         self.read_at(at, &mut key)?;
         Ok(key)
     }
 
-    /// The first position in title order whose title starts with `prefix` (ignoring case), or
-    /// the position where such a title would be. Most steps compare the stored title keys;
-    /// only a prefix longer than a key reads the titles themselves (into `buf`).
+    /// The first position in title order whose title starts with `prefix` (ignoring case and
+    /// accents), or the position where such a title would be. Most steps compare the stored
+    /// title keys; only a prefix longer than a key reads the titles themselves (into `buf`).
     pub fn find_title(&mut self, prefix: &str, buf: &mut [u8]) -> Result<u32, Error> {
+        self.title_bound(prefix, buf, Ordering::Less)
+    }
+
+    /// The position after the last title that starts with `prefix` (as [`Bundle::find_title`]).
+    pub fn find_title_end(&mut self, prefix: &str, buf: &mut [u8]) -> Result<u32, Error> {
+        self.title_bound(prefix, buf, Ordering::Greater)
+    }
+
+    /// The first position whose title orders `below` the prefix no more: `Less` gives the
+    /// first title at or after the prefix, `Greater` the first one past every title that
+    /// starts with it.
+    fn title_bound(&mut self, prefix: &str, buf: &mut [u8], below: Ordering) -> Result<u32, Error> {
         let folded = FoldedPrefix::new(prefix);
         let (mut lo, mut hi) = (0u32, self.article_count);
         while lo < hi {
@@ -611,7 +627,11 @@ impl<S: Storage> Bundle<S> {
                     title_prefix_cmp(meta.title, prefix)
                 }
             };
-            if order == Ordering::Less {
+            let before = match below {
+                Ordering::Greater => order != Ordering::Greater,
+                _ => order == Ordering::Less,
+            };
+            if before {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -687,7 +707,7 @@ impl<S: Storage> Bundle<S> {
     }
 
     /// Where each known section is, for tools that report on a bundle.
-    pub fn sections(&self) -> [(SectionKind, Span); 8] {
+    pub fn sections(&self) -> [(SectionKind, Span); 9] {
         [
             (SectionKind::Info, self.info),
             (SectionKind::Articles, self.articles),
@@ -695,9 +715,15 @@ impl<S: Storage> Bundle<S> {
             (SectionKind::Chunks, self.chunks),
             (SectionKind::Bodies, self.bodies),
             (SectionKind::Titles, self.titles),
+            (SectionKind::Offers, self.offers),
             (SectionKind::Dictionary, self.dictionary),
             (SectionKind::GlyphBitmaps, self.glyph_bitmaps),
         ]
+    }
+
+    /// The `Offers` section.
+    pub(crate) fn offers_span(&self) -> Span {
+        self.offers
     }
 
     /// The glyph strikes of the bundle.

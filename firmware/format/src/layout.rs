@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -31,6 +31,17 @@ pub const TITLE_RECORD_LEN: usize = 16;
 
 /// Bytes of a title's key in the `Titles` section.
 pub const TITLE_KEY_LEN: usize = 12;
+
+/// Length of one offer in the `Offers` section: a character and how many titles go on with it.
+pub const OFFER_LEN: usize = 8;
+
+/// A prefix whose titles go on with more than this many different characters has its offers
+/// stored in the `Offers` section; a reader finds at most this many by searching the titles.
+pub const OFFER_SCAN_LIMIT: usize = 16;
+
+/// Longest search prefix, in bytes of folded UTF-8: the `Offers` section covers every prefix up
+/// to this length, and a reader types no longer one.
+pub const SEARCH_PREFIX_MAX: usize = 64;
 
 /// Length of the header at the start of a `Glyphs` section.
 pub const STRIKE_HEADER_LEN: usize = 16;
@@ -110,6 +121,8 @@ pub enum SectionKind {
     GlyphBitmaps,
     /// The preset deflate dictionary that chunks may refer back into.
     Dictionary,
+    /// The characters that continue title prefixes shared by many titles, most titles first.
+    Offers,
     /// The publisher's Ed25519 signature over the root of the hash tree.
     Signature,
     /// SHA-256 hash tree over the bundle's blocks, for signed bundles.
@@ -134,6 +147,7 @@ impl SectionKind {
             SectionKind::GlyphBitmaps => 9,
             SectionKind::Signature => 10,
             SectionKind::HashTree => 11,
+            SectionKind::Offers => 12,
             SectionKind::Unknown(c) => c,
         }
     }
@@ -153,6 +167,7 @@ impl SectionKind {
             9 => SectionKind::GlyphBitmaps,
             10 => SectionKind::Signature,
             11 => SectionKind::HashTree,
+            12 => SectionKind::Offers,
             c => SectionKind::Unknown(c),
         }
     }
@@ -172,6 +187,7 @@ impl SectionKind {
             SectionKind::GlyphBitmaps => "glyph bitmaps",
             SectionKind::Signature => "signature",
             SectionKind::HashTree => "hash tree",
+            SectionKind::Offers => "title offers",
             SectionKind::Unknown(_) => "unknown",
         }
     }
@@ -603,14 +619,14 @@ mod tests {
     #[test]
     fn header_bytes_are_pinned() {
         let h = Header {
-            version: 3,
+            version: VERSION,
             section_count: 2,
             file_len: 0x0102_0304,
             table_crc: 0xAABB_CCDD,
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[3, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[4, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -618,7 +634,7 @@ mod tests {
     #[test]
     fn header_checks_in_order() {
         let mut b = Header {
-            version: 3,
+            version: VERSION,
             section_count: 1,
             file_len: 64,
             table_crc: 0,
@@ -626,12 +642,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 4;
+        b[8] = 5;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 4,
-                supported: 3
+                found: 5,
+                supported: 4
             })
         );
         b[1] = b'X';

@@ -10,9 +10,11 @@ extern crate std;
 pub mod bundle;
 pub mod crc;
 pub mod error;
+pub mod fold;
 pub mod layout;
 pub mod meta;
 pub mod seal;
+pub mod search;
 pub mod storage;
 
 pub use bundle::{Bundle, Inflater, Span, Strike};

@@ -1,5 +1,7 @@
 //! The postcard-encoded values of a bundle: bundle information and article metadata.
 
+use crate::fold::fold_str;
+
 use serde::{Deserialize, Serialize};
 
 /// Bundle-wide information: the `Info` section.
@@ -51,29 +53,25 @@ pub struct ArticleMeta<'a> {
     pub origin: &'a str,
 }
 
-/// Orders two titles the way the `Titles` section is sorted: by lower-cased characters.
+/// Orders two titles the way the `Titles` section is sorted: by folded characters
+/// ([`crate::fold`]).
 pub fn title_cmp(a: &str, b: &str) -> core::cmp::Ordering {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .cmp(b.chars().flat_map(char::to_lowercase))
+    fold_str(a).cmp(fold_str(b))
 }
 
-/// Whether `title` starts with `prefix`, ignoring case.
+/// Whether `title` starts with `prefix`, ignoring case and accents.
 pub fn title_has_prefix(title: &str, prefix: &str) -> bool {
-    let mut t = title.chars().flat_map(char::to_lowercase);
-    prefix
-        .chars()
-        .flat_map(char::to_lowercase)
-        .all(|p| t.next() == Some(p))
+    let mut t = fold_str(title);
+    fold_str(prefix).all(|p| t.next() == Some(p))
 }
 
-/// The key a title is stored with in the `Titles` section: its lower-cased UTF-8, cut at a
+/// The key a title is stored with in the `Titles` section: its folded UTF-8, cut at a
 /// character boundary to at most [`crate::layout::TITLE_KEY_LEN`] bytes; padded with `0x00`
 /// when the whole title fits, with `0xFF` (never in UTF-8) when it was cut.
 pub fn title_key(title: &str) -> [u8; crate::layout::TITLE_KEY_LEN] {
     let mut key = [0u8; crate::layout::TITLE_KEY_LEN];
     let mut at = 0;
-    for c in title.chars().flat_map(char::to_lowercase) {
+    for c in fold_str(title) {
         let mut b = [0u8; 4];
         let s = c.encode_utf8(&mut b).as_bytes();
         match key.get_mut(at..at + s.len()) {
@@ -90,13 +88,13 @@ pub fn title_key(title: &str) -> [u8; crate::layout::TITLE_KEY_LEN] {
     key
 }
 
-/// A search prefix lower-cased once, as far as a title key can compare it: a binary search
-/// then compares bytes at each step instead of lower-casing the prefix again.
+/// A search prefix folded once, as far as a title key can compare it: a binary search
+/// then compares bytes at each step instead of folding the prefix again.
 #[derive(Clone, Copy, Debug)]
 pub struct FoldedPrefix {
     bytes: [u8; crate::layout::TITLE_KEY_LEN],
     len: usize,
-    /// The lower-cased prefix is longer than a key.
+    /// The folded prefix is longer than a key.
     longer: bool,
     /// The prefix holds U+0000.
     has_nul: bool,
@@ -106,7 +104,7 @@ pub struct FoldedPrefix {
 }
 
 impl FoldedPrefix {
-    /// Lower-cases the start of `prefix`.
+    /// Folds the start of `prefix`.
     pub fn new(prefix: &str) -> Self {
         let mut f = FoldedPrefix {
             bytes: [0; crate::layout::TITLE_KEY_LEN],
@@ -116,7 +114,7 @@ impl FoldedPrefix {
             head: 0,
             head_mask: 0,
         };
-        'chars: for c in prefix.chars().flat_map(char::to_lowercase) {
+        'chars: for c in fold_str(prefix) {
             let mut b = [0u8; 4];
             for &pb in c.encode_utf8(&mut b).as_bytes() {
                 match f.bytes.get_mut(f.len) {
@@ -202,8 +200,8 @@ pub fn title_key_prefix_cmp(
 
 /// Orders a title against a search prefix: `Equal` when the title starts with the prefix.
 pub fn title_prefix_cmp(title: &str, prefix: &str) -> core::cmp::Ordering {
-    let mut t = title.chars().flat_map(char::to_lowercase);
-    for p in prefix.chars().flat_map(char::to_lowercase) {
+    let mut t = fold_str(title);
+    for p in fold_str(prefix) {
         match t.next() {
             None => return core::cmp::Ordering::Less,
             Some(c) if c != p => return c.cmp(&p),

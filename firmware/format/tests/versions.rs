@@ -3,9 +3,9 @@
 use fieldpack_format::{Bundle, Error};
 
 #[test]
-fn version_3_opens() {
-    let bytes: &[u8] = include_bytes!("fixtures/version-3.fpk");
-    let b = Bundle::open(bytes).expect("version 3 opens");
+fn version_4_opens() {
+    let bytes: &[u8] = include_bytes!("fixtures/version-4.fpk");
+    let b = Bundle::open(bytes).expect("version 4 opens");
     assert_eq!(b.article_count(), 1);
 }
 
@@ -18,13 +18,16 @@ fn other_versions_are_refused_by_number() {
         // A real version 2 bundle, as fieldpack wrote it before version 3 bounded chunk
         // expansion and made chunks and articles tile their sections.
         (&include_bytes!("fixtures/version-2.fpk")[..], 2),
-        (&include_bytes!("fixtures/version-4.fpk")[..], 4),
+        // A real version 3 bundle, as fieldpack wrote it before version 4 folded accents in
+        // the title index and added the Offers section.
+        (&include_bytes!("fixtures/version-3.fpk")[..], 3),
+        (&include_bytes!("fixtures/version-5.fpk")[..], 5),
     ] {
         assert_eq!(
             Bundle::open(bytes).err(),
             Some(Error::UnsupportedVersion {
                 found,
-                supported: 3
+                supported: 4
             })
         );
     }
@@ -37,7 +40,7 @@ fn short_and_foreign_bytes() {
         Bundle::open(&b"%PDF-1.7 and so on, long enough"[..]).err(),
         Some(Error::NotABundle)
     );
-    let v3: &[u8] = include_bytes!("fixtures/version-3.fpk");
+    let v3: &[u8] = include_bytes!("fixtures/version-4.fpk");
     assert!(matches!(
         Bundle::open(&v3[..20]).err(),
         Some(Error::Truncated { .. })

@@ -11,6 +11,7 @@ use crate::draw::{fill, footer_font, ui_font, ui_text, DrawError};
 use crate::layout::{OpenArticle, PageTable, TextPos, Typesetter};
 use crate::memory::{Memory, Place, CONTINUE_ROWS};
 use crate::profile::{Profile, Theme};
+use crate::search::{Item, Outcome, Search, SearchKey};
 
 /// A button press.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,13 +29,19 @@ pub enum Input {
     /// Back: to the library; in the library, to the bundle's information.
     Back,
     /// A long press of Select: on a page, set or remove a bookmark; on the bookmarks screen,
-    /// remove the one selected.
+    /// remove the one selected; in the library, find a title.
     Hold,
+    /// A long press of Up (repeating while held): a screenful of entries up; on a page, a
+    /// tenth of the article back.
+    PageUp,
+    /// A long press of Down (repeating while held): a screenful of entries down; on a page, a
+    /// tenth of the article on.
+    PageDown,
 }
 
 impl Input {
     /// Every input, with its key-script word and what it does: for `--help` texts.
-    pub const GESTURES: [(Input, &'static str, &'static str); 7] = [
+    pub const GESTURES: [(Input, &'static str, &'static str); 9] = [
         (Input::Up, "up", "previous entry or page"),
         (Input::Down, "down", "next entry or page"),
         (Input::Left, "left", "previous page; in the library, the bundle's information"),
@@ -44,11 +51,22 @@ impl Input {
         (
             Input::Hold,
             "hold",
-            "long press of Select: set or remove a bookmark on a page; remove one from the bookmarks",
+            "long press of Select: set or remove a bookmark on a page; remove one from the bookmarks; in the library, find a title",
+        ),
+        (
+            Input::PageUp,
+            "pageup",
+            "long press of Up: a screenful of entries up; on a page, a tenth of the article back",
+        ),
+        (
+            Input::PageDown,
+            "pagedown",
+            "long press of Down: a screenful of entries down; on a page, a tenth of the article on",
         ),
     ];
 
-    /// The input of a key-script word (`up`, `down`, `left`, `right`, `select`, `back`, `hold`).
+    /// The input of a key-script word (`up`, `down`, `left`, `right`, `select`, `back`, `hold`,
+    /// `pageup`, `pagedown`).
     pub fn from_name(name: &str) -> Option<Input> {
         match name {
             "up" | "u" => Some(Input::Up),
@@ -58,6 +76,8 @@ impl Input {
             "select" | "s" | "enter" => Some(Input::Select),
             "back" | "b" | "esc" => Some(Input::Back),
             "hold" | "h" | "long" => Some(Input::Hold),
+            "pageup" | "pgup" => Some(Input::PageUp),
+            "pagedown" | "pgdn" => Some(Input::PageDown),
             _ => None,
         }
     }
@@ -74,6 +94,8 @@ pub enum Screen {
     Info,
     /// The bookmarks, most recent first.
     Bookmarks,
+    /// Finding an article by its title.
+    Find,
     /// What is wrong, in words a reader understands.
     Error {
         /// The problem.
@@ -132,7 +154,23 @@ pub struct App<'a, S> {
     bookmark_selected: u32,
     /// What changed in the memory since [`App::take_changes`]: the history, the bookmarks.
     changed: (bool, bool),
+    /// The title search, while its screen is shown.
+    search: Option<Search>,
+    /// Whether the open article is paged (short: its pages counted on opening) or read by
+    /// position (long: see [`PAGED_TEXT_MAX`]).
+    paged: bool,
+    /// In a long article, the starts of the pages turned from, to turn back the same way.
+    trail: heapless::Vec<TextPos, TRAIL_LEN>,
 }
+
+/// Articles of at most this many bytes of text are laid out whole on opening, so their pages are
+/// counted ("3/12"); longer ones open at once at any place, their pages laid out as they are
+/// read, and show how far the reader is as a percentage (counting would make opening cost as
+/// much as the article is long: 1.7 G instructions for 2 MiB at 128x64).
+pub const PAGED_TEXT_MAX: u32 = 16 * 1024;
+
+/// Page starts a long article remembers for turning back.
+const TRAIL_LEN: usize = 8;
 
 /// Geometry of the article screen's text area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,6 +264,9 @@ impl<'a, S: Storage> App<'a, S> {
             memory: Memory::default(),
             bookmark_selected: 0,
             changed: (false, false),
+            search: None,
+            paged: true,
+            trail: heapless::Vec::new(),
         }
     }
 
@@ -316,9 +357,15 @@ impl<'a, S: Storage> App<'a, S> {
             .copied()
     }
 
-    /// The page shown and the article's page count, on the article screen.
+    /// The page shown and the article's page count, on the article screen of a paged article
+    /// (see [`PAGED_TEXT_MAX`]).
     pub fn page(&self) -> Option<(u32, u32)> {
-        (self.screen == Screen::Article).then_some((self.page, self.pages.count))
+        (self.screen == Screen::Article && self.paged).then_some((self.page, self.pages.count))
+    }
+
+    /// Where the page shown starts, on the article screen.
+    pub fn page_start(&self) -> Option<TextPos> {
+        (self.screen == Screen::Article).then_some(self.page_start)
     }
 
     /// Moves the library's selection to article `index` (clamped to the last), as if by
@@ -376,14 +423,97 @@ impl<'a, S: Storage> App<'a, S> {
         };
         let art = ts.open_article(place.article)?;
         let area = Self::text_area(&self.profile, ts.line_height());
-        self.pages = PageTable::build(ts, &art, area.width, area.height)?;
         let target = ts.text_pos(&art, place.offset)?;
-        let page = self
-            .pages
-            .page_at(ts, &art, target, area.width, area.height)?;
+        self.trail.clear();
+        if art.record.raw_len <= PAGED_TEXT_MAX {
+            self.paged = true;
+            self.pages = PageTable::build(ts, &art, area.width, area.height)?;
+            let page = self
+                .pages
+                .page_at(ts, &art, target, area.width, area.height)?;
+            self.article = Some(art);
+            self.screen = Screen::Article;
+            return self.go_to_page(page);
+        }
+        self.paged = false;
+        self.pages = PageTable::default();
+        let start = ts.line_start_at(&art, target, area.width)?;
         self.article = Some(art);
         self.screen = Screen::Article;
-        self.go_to_page(page)
+        self.show_from(start)
+    }
+
+    /// Shows the page of a long article that starts at `start`, and remembers it.
+    fn show_from(&mut self, start: TextPos) -> Result<(), Error> {
+        let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
+            return Ok(());
+        };
+        self.page_start = start;
+        self.page = 0;
+        let offset = ts.text_offset(&art, start)?;
+        self.memory.visit(Place {
+            article: art.index,
+            offset,
+        });
+        self.memory.reading = true;
+        self.changed.0 = true;
+        Ok(())
+    }
+
+    /// Turns a page of a long article: on to where this page ends, or back the way the reader
+    /// came (else to the lines that fill a page before this one).
+    fn turn_long(&mut self, forward: bool) -> Result<(), Error> {
+        let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
+            return Ok(());
+        };
+        let area = Self::text_area(&self.profile, ts.line_height());
+        let here = self.page_start;
+        if forward {
+            let end = ts.page(&art, here, area.width, area.height, |_, _, _| Ok(()))?;
+            if end == here || ts.at_end(&art, end)? {
+                return Ok(());
+            }
+            if self.trail.is_full() {
+                self.trail.remove(0);
+            }
+            let _ = self.trail.push(here);
+            return self.show_from(end);
+        }
+        if here == TextPos::default() {
+            return Ok(());
+        }
+        let back = match self.trail.pop() {
+            Some(p) => p,
+            None => ts.page_before(&art, here, area.width, area.height)?,
+        };
+        self.show_from(back)
+    }
+
+    /// Moves to `percent` of the article's text: the page holding that place (a paged
+    /// article), or one starting at the line holding it.
+    pub fn jump_to_percent(&mut self, percent: u32) {
+        let r = self.jump_to(|len| (u64::from(len) * u64::from(percent.min(100)) / 100) as u32);
+        self.result(r);
+    }
+
+    /// Moves to the text offset `to` gives for the article's length.
+    fn jump_to(&mut self, to: impl FnOnce(u32) -> u32) -> Result<(), Error> {
+        let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
+            return Ok(());
+        };
+        let area = Self::text_area(&self.profile, ts.line_height());
+        let len = art.record.raw_len;
+        let offset = to(len).min(len.saturating_sub(1));
+        let target = ts.text_pos(&art, offset)?;
+        if self.paged {
+            let page = self
+                .pages
+                .page_at(ts, &art, target, area.width, area.height)?;
+            return self.go_to_page(page);
+        }
+        self.trail.clear();
+        let start = ts.line_start_at(&art, target, area.width)?;
+        self.show_from(start)
     }
 
     /// Shows page `n` of the open article, and remembers it.
@@ -430,6 +560,25 @@ impl<'a, S: Storage> App<'a, S> {
             Screen::Library => match input {
                 Input::Up if rows > 0 => self.selected = (self.selected + rows - 1) % rows,
                 Input::Down if rows > 0 => self.selected = (self.selected + 1) % rows,
+                // A screenful at a time, stopping at the ends (wrapping would hide where they are).
+                Input::PageUp => {
+                    self.selected = self.selected.saturating_sub(self.library_rows());
+                }
+                Input::PageDown if rows > 0 => {
+                    self.selected = (self.selected + self.library_rows()).min(rows - 1);
+                }
+                Input::Hold if self.article_count() > 0 => {
+                    let rows = self.search_rows();
+                    if let Some(ts) = self.ts.as_mut() {
+                        match Search::start(&mut ts.bundle, rows) {
+                            Ok(s) => {
+                                self.search = Some(s);
+                                self.screen = Screen::Find;
+                            }
+                            Err(e) => self.fail(e),
+                        }
+                    }
+                }
                 Input::Select | Input::Right if rows > 0 => {
                     let row = self.selected;
                     if Some(row) == self.bookmark_row() {
@@ -438,18 +587,49 @@ impl<'a, S: Storage> App<'a, S> {
                     } else {
                         // An article opens where the reader left it, as its Continue entry does.
                         let article = self.row_article(row);
-                        let place = self
-                            .memory
-                            .place_in(article)
-                            .unwrap_or(Place { article, offset: 0 });
-                        let r = self.open_at(place);
-                        self.result(r);
+                        self.open_article(article);
                     }
                 }
                 Input::Back | Input::Left => self.screen = Screen::Info,
                 _ => {}
             },
+            Screen::Find => {
+                let key = match input {
+                    Input::Down | Input::PageDown => SearchKey::Next,
+                    Input::Up | Input::PageUp => SearchKey::Previous,
+                    Input::Select | Input::Right => SearchKey::Take,
+                    Input::Back | Input::Left => SearchKey::Undo,
+                    Input::Hold => return,
+                };
+                let (Some(ts), Some(search)) = (self.ts.as_mut(), self.search.as_mut()) else {
+                    return;
+                };
+                match search.handle(&mut ts.bundle, key) {
+                    Ok(Outcome::Stay) => {}
+                    Ok(Outcome::Open(article)) => {
+                        self.search = None;
+                        self.open_article(article);
+                    }
+                    Ok(Outcome::Leave) => {
+                        self.search = None;
+                        self.screen = Screen::Library;
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
             Screen::Article => match input {
+                Input::PageDown | Input::PageUp => {
+                    let r = self.jump_tenth(input == Input::PageDown);
+                    self.result(r);
+                }
+                Input::Down | Input::Right | Input::Select if !self.paged => {
+                    let r = self.turn_long(true);
+                    self.result(r);
+                }
+                Input::Up | Input::Left if !self.paged => {
+                    let r = self.turn_long(false);
+                    self.result(r);
+                }
                 Input::Down | Input::Right | Input::Select => {
                     if self.page + 1 < self.pages.count {
                         let r = self.go_to_page(self.page + 1);
@@ -526,6 +706,65 @@ impl<'a, S: Storage> App<'a, S> {
         }
     }
 
+    /// Opens an article where the reader left it (as its Continue entry does), else at its start.
+    fn open_article(&mut self, article: u32) {
+        let place = self
+            .memory
+            .place_in(article)
+            .unwrap_or(Place { article, offset: 0 });
+        let r = self.open_at(place);
+        self.result(r);
+    }
+
+    /// Moves a tenth of the article's text on (or back).
+    fn jump_tenth(&mut self, forward: bool) -> Result<(), Error> {
+        let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
+            return Ok(());
+        };
+        let here = ts.text_offset(&art, self.page_start)?;
+        self.jump_to(|len| {
+            let step = (len / 10).max(1);
+            if forward {
+                here.saturating_add(step)
+            } else {
+                here.saturating_sub(step)
+            }
+        })
+    }
+
+    /// Entries the library shows at once.
+    pub fn library_rows(&self) -> u32 {
+        let lh = self.ts.as_ref().map_or(16, |t| t.line_height());
+        let top = ui_font(self.profile.height).character_size.height + 2;
+        let item_h = if self.profile.two_line_entries() {
+            lh * 2 + 4
+        } else {
+            lh + 1
+        };
+        ((self.profile.height - top) / item_h).max(1)
+    }
+
+    /// Titles the search screen lists below its prefix and strip.
+    fn search_rows(&self) -> u32 {
+        let lh = self.ts.as_ref().map_or(16, |t| t.line_height());
+        let top = ui_font(self.profile.height).character_size.height + 2;
+        let used = top + 1 + lh;
+        (self.profile.height.saturating_sub(used) / (lh + 1)).max(1)
+    }
+
+    /// The search, for tools and tests: the prefix, the items and where the cursor is.
+    pub fn search(&self) -> Option<&Search> {
+        self.search.as_ref().filter(|_| self.screen == Screen::Find)
+    }
+
+    /// Item `i` of the search screen.
+    pub fn search_item(&mut self, i: u32) -> Result<Option<Item>, Error> {
+        match (self.ts.as_mut(), self.search.as_ref()) {
+            (Some(ts), Some(s)) => s.item(&mut ts.bundle, i),
+            _ => Ok(None),
+        }
+    }
+
     /// Back from a page to the library, at the article's own entry.
     fn leave_article(&mut self) {
         let article = self.article.map_or(0, |a| a.index);
@@ -551,6 +790,7 @@ impl<'a, S: Storage> App<'a, S> {
                 Screen::Article => self.draw_article(target, theme),
                 Screen::Info => self.draw_info(target, theme),
                 Screen::Bookmarks => self.draw_bookmarks(target, theme),
+                Screen::Find => self.draw_search(target, theme),
                 Screen::Error { error, recoverable } => {
                     draw_error(target, theme, &self.profile, &error, recoverable)
                 }
@@ -600,7 +840,9 @@ impl<'a, S: Storage> App<'a, S> {
         let mut pos: heapless::String<24> = heapless::String::new();
         if count > 0 {
             // The counter counts articles; on a Continue entry, that article's number.
-            let _ = write!(pos, "{}/{}", self.selected() + 1, count);
+            let _ = write_count(&mut pos, self.selected() + 1);
+            let _ = pos.push('/');
+            let _ = write_count(&mut pos, count);
         }
         let top = self.header(target, theme, "Library", &pos)?;
         let profile = self.profile;
@@ -698,6 +940,144 @@ impl<'a, S: Storage> App<'a, S> {
                     muted,
                 )?;
             }
+        }
+        Ok(())
+    }
+
+    fn draw_search<D: DrawTarget<Color = C>, C: PixelColor>(
+        &mut self,
+        target: &mut D,
+        theme: &Theme<C>,
+    ) -> Result<(), DrawError<D::Error>> {
+        let Some(search) = self.search.as_ref() else {
+            return Ok(());
+        };
+        let range = search.range();
+        let mut count: heapless::String<32> = heapless::String::new();
+        let _ = write_count(&mut count, range.len());
+        let _ = count.push('/');
+        let _ = write_count(&mut count, self.article_count());
+        let top = self.header(target, theme, "Find", &count)?;
+        let profile = self.profile;
+        let (Some(ts), Some(search)) = (self.ts.as_mut(), self.search.as_ref()) else {
+            return Ok(());
+        };
+        let lh = ts.line_height();
+        let margin: u32 = if profile.height < 100 { 2 } else { 6 };
+        let right = profile.width - margin;
+        let y = top + 1;
+        let cursor = search.cursor();
+        let strip = search.offers_shown();
+        // The prefix, its tail when it is too long, then a caret.
+        let prefix = search.prefix();
+        let room = if strip {
+            profile.width * 2 / 5
+        } else {
+            right - margin
+        };
+        let mut tail = prefix;
+        for (i, _) in prefix.char_indices() {
+            tail = prefix.get(i..).unwrap_or("");
+            if ts.measure(tail)? <= room {
+                break;
+            }
+        }
+        let pen = ts.draw_str(target, tail, margin as i32, y, room, theme.text)?;
+        let caret_x = margin as i32 + pen as i32 + 1;
+        fill(target, caret_x, y + 1, 1, lh.saturating_sub(2), theme.text)?;
+        if strip {
+            // The strip: offers in pages that fit; the page holding the cursor is shown.
+            let font = ui_font(profile.height);
+            let more_w = font.character_size.width + 1;
+            let more_y = y + (lh as i32 - font.character_size.height as i32) / 2;
+            let left = caret_x + 4;
+            let width = (right as i32 - left).max(0) as u32;
+            let gap = 3u32;
+            let cell = |ts: &mut Typesetter<'a, S>, c: char| -> Result<u32, Error> {
+                Ok(ts.advance(c)?.max(lh / 2) + gap)
+            };
+            let offers = search.offers().len();
+            let mut page_start = 0u32;
+            let mut used = 0u32;
+            for i in 0..offers.min(cursor.saturating_add(1)) {
+                let Some(o) = search.offers().get(&mut ts.bundle, i)? else {
+                    break;
+                };
+                let w = cell(ts, o.c)?;
+                if used + w > width.saturating_sub(more_w) && i > page_start {
+                    page_start = i;
+                    used = 0;
+                }
+                used += w;
+            }
+            if page_start > 0 {
+                ui_text(target, font, "<", Point::new(left, more_y), theme.muted)?;
+            }
+            let mut x = left as u32 + if page_start > 0 { more_w } else { 0 };
+            let mut i = page_start;
+            while i < offers {
+                let Some(o) = search.offers().get(&mut ts.bundle, i)? else {
+                    break;
+                };
+                let w = cell(ts, o.c)?;
+                if x + w > right - more_w {
+                    ui_text(
+                        target,
+                        font,
+                        ">",
+                        Point::new((right - more_w + 1) as i32, more_y),
+                        theme.muted,
+                    )?;
+                    break;
+                }
+                let color = if i == cursor {
+                    fill(target, x as i32, y, w - 1, lh - 1, theme.bar)?;
+                    theme.bar_text
+                } else {
+                    theme.text
+                };
+                let gx = x as i32 + 1;
+                if o.c == ' ' {
+                    // A space has no ink: drawn as an open box, as on a keyboard's space bar.
+                    let bw = w.saturating_sub(gap + 1).max(3);
+                    let by = y + lh as i32 - 4;
+                    fill(target, gx, by, bw, 1, color)?;
+                    fill(target, gx, by - 2, 1, 2, color)?;
+                    fill(target, gx + bw as i32 - 1, by - 2, 1, 2, color)?;
+                } else if let Some(g) = ts.glyph(o.c)? {
+                    let adv = u32::from(g.advance);
+                    let off = (w.saturating_sub(gap).saturating_sub(adv) / 2) as i32;
+                    ts.draw_glyph(target, &g, gx + off, y + 1, color)?;
+                }
+                x += w;
+                i += 1;
+            }
+        }
+        // The matching titles.
+        let list_y = y + lh as i32;
+        let offer_items = if strip { search.offers().len() } else { 0 };
+        let item_h = lh + 1;
+        for t in 0..search.listed() {
+            let pos = range.start + t;
+            let row_y = list_y + (t * item_h) as i32;
+            let fg = if offer_items + t == cursor {
+                fill(target, 0, row_y, profile.width, item_h, theme.bar)?;
+                theme.bar_text
+            } else {
+                theme.text
+            };
+            let id = ts.bundle.title_order(pos)?;
+            let rec = ts.bundle.article(id)?;
+            let mut buf = [0u8; MAX_META_LEN];
+            let meta = ts.bundle.meta(&rec, &mut buf)?;
+            ts.draw_str(
+                target,
+                meta.title,
+                margin as i32,
+                row_y + 1,
+                right - margin,
+                fg,
+            )?;
         }
         Ok(())
     }
@@ -815,11 +1195,29 @@ impl<'a, S: Storage> App<'a, S> {
         let fh = font.character_size.height;
         let y = (profile.height - fh) as i32;
         let mut s: heapless::String<24> = heapless::String::new();
-        let _ = write!(s, "{}/{}", self.page + 1, self.pages.count.max(1));
+        // How far into the article this page ends: of the pages, or of the text of a long one.
+        let (done_part, whole) = if self.paged {
+            let _ = write!(s, "{}/{}", self.page + 1, self.pages.count.max(1));
+            (self.page + 1, self.pages.count.max(1))
+        } else {
+            let len = art.record.raw_len.max(1);
+            let through = if ts.at_end(&art, end)? {
+                len
+            } else {
+                to.min(len)
+            };
+            // Rounded up: a page read is never "0%".
+            let _ = write!(
+                s,
+                "{}%",
+                (u64::from(through) * 100).div_ceil(u64::from(len))
+            );
+            (through, len)
+        };
         let w = s.len() as u32 * font.character_size.width;
-        // A progress rule along the bottom: how far into the article this page is.
+        // A progress rule along the bottom.
         let rule_w = profile.width.saturating_sub(w + 8);
-        let done = rule_w * (self.page + 1) / self.pages.count.max(1);
+        let done = (u64::from(rule_w) * u64::from(done_part) / u64::from(whole)) as u32;
         fill(target, 2, y + fh as i32 / 2, rule_w, 1, theme.muted)?;
         fill(target, 2, y + fh as i32 / 2 - 1, done, 3, theme.text)?;
         ui_text(
@@ -894,6 +1292,24 @@ impl<'a, S: Storage> App<'a, S> {
             }
         }
     }
+}
+
+/// Writes a count with thin groups of three digits ("100,000"), as a person reads it.
+fn write_count(out: &mut impl core::fmt::Write, n: u32) -> core::fmt::Result {
+    let mut groups = [0u32; 4];
+    let mut k = 0;
+    let mut rest = n;
+    while rest >= 1000 {
+        let Some(g) = groups.get_mut(k) else { break };
+        *g = rest % 1000;
+        rest /= 1000;
+        k += 1;
+    }
+    write!(out, "{rest}")?;
+    for g in groups.iter().take(k).rev() {
+        write!(out, ",{g:03}")?;
+    }
+    Ok(())
 }
 
 /// What a field worker is told about a bundle problem.

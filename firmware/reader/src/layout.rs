@@ -287,6 +287,189 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         })
     }
 
+    /// Puts chunk `chunk` of the article in the window (unless it is there) and gives the range
+    /// of its text in the window.
+    fn load(&mut self, art: &OpenArticle, chunk: u32) -> Result<(usize, usize), Error> {
+        let abs = art.record.first_chunk.saturating_add(chunk);
+        match self.loaded {
+            Some((c, s, e)) if c == abs => Ok((s, e)),
+            _ => {
+                self.loaded = None;
+                let r = self.bundle.load_chunk(abs, self.inflater, self.window)?;
+                self.loaded = Some((abs, r.start, r.end));
+                Ok((r.start, r.end))
+            }
+        }
+    }
+
+    /// Where the paragraph holding the text just before `pos` starts (for layout): just after
+    /// the line feed before it, looked for in `pos`'s chunk and the one before; a paragraph
+    /// longer than that is laid out from its chunk's start, so the cost stays bounded.
+    pub fn paragraph_start(&mut self, art: &OpenArticle, pos: TextPos) -> Result<TextPos, Error> {
+        let count = art.record.chunk_count;
+        if count == 0 {
+            return Ok(TextPos::default());
+        }
+        // The end of the text is the end of its last chunk.
+        let (mut chunk, mut upto) = if pos.chunk >= count {
+            (count - 1, usize::MAX)
+        } else {
+            (pos.chunk, pos.offset as usize)
+        };
+        let home = chunk;
+        for _ in 0..2 {
+            let (s, e) = self.load(art, chunk)?;
+            let text = self.window.get(s..e).unwrap_or(&[]);
+            let before = text.get(..upto.min(text.len())).unwrap_or(&[]);
+            if let Some(i) = before.iter().rposition(|&b| b == b'\n') {
+                let after = i + 1;
+                return Ok(if after >= text.len() {
+                    TextPos {
+                        chunk: chunk.saturating_add(1),
+                        offset: 0,
+                    }
+                } else {
+                    TextPos {
+                        chunk,
+                        offset: after as u32,
+                    }
+                });
+            }
+            if chunk == 0 {
+                return Ok(TextPos::default());
+            }
+            chunk -= 1;
+            upto = usize::MAX;
+        }
+        Ok(TextPos {
+            chunk: home,
+            offset: 0,
+        })
+    }
+
+    /// The position one byte before `pos` (inside the character before it), or `None` at the
+    /// start of the text.
+    fn byte_before(&mut self, art: &OpenArticle, pos: TextPos) -> Result<Option<TextPos>, Error> {
+        if pos.offset > 0 && pos.chunk < art.record.chunk_count {
+            return Ok(Some(TextPos {
+                chunk: pos.chunk,
+                offset: pos.offset - 1,
+            }));
+        }
+        let mut chunk = pos.chunk.min(art.record.chunk_count);
+        // Back over empty chunks (a writer makes none; bounded by the chunk count).
+        while chunk > 0 {
+            chunk -= 1;
+            let len = u32::from(
+                self.bundle
+                    .chunk(art.record.first_chunk.saturating_add(chunk))?
+                    .raw_len,
+            );
+            if len > 0 {
+                return Ok(Some(TextPos {
+                    chunk,
+                    offset: len - 1,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The start of the line holding `target`, the lines laid out from its paragraph's start:
+    /// where a page opens for a place in the text, at a cost bounded by the paragraph.
+    pub fn line_start_at(
+        &mut self,
+        art: &OpenArticle,
+        target: TextPos,
+        width: u32,
+    ) -> Result<TextPos, Error> {
+        let mut pos = self.paragraph_start(art, target)?;
+        if pos > target {
+            return Ok(target);
+        }
+        for _ in 0..=art.record.raw_len {
+            if self.at_end(art, pos)? {
+                return Ok(pos);
+            }
+            let line = self.line(art, pos, width)?;
+            if line.next > target || line.next == pos {
+                return Ok(pos);
+            }
+            pos = line.next;
+        }
+        Ok(pos)
+    }
+
+    /// Where the page that ends at `end` starts: as many lines before `end` as fill a text
+    /// area of `width` x `height`, laid out from the paragraphs' starts. Turning back through
+    /// a long article costs a page and a paragraph, wherever the reader is.
+    pub fn page_before(
+        &mut self,
+        art: &OpenArticle,
+        end: TextPos,
+        width: u32,
+        height: u32,
+    ) -> Result<TextPos, Error> {
+        let gap = paragraph_gap(self.line_height());
+        // The lines before `end`, latest last: (start, height, height with the gap after it).
+        let mut lines: heapless::Deque<(TextPos, u32, u32), BACK_LINES> = heapless::Deque::new();
+        let mut until = end;
+        let mut filled = 0u32;
+        // Each turn lays out one more paragraph before those already laid out.
+        for _ in 0..BACK_LINES {
+            if filled >= height {
+                break;
+            }
+            let Some(before) = self.byte_before(art, until)? else {
+                break;
+            };
+            let from = self.paragraph_start(art, before)?;
+            let mut segment: heapless::Vec<(TextPos, u32, u32), BACK_LINES> = heapless::Vec::new();
+            let mut pos = from;
+            while pos < until {
+                let line = self.line(art, pos, width)?;
+                let (h, _) = self.line_box(&line);
+                let with_gap = if line.brk == Break::Paragraph {
+                    h.saturating_add(gap)
+                } else {
+                    h
+                };
+                if segment.push((pos, h, with_gap)).is_err() {
+                    // Only the latest lines matter: drop the earliest.
+                    segment.remove(0);
+                    let _ = segment.push((pos, h, with_gap));
+                }
+                if line.next == pos {
+                    break;
+                }
+                pos = line.next;
+            }
+            for &l in segment.iter().rev() {
+                filled = filled.saturating_add(l.2);
+                if lines.push_front(l).is_err() {
+                    filled = height;
+                    break;
+                }
+            }
+            if from == until || from == TextPos::default() {
+                break;
+            }
+            until = from;
+        }
+        // The latest lines that fit, as a page laid out from the first of them puts them.
+        let mut start = end;
+        let mut y = 0u32;
+        for (i, &(pos, h, with_gap)) in lines.iter().rev().enumerate() {
+            let need = if i == 0 { h } else { with_gap };
+            if i > 0 && y.saturating_add(need) > height {
+                break;
+            }
+            y = y.saturating_add(need);
+            start = pos;
+        }
+        Ok(start)
+    }
+
     /// The character at `pos` and the position after it, or `None` at the end of the text.
     pub fn char_at(
         &mut self,
@@ -295,16 +478,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     ) -> Result<Option<(char, TextPos)>, Error> {
         // Skips over empty chunks; bounded by the article's chunk count.
         while pos.chunk < art.record.chunk_count {
-            let abs = art.record.first_chunk.saturating_add(pos.chunk);
-            let (start, end) = match self.loaded {
-                Some((c, s, e)) if c == abs => (s, e),
-                _ => {
-                    self.loaded = None;
-                    let r = self.bundle.load_chunk(abs, self.inflater, self.window)?;
-                    self.loaded = Some((abs, r.start, r.end));
-                    (r.start, r.end)
-                }
-            };
+            let (start, end) = self.load(art, pos.chunk)?;
             let text = self.window.get(start..end).unwrap_or(&[]);
             match text.get(pos.offset as usize..).and_then(decode_char) {
                 Some((c, len)) => {
@@ -538,6 +712,9 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         })
     }
 }
+
+/// Most lines [`Typesetter::page_before`] keeps in hand: more than any page holds.
+const BACK_LINES: usize = 32;
 
 /// Extra space between paragraphs for a line height.
 pub const fn paragraph_gap(line_height: u32) -> u32 {

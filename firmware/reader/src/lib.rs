@@ -11,6 +11,7 @@ pub mod draw;
 pub mod layout;
 pub mod memory;
 pub mod profile;
+pub mod search;
 pub mod shelf;
 
 pub use app::{draw_error, error_message, App, Input, Screen, Signed, TextArea, Trust, TrustedKey};
@@ -18,4 +19,5 @@ pub use draw::NullDisplay;
 pub use layout::{Break, Line, OpenArticle, PageTable, TextPos, Typesetter};
 pub use memory::{Memory, Place};
 pub use profile::{profile_by_name, Profile, Theme, DAYLIGHT, MONO, PROFILES};
+pub use search::{Item, Search};
 pub use shelf::Shelf;

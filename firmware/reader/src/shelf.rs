@@ -24,11 +24,13 @@ impl Shelf {
     pub fn handle(&mut self, input: Input, count: usize) -> Option<usize> {
         match input {
             Input::Up | Input::Left => self.selected = self.selected.saturating_sub(1),
+            Input::PageUp => self.selected = 0,
             Input::Down => {
                 if self.selected + 1 < count {
                     self.selected += 1;
                 }
             }
+            Input::PageDown => self.selected = count.saturating_sub(1),
             Input::Select | Input::Right => {
                 return (self.selected < count).then_some(self.selected)
             }

@@ -453,12 +453,14 @@ pub fn fieldpack_measured(f: &mut dyn FnMut()) {
 }
 
 /// The reader actions `device-op` measures.
-pub const OPS: [&str; 5] = [
+pub const OPS: [&str; 7] = [
     "open-bundle",
     "open-article",
     "render-page",
     "turn-page",
+    "jump-half",
     "find-title",
+    "search-step",
 ];
 
 /// Runs one reader action on `bundle`, the measured part inside [`fieldpack_measured`].
@@ -488,6 +490,16 @@ pub fn device_op(
         return Ok(());
     }
     let mut app = App::new(bundle, profile, &mut inflater, &mut window);
+    if op == "search-step" {
+        // The search screen open on every title; the step: taking the first offer.
+        app.handle(Input::Hold);
+        fieldpack_measured(&mut || app.handle(Input::Select));
+        anyhow::ensure!(
+            app.screen() == fieldpack_reader::Screen::Find,
+            "the search step left the search screen"
+        );
+        return Ok(());
+    }
     app.select_article(article);
     match op {
         "open-article" => fieldpack_measured(&mut || app.handle(Input::Select)),
@@ -504,6 +516,10 @@ pub fn device_op(
                 app.handle(Input::Down);
                 let _ = app.draw(&mut display, &MONO);
             });
+        }
+        "jump-half" => {
+            app.handle(Input::Select);
+            fieldpack_measured(&mut || app.jump_to_percent(50));
         }
         other => bail!("unknown device operation {other}"),
     }

@@ -150,8 +150,8 @@ enum Command {
         /// default for the lm3s6965evb: 320x240).
         #[arg(long)]
         display: Option<String>,
-        /// Comma-separated key script: up, down, left, right, select, back, hold (see below;
-        /// the Pico boards have no left or right).
+        /// Comma-separated key script: up, down, left, right, select, back, hold, pageup,
+        /// pagedown (see below; the Pico boards have no left or right).
         #[arg(long, default_value = "")]
         keys: String,
         /// Folder for the screenshots 000.png, 001.png, ...
@@ -220,7 +220,8 @@ enum Command {
     /// Run one reader action with its instructions counted (used by `bench` under callgrind).
     #[command(hide = true)]
     DeviceOp {
-        /// open-bundle, open-article, render-page, turn-page or find-title.
+        /// open-bundle, open-article, render-page, turn-page, jump-half, find-title or
+        /// search-step.
         op: String,
         /// The bundle.
         bundle: PathBuf,
@@ -254,7 +255,8 @@ enum Command {
         /// `build --board`).
         #[arg(long, conflicts_with = "display")]
         board: Option<String>,
-        /// Comma-separated key script: up, down, left, right, select, back, hold (see below).
+        /// Comma-separated key script: up, down, left, right, select, back, hold, pageup,
+        /// pagedown, find:TEXT (see below).
         #[arg(long, default_value = "")]
         keys: String,
         /// Folder for the screenshots 000.png, 001.png, ...
@@ -297,10 +299,16 @@ const KEY_HELP: &str = "Key-script words (the device's buttons and gestures):
   right    next page; in a list, open
   select   open; on a page, the next page
   back     back to the library; from the library, the information
-  hold     long press of Select: set or remove a bookmark on a page; remove one from the bookmarks
+  hold     long press of Select: set or remove a bookmark on a page; remove one from the
+           bookmarks; in the library, find a title
+  pageup   long press of Up: a screenful of entries up; on a page, a tenth of the article back
+  pagedown long press of Down: a screenful of entries down; on a page, a tenth of the article on
+  find:TEXT  (sim only) the presses a person makes to bring the search screen's cursor onto the
+           first title starting with TEXT (case and accents folded); each word's count is printed
 
 The library lists Continue entries (the last articles read, where they were left) and a
-Bookmarks entry above the articles.";
+Bookmarks entry above the articles. On the search screen (hold in the library) Up and Down move
+through the offered characters and the matching titles, Select takes one, Back undoes.";
 
 fn profile_named(name: &str) -> Result<fieldpack_reader::Profile> {
     fieldpack_reader::profile_by_name(name).with_context(|| {
@@ -613,13 +621,22 @@ fn run(cli: Cli) -> Result<()> {
                 Some(b) => fieldpack::pico::profile(&b)?,
                 None => profile_named(&display)?,
             };
-            let keys = sim::parse_keys(&keys)?;
+            let steps = sim::parse_script(&keys)?;
             let scale = if raw {
                 1
             } else {
                 scale.unwrap_or_else(|| sim::default_scale(&profile))
             };
             if let Some(card) = card {
+                let keys: Vec<_> = steps
+                    .iter()
+                    .map(|s| match s {
+                        sim::Step::Key(k) => Ok(*k),
+                        sim::Step::Find(_) => Err(anyhow::anyhow!(
+                            "find: words need a bundle, not --card (the shelf comes first)"
+                        )),
+                    })
+                    .collect::<Result<_>>()?;
                 let image = report::read_file(&card)?;
                 let frames = fieldpack::card::run(image, profile, &keys)
                     .with_context(|| fieldpack::input::path_text(&card))?;
@@ -646,6 +663,16 @@ fn run(cli: Cli) -> Result<()> {
             }
             let out = out.context("--out is needed")?;
             let mut image = state.as_deref().map(sim::read_state).transpose()?;
+            let (keys, finds) =
+                sim::expand_script(&bytes, profile, trust.policy(), image.as_deref(), &steps)?;
+            for f in &finds {
+                eprintln!(
+                    "find:{}: {} presses to {}",
+                    f.text,
+                    f.presses,
+                    fieldpack::input::printable(&f.title)
+                );
+            }
             let frames =
                 sim::run_session(&bytes, profile, &keys, trust.policy(), image.as_deref_mut())?;
             if let (Some(path), Some(image)) = (&state, &image) {

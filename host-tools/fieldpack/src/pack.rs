@@ -358,6 +358,71 @@ pub fn pack_article(
     })
 }
 
+/// The `Offers` section (SPEC.md, Offers) for folded titles in title order: the next
+/// characters of every prefix of at most `SEARCH_PREFIX_MAX` bytes whose titles go on with more
+/// than `OFFER_SCAN_LIMIT` different characters, most titles first.
+pub fn offers_section(folded: &[Vec<char>]) -> Vec<u8> {
+    use fieldpack_format::layout::{OFFER_SCAN_LIMIT, SEARCH_PREFIX_MAX};
+
+    /// A stored prefix and its offers: (character, titles).
+    type Node = (Vec<u8>, Vec<(char, u32)>);
+
+    fn walk(
+        folded: &[Vec<char>],
+        (lo, hi): (usize, usize),
+        depth: usize,
+        prefix: &mut String,
+        nodes: &mut Vec<Node>,
+    ) {
+        // Titles that are the prefix itself sort first; the rest group by their next character.
+        let mut groups: Vec<(char, usize, usize)> = Vec::new();
+        for (i, t) in folded.iter().enumerate().take(hi).skip(lo) {
+            let Some(&c) = t.get(depth) else { continue };
+            match groups.last_mut() {
+                Some(g) if g.0 == c => g.2 = i + 1,
+                _ => groups.push((c, i, i + 1)),
+            }
+        }
+        if groups.len() > OFFER_SCAN_LIMIT {
+            let mut offers: Vec<(char, u32)> = groups
+                .iter()
+                .map(|&(c, a, b)| (c, (b - a) as u32))
+                .collect();
+            offers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            nodes.push((prefix.as_bytes().to_vec(), offers));
+        }
+        for (c, a, b) in groups {
+            // A run of at most the limit cannot go on with more characters than that.
+            if b - a > OFFER_SCAN_LIMIT && prefix.len() + c.len_utf8() <= SEARCH_PREFIX_MAX {
+                prefix.push(c);
+                walk(folded, (a, b), depth + 1, prefix, nodes);
+                prefix.pop();
+            }
+        }
+    }
+
+    let mut nodes = Vec::new();
+    walk(folded, (0, folded.len()), 0, &mut String::new(), &mut nodes);
+    nodes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::new();
+    out.extend_from_slice(&(nodes.len() as u32).to_le_bytes());
+    let mut at = 4 + 4 * nodes.len();
+    for (prefix, offers) in &nodes {
+        out.extend_from_slice(&(at as u32).to_le_bytes());
+        at += 1 + prefix.len() + 4 + 8 * offers.len();
+    }
+    for (prefix, offers) in &nodes {
+        out.push(prefix.len() as u8);
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(&(offers.len() as u32).to_le_bytes());
+        for &(c, n) in offers {
+            out.extend_from_slice(&(c as u32).to_le_bytes());
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    out
+}
+
 /// Lays out packed articles (in bundle order, without duplicates) as a bundle.
 pub fn assemble(
     articles: Vec<PackedArticle>,
@@ -423,6 +488,11 @@ pub fn assemble(
         titles_sec.extend_from_slice(&(i as u32).to_le_bytes());
         titles_sec.extend_from_slice(&fieldpack_format::meta::title_key(&articles[i].title));
     }
+    let folded: Vec<Vec<char>> = order
+        .iter()
+        .map(|&i| fieldpack_format::fold::fold_str(&articles[i].title).collect())
+        .collect();
+    let offers_sec = offers_section(&folded);
 
     // The bundle's identity: what a reader shows, hashed (SPEC.md, Info).
     let id = {
@@ -485,6 +555,7 @@ pub fn assemble(
         (SectionKind::Info, info_sec),
         (SectionKind::Articles, articles_sec),
         (SectionKind::Titles, titles_sec),
+        (SectionKind::Offers, offers_sec),
         (SectionKind::Meta, meta_sec),
         (SectionKind::Chunks, chunks_sec),
     ];

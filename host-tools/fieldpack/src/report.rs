@@ -824,6 +824,8 @@ fn check_titles(
         .find(|e| e.kind == SectionKind::Titles)
         .map_or(0, |e| e.offset as usize);
     let mut previous: Option<String> = None;
+    // The folded titles in the index's order, to check the Offers section against.
+    let mut folded: Vec<Vec<char>> = Vec::new();
     for pos in 0..b.article_count() {
         let at = (titles + pos as usize * TITLE_RECORD_LEN) as u64;
         let id = match b.title_order(pos) {
@@ -864,7 +866,26 @@ fn check_titles(
                 format!("title index out of order at article {id}"),
             ));
         }
+        folded.push(fieldpack_format::fold::fold_str(&title).collect());
         previous = Some(title);
+    }
+    // The offers follow from the titles alone: the section must be what a writer makes of them.
+    if folded.len() == b.article_count() as usize {
+        if let Some(e) = entries.iter().find(|e| e.kind == SectionKind::Offers) {
+            let stored =
+                bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize));
+            let expected = crate::pack::offers_section(&folded);
+            if stored != Some(&expected[..]) {
+                let at = stored.map_or(0, |s| {
+                    s.iter().zip(&expected).take_while(|(a, b)| a == b).count()
+                });
+                problems.push(problem(
+                    SectionKind::Offers,
+                    Some(u64::from(e.offset) + at as u64),
+                    "the title offers do not follow from the title index",
+                ));
+            }
+        }
     }
 }
 
@@ -872,7 +893,11 @@ fn check_titles(
 /// table, bitmap inside the bitmaps section, and a glyph for U+FFFD.
 fn check_glyphs(b: &mut Bundle<&[u8]>, problems: &mut Vec<Problem>) {
     use fieldpack_format::layout::{GlyphEntry, GLYPH_RECORD_LEN};
-    let bitmaps_len = u64::from(b.sections()[7].1.len);
+    let bitmaps_len = b
+        .sections()
+        .iter()
+        .find(|(k, _)| *k == SectionKind::GlyphBitmaps)
+        .map_or(0, |(_, s)| u64::from(s.len));
     let strikes: Vec<_> = b.strikes().to_vec();
     for s in strikes {
         let base = s.span.offset + s.header.records_offset();

@@ -1,16 +1,24 @@
-//! `fieldpack bench --scale N`: a generated corpus of N articles (the real texts' paragraphs,
-//! shuffled), its build's memory and time, and the device's cost at the end of a big bundle
-//! against the same article in a 10-article bundle.
+//! `fieldpack bench --scale N`: a generated corpus of N articles (distinct titles of a few words
+//! taken from the real texts, the texts' paragraphs shuffled beneath), its build's memory and
+//! time, the device's cost at the end of the big bundle against the same article in a
+//! 10-article bundle, the presses that finding an article by title takes against scrolling to
+//! it, and the cost of opening, turning and jumping in articles of 1 KB, 100 KB and 2 MiB.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use fieldpack_reader::profile::{OLED_128X64, TFT_320X240};
+use fieldpack_reader::{Profile, Trust};
 use serde::Serialize;
 
 use crate::bench::{count_instructions, peak_children_rss_kib, timed_build};
 use crate::build::{collect, BuildOptions};
 use crate::compress::Effort;
+use crate::sim::{expand_script, Step};
+
+/// Titles whose search presses are counted: spread evenly over the bundle.
+const PRESS_SAMPLE: usize = 1000;
 
 /// What the scale run measured.
 #[derive(Clone, Debug, Serialize)]
@@ -21,12 +29,39 @@ pub struct ScaleReport {
     pub input_bytes: u64,
     /// Bytes of the bundle.
     pub bundle_bytes: u64,
+    /// Bytes of its Offers section.
+    pub offers_bytes: u64,
     /// Build time, seconds (default effort).
     pub build_seconds: f64,
     /// Peak resident memory of the build, KiB.
     pub build_peak_rss_kib: u64,
     /// Device costs: (profile, action, instructions in the 10-article bundle, in the big one).
     pub device: Vec<(String, String, u64, u64)>,
+    /// Presses to reach an article, per profile.
+    pub presses: Vec<Presses>,
+    /// Device costs by article length: (profile, action, [1 KB, 100 KB, 2 MiB]).
+    pub lengths: Vec<(String, String, [u64; 3])>,
+}
+
+/// Presses to reach an article from the library, over a sample of titles.
+#[derive(Clone, Debug, Serialize)]
+pub struct Presses {
+    /// Display profile.
+    pub profile: String,
+    /// Titles sampled (those with a prefix no other title shares).
+    pub titles: usize,
+    /// Title search: mean and worst presses (entering the search included, opening not).
+    pub search_mean: f64,
+    /// Worst case.
+    pub search_worst: usize,
+    /// Scrolling the library one entry a press (both ways round): mean and worst.
+    pub scroll_mean: f64,
+    /// Worst case.
+    pub scroll_worst: usize,
+    /// Scrolling with a screenful a long press: mean and worst.
+    pub page_mean: f64,
+    /// Worst case.
+    pub page_worst: usize,
 }
 
 /// A small deterministic generator (xorshift64*): the same corpus every run.
@@ -45,9 +80,33 @@ impl Rng {
     }
 }
 
-fn article_text(paragraphs: &[String], rng: &mut Rng) -> String {
+/// A title of 3 to 7 words running on from a random place in the texts, as a headline reads:
+/// distinct from every title made before.
+fn title(words: &[&str], rng: &mut Rng, seen: &mut HashSet<String>) -> String {
+    loop {
+        let n = 3 + rng.below(5);
+        let at = rng.below(words.len().saturating_sub(n).max(1));
+        let mut t = words[at..(at + n).min(words.len())]
+            .iter()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(first) = t.chars().next() {
+            let upper: String = first.to_uppercase().collect();
+            t.replace_range(..first.len_utf8(), &upper);
+        }
+        if t.chars().count() >= 8
+            && seen.insert(fieldpack_format::fold::fold_str(&t).collect::<String>())
+        {
+            return t;
+        }
+    }
+}
+
+fn article_text(title: &str, paragraphs: &[String], rng: &mut Rng) -> String {
     let n = 3 + rng.below(6);
-    let mut text = String::new();
+    let mut text = format!("{title}\n\n");
     for _ in 0..n {
         text.push_str(&paragraphs[rng.below(paragraphs.len())]);
         text.push('\n');
@@ -67,11 +126,16 @@ pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
         .flat_map(|a| a.paragraphs)
         .filter(|p| p.len() > 40)
         .collect();
+    let words: Vec<&str> = paragraphs
+        .iter()
+        .flat_map(|p| p.split_whitespace())
+        .collect();
     let dir = tempfile::tempdir()?;
     let big = dir.path().join("big");
     let small = dir.path().join("small");
     std::fs::create_dir_all(&small)?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut seen = HashSet::new();
     let mut input_bytes = 0u64;
     let mut last_title = String::new();
     for i in 0..n {
@@ -79,7 +143,8 @@ pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
         if i % 1000 == 0 {
             std::fs::create_dir_all(&sub)?;
         }
-        let text = article_text(&paragraphs, &mut rng);
+        let t = title(&words, &mut rng, &mut seen);
+        let text = article_text(&t, &paragraphs, &mut rng);
         input_bytes += text.len() as u64;
         let name = format!("a{i:07}.txt");
         if i < 9 {
@@ -87,7 +152,7 @@ pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
         }
         if i == n - 1 {
             std::fs::write(small.join(&name), &text)?;
-            last_title = crate::text::first_sentence(text.lines().next().unwrap_or(""), 80);
+            last_title = t;
         }
         std::fs::write(sub.join(name), text)?;
     }
@@ -112,29 +177,167 @@ pub fn run(corpus: &[PathBuf], n: usize) -> Result<ScaleReport> {
 
     let mut device = Vec::new();
     for p in [OLED_128X64, TFT_320X240] {
-        for op in ["open-bundle", "open-article", "turn-page", "find-title"] {
+        for op in [
+            "open-bundle",
+            "open-article",
+            "turn-page",
+            "find-title",
+            "search-step",
+        ] {
             let s = count_instructions(&small_fpk, &p, op, 9, &prefix)?;
             let b = count_instructions(&big_fpk, &p, op, (n - 1) as u32, &prefix)?;
             device.push((p.name.to_string(), op.to_string(), s, b));
         }
     }
+    let big_bytes = std::fs::read(&big_fpk)?;
+    let presses = [OLED_128X64, TFT_320X240]
+        .iter()
+        .map(|p| presses(&big_bytes, *p))
+        .collect::<Result<Vec<_>>>()?;
+    let lengths = lengths(&paragraphs, dir.path())?;
+    let offers_bytes = {
+        let b = fieldpack_format::Bundle::open(&big_bytes[..])?;
+        b.sections()
+            .iter()
+            .find(|(k, _)| *k == fieldpack_format::SectionKind::Offers)
+            .map_or(0, |(_, s)| u64::from(s.len))
+    };
     Ok(ScaleReport {
         articles: n,
         input_bytes,
-        bundle_bytes: std::fs::metadata(&big_fpk)?.len(),
+        bundle_bytes: big_bytes.len() as u64,
+        offers_bytes,
         build_seconds,
         build_peak_rss_kib,
         device,
+        presses,
+        lengths,
     })
+}
+
+/// The presses that reach a sample of the bundle's articles: by title search (the simulator's
+/// `find:` with the shortest prefix no other title shares), and by scrolling the library.
+fn presses(bundle: &[u8], profile: Profile) -> Result<Presses> {
+    let mut b = fieldpack_format::Bundle::open(bundle)?;
+    let n = b.article_count() as usize;
+    let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
+    let mut titles = Vec::with_capacity(n);
+    for i in 0..n as u32 {
+        let rec = b.article(i)?;
+        titles.push(b.meta(&rec, &mut buf)?.title.to_string());
+    }
+    // Shortest unique prefixes from the folded titles' neighbours in sorted order.
+    let mut sorted: Vec<(Vec<char>, usize)> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (fieldpack_format::fold::fold_str(t).collect(), i))
+        .collect();
+    sorted.sort();
+    let common = |a: &[char], b: &[char]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let mut unique = vec![None; n];
+    for (k, (f, i)) in sorted.iter().enumerate() {
+        let before = k.checked_sub(1).map_or(0, |j| common(f, &sorted[j].0));
+        let after = sorted.get(k + 1).map_or(0, |s| common(f, &s.0));
+        let need = before.max(after) + 1;
+        if need <= f.len() {
+            // The title's own characters, as many as the folded prefix needs.
+            unique[*i] = Some(titles[*i].chars().take(need).collect::<String>());
+        }
+    }
+    let rows = {
+        let mut inflater = Box::new(fieldpack_format::Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        fieldpack_reader::App::new(bundle, profile, &mut inflater, &mut window).library_rows()
+            as usize
+    };
+    let mut search = Vec::new();
+    let mut scroll = Vec::new();
+    let mut paged = Vec::new();
+    let step = (n / PRESS_SAMPLE).max(1);
+    for i in (0..n).step_by(step) {
+        let Some(prefix) = &unique[i] else { continue };
+        let steps = [Step::Find(prefix.clone())];
+        let (_, finds) = expand_script(bundle, profile, Trust::default(), None, &steps)
+            .with_context(|| format!("find:{prefix}"))?;
+        anyhow::ensure!(
+            finds[0].title == titles[i],
+            "find:{prefix} reached another title"
+        );
+        search.push(finds[0].presses);
+        // The library's row i, from row 0: down, or up round the end.
+        scroll.push(i.min(n - i));
+        let forward = i / rows + i % rows;
+        let back = n - 1 - i;
+        let backward = 1 + back / rows + back % rows;
+        paged.push(if i == 0 { 0 } else { forward.min(backward) });
+    }
+    let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
+    let worst = |v: &[usize]| v.iter().max().copied().unwrap_or(0);
+    Ok(Presses {
+        profile: profile.name.to_string(),
+        titles: search.len(),
+        search_mean: mean(&search),
+        search_worst: worst(&search),
+        scroll_mean: mean(&scroll),
+        scroll_worst: worst(&scroll),
+        page_mean: mean(&paged),
+        page_worst: worst(&paged),
+    })
+}
+
+/// Device costs for articles of 1 KB, 100 KB and 2 MiB of text, packed in one bundle.
+fn lengths(
+    paragraphs: &[String],
+    dir: &std::path::Path,
+) -> Result<Vec<(String, String, [u64; 3])>> {
+    let src = dir.join("lengths");
+    std::fs::create_dir_all(&src)?;
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for (i, size) in [1_000usize, 100_000, 2 << 20].into_iter().enumerate() {
+        let mut text = format!("An article of {size} bytes\n\n");
+        while text.len() < size {
+            text.push_str(&paragraphs[rng.below(paragraphs.len())]);
+            text.push('\n');
+        }
+        // Cut at a character boundary, then at the last paragraph that fits.
+        let mut end = size.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        if let Some(nl) = text.rfind('\n') {
+            text.truncate(nl + 1);
+        }
+        std::fs::write(src.join(format!("{i}.txt")), text)?;
+    }
+    let fpk = dir.join("lengths.fpk");
+    timed_build(
+        std::slice::from_ref(&src),
+        &fpk,
+        OLED_128X64.name,
+        Effort::Good.name(),
+    )?;
+    let mut out = Vec::new();
+    for p in [OLED_128X64, TFT_320X240] {
+        for op in ["open-article", "turn-page", "jump-half"] {
+            let mut row = [0u64; 3];
+            for (a, slot) in row.iter_mut().enumerate() {
+                *slot = count_instructions(&fpk, &p, op, a as u32, "")?;
+            }
+            out.push((p.name.to_string(), op.to_string(), row));
+        }
+    }
+    Ok(out)
 }
 
 /// The report as Markdown.
 pub fn render(r: &ScaleReport) -> String {
     let mut s = format!(
-        "{} generated articles, {:.1} MB of input; bundle {:.1} MB, built in {:.1} s (default `--effort good`), peak memory {:.1} MiB\n\n",
+        "{} generated articles, {:.1} MB of input; bundle {:.1} MB (title offers {} bytes), built in {:.1} s (default `--effort good`), peak memory {:.1} MiB\n\n",
         r.articles,
         r.input_bytes as f64 / 1e6,
         r.bundle_bytes as f64 / 1e6,
+        r.offers_bytes,
         r.build_seconds,
         r.build_peak_rss_kib as f64 / 1024.0
     );
@@ -143,6 +346,28 @@ pub fn render(r: &ScaleReport) -> String {
         s.push_str(&format!(
             "| {p} | {op} | {small} | {big} | {:.2} |\n",
             *big as f64 / (*small).max(1) as f64
+        ));
+    }
+    s.push_str("\nPresses to reach an article (a sample of titles spread over the bundle):\n\n");
+    s.push_str("| profile | titles | title search: mean | worst | scrolling: mean | worst | a screenful a long press: mean | worst |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for p in &r.presses {
+        s.push_str(&format!(
+            "| {} | {} | {:.1} | {} | {:.0} | {} | {:.0} | {} |\n",
+            p.profile,
+            p.titles,
+            p.search_mean,
+            p.search_worst,
+            p.scroll_mean,
+            p.scroll_worst,
+            p.page_mean,
+            p.page_worst
+        ));
+    }
+    s.push_str("\nDevice instructions by article length:\n\n| profile | action | 1 KB | 100 KB | 2 MiB |\n| --- | --- | ---: | ---: | ---: |\n");
+    for (p, op, v) in &r.lengths {
+        s.push_str(&format!(
+            "| {p} | {op} | {} | {} | {} |\n",
+            v[0], v[1], v[2]
         ));
     }
     s

@@ -196,6 +196,62 @@ pub fn run_session(
     trust: fieldpack_reader::Trust<'_>,
     state: Option<&mut [u8]>,
 ) -> Result<Vec<Frame>> {
+    with_session(bundle, profile, trust, state, |app, handle| {
+        let size = Size::new(profile.width, profile.height);
+        if profile.color {
+            record(
+                app,
+                handle,
+                keys,
+                SimulatorDisplay::<Rgb565>::new(size),
+                &DAYLIGHT,
+                capture_color,
+            )
+        } else {
+            record(
+                app,
+                handle,
+                keys,
+                SimulatorDisplay::<BinaryColor>::new(size),
+                &MONO,
+                |d| capture_mono(d, &profile),
+            )
+        }
+    })?
+}
+
+/// The screen after the last of `keys` (no frames drawn before it): for tests that compare
+/// where two ways of getting somewhere end.
+pub fn final_frame(bundle: &[u8], profile: Profile, keys: &[Input]) -> Result<Frame> {
+    let trust = fieldpack_reader::Trust::default();
+    with_session(bundle, profile, trust, None, |app, handle| {
+        for &k in keys {
+            handle(app, k);
+        }
+        let size = Size::new(profile.width, profile.height);
+        if profile.color {
+            let mut d = SimulatorDisplay::<Rgb565>::new(size);
+            app.draw(&mut d, &DAYLIGHT)
+                .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
+            Ok(capture_color(&d))
+        } else {
+            let mut d = SimulatorDisplay::<BinaryColor>::new(size);
+            app.draw(&mut d, &MONO)
+                .map_err(|e| anyhow::anyhow!("display error: {e:?}"))?;
+            Ok(capture_mono(&d, &profile))
+        }
+    })?
+}
+
+/// Runs `f` with a reader on `bundle` and the way a device hands it a key (through the keeper of
+/// its memory in `state`, when there is one).
+fn with_session<R>(
+    bundle: &[u8],
+    profile: Profile,
+    trust: fieldpack_reader::Trust<'_>,
+    state: Option<&mut [u8]>,
+    f: impl FnOnce(&mut App<&[u8]>, &mut dyn FnMut(&mut App<&[u8]>, Input)) -> R,
+) -> Result<R> {
     let mut inflater = Box::new(Inflater::new());
     let mut window = vec![0u8; profile.window_bytes];
     let mut app = App::with_trust(bundle, profile, &mut inflater, &mut window, trust);
@@ -213,26 +269,182 @@ pub fn run_session(
         Some(keeper) => keeper.handle(app, k),
         None => app.handle(k),
     };
-    let size = Size::new(profile.width, profile.height);
-    if profile.color {
-        record(
-            &mut app,
-            &mut handle,
-            keys,
-            SimulatorDisplay::<Rgb565>::new(size),
-            &DAYLIGHT,
-            capture_color,
-        )
-    } else {
-        record(
-            &mut app,
-            &mut handle,
-            keys,
-            SimulatorDisplay::<BinaryColor>::new(size),
-            &MONO,
-            |d| capture_mono(d, &profile),
-        )
+    Ok(f(&mut app, &mut handle))
+}
+
+/// One word of a key script: a key, or `find:TEXT`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A button press.
+    Key(Input),
+    /// The presses a person makes on the search screen to reach the first title that starts
+    /// with the text (case and accents folded).
+    Find(String),
+}
+
+/// Parses a comma-separated key script whose words may include `find:TEXT`.
+pub fn parse_script(script: &str) -> Result<Vec<Step>> {
+    script
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| match k.split_once(':') {
+            Some((w, text)) if w.eq_ignore_ascii_case("find") => {
+                anyhow::ensure!(!text.is_empty(), "find: needs a text (find:TEXT)");
+                Ok(Step::Find(text.to_string()))
+            }
+            _ => parse_keys(k).map(|v| Step::Key(v[0])),
+        })
+        .collect()
+}
+
+/// How many presses a `find:` word took.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindPresses {
+    /// The word's text.
+    pub text: String,
+    /// The title reached.
+    pub title: String,
+    /// Presses, entering the search screen included.
+    pub presses: usize,
+}
+
+/// Turns a script's `find:` words into the presses they stand for, by running the reader as the
+/// real run will (from the same state): the keys to send, and the presses each word took.
+pub fn expand_script(
+    bundle: &[u8],
+    profile: Profile,
+    trust: fieldpack_reader::Trust<'_>,
+    state: Option<&[u8]>,
+    steps: &[Step],
+) -> Result<(Vec<Input>, Vec<FindPresses>)> {
+    let mut copy = state.map(<[u8]>::to_vec);
+    with_session(
+        bundle,
+        profile,
+        trust,
+        copy.as_deref_mut(),
+        |app, handle| {
+            let mut keys = Vec::new();
+            let mut finds = Vec::new();
+            for step in steps {
+                match step {
+                    Step::Key(k) => {
+                        handle(app, *k);
+                        keys.push(*k);
+                    }
+                    Step::Find(text) => {
+                        let (presses, title) = presses_to_find(app, handle, text)?;
+                        finds.push(FindPresses {
+                            text: text.clone(),
+                            title,
+                            presses: presses.len(),
+                        });
+                        keys.extend(presses);
+                    }
+                }
+            }
+            Ok((keys, finds))
+        },
+    )?
+}
+
+/// Presses, made on `app` as they are found, that bring the search screen's cursor onto the first
+/// title starting with `text`; and that title.
+pub fn presses_to_find(
+    app: &mut App<&[u8]>,
+    handle: &mut dyn FnMut(&mut App<&[u8]>, Input),
+    text: &str,
+) -> Result<(Vec<Input>, String)> {
+    use fieldpack_reader::{Item, Screen};
+    let mut presses = Vec::new();
+    let mut press = |app: &mut App<&[u8]>, k: Input, presses: &mut Vec<Input>| {
+        handle(app, k);
+        presses.push(k);
+    };
+    // The title aimed at: its place in title order and its folded form.
+    let (target, title, folded) = {
+        let ts = app.typesetter().context("no bundle is open")?;
+        let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
+        let pos = ts.bundle.find_title(text, &mut buf)?;
+        let id = ts.bundle.title_order(pos).ok();
+        let meta_title = match id {
+            Some(id) => {
+                let rec = ts.bundle.article(id)?;
+                ts.bundle.meta(&rec, &mut buf)?.title.to_string()
+            }
+            None => String::new(),
+        };
+        anyhow::ensure!(
+            fieldpack_format::title_has_prefix(&meta_title, text),
+            "find:{text}: no title starts with {text:?}"
+        );
+        let folded: String = fieldpack_format::fold::fold_str(&meta_title).collect();
+        (pos, meta_title, folded)
+    };
+    // To the search screen: from a page or another screen, back to the library first.
+    for _ in 0..4 {
+        match app.screen() {
+            Screen::Find | Screen::Library => break,
+            Screen::Error { .. } => anyhow::bail!("find:{text}: the reader shows an error"),
+            _ => press(app, Input::Back, &mut presses),
+        }
     }
+    if app.screen() == Screen::Library {
+        press(app, Input::Hold, &mut presses);
+    }
+    anyhow::ensure!(
+        app.screen() == Screen::Find,
+        "find:{text}: no search screen"
+    );
+    // Each turn either moves onto the title, takes a character or undoes one: bounded.
+    for _ in 0..1000 {
+        let (prefix, items, cursor) = {
+            let s = app.search().context("the search screen closed")?;
+            (s.prefix().to_string(), s.items(), s.cursor())
+        };
+        let mut goal = None;
+        if folded.starts_with(&prefix) {
+            let next = folded[prefix.len()..].chars().next();
+            for i in 0..items {
+                match app.search_item(i)? {
+                    Some(Item::Title(pos)) if pos == target => {
+                        goal = Some((i, false));
+                        break;
+                    }
+                    Some(Item::Offer(c)) if Some(c) == next && goal.is_none() => {
+                        goal = Some((i, true));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let Some((i, take)) = goal else {
+            // Off the title's path (or stuck): undo a choice.
+            anyhow::ensure!(
+                !prefix.is_empty(),
+                "find:{text}: {title:?} cannot be reached"
+            );
+            press(app, Input::Back, &mut presses);
+            continue;
+        };
+        // The shorter way round to item i.
+        let down = (i + items - cursor) % items;
+        let up = (cursor + items - i) % items;
+        let (key, n) = if down <= up {
+            (Input::Down, down)
+        } else {
+            (Input::Up, up)
+        };
+        for _ in 0..n {
+            press(app, key, &mut presses);
+        }
+        if !take {
+            return Ok((presses, title));
+        }
+        press(app, Input::Select, &mut presses);
+    }
+    anyhow::bail!("find:{text}: no way to {title:?} in 1000 presses")
 }
 
 /// The first screen, then one frame after each key, drawn on `display` in `theme`'s colours.
