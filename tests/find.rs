@@ -211,3 +211,70 @@ fn stored_offers_agree_with_the_title_index() {
         assert_eq!(r.len(), n, "{c}");
     }
 }
+
+/// Titles that tell articles apart: a descriptive file name names a text without a headline
+/// (unless `--no-file-titles`), and titles that collide carry a note (their dates, else their
+/// first words) that the library shows.
+#[test]
+fn file_names_and_notes_tell_articles_apart() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("in");
+    std::fs::create_dir(&src).expect("dir");
+    let files = [
+        (
+            "a.txt",
+            "Daily briefing\n\nFloods closed the northern road; convoys wait.\n",
+        ),
+        (
+            "b.txt",
+            "Daily briefing\n\nThe clinic in the east reopened after repairs.\n",
+        ),
+        (
+            "c.md",
+            "---\ntitle: Situation report\ndate: 2026-11-02\n---\nText one.\n",
+        ),
+        (
+            "d.md",
+            "---\ntitle: Situation report\ndate: 2026-11-09\n---\nText two.\n",
+        ),
+        (
+            "water-purification-guide.txt",
+            "Water is safe to drink after boiling for one minute.\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(src.join(name), text).expect("w");
+    }
+    let metas = |args: &[&str]| -> Vec<(String, Option<String>)> {
+        let bytes = pack(args, std::slice::from_ref(&src), &dir.path().join("t.fpk"));
+        let mut b = Bundle::open(&bytes[..]).expect("open");
+        let mut buf = [0u8; 512];
+        (0..b.article_count())
+            .map(|i| {
+                let rec = b.article(i).expect("rec");
+                let m = b.meta(&rec, &mut buf).expect("meta");
+                (m.title.to_string(), m.note.map(str::to_string))
+            })
+            .collect()
+    };
+    let got = metas(&[]);
+    let want: Vec<(String, Option<String>)> = vec![
+        (
+            "Daily briefing".into(),
+            Some("Floods closed the northern road; convoys wait.".into()),
+        ),
+        (
+            "Daily briefing".into(),
+            Some("The clinic in the east reopened after repairs.".into()),
+        ),
+        ("Situation report".into(), Some("2026-11-02".into())),
+        ("Situation report".into(), Some("2026-11-09".into())),
+        ("Water purification guide".into(), None),
+    ];
+    assert_eq!(got, want);
+    let plain = metas(&["--no-file-titles"]);
+    assert_eq!(
+        plain[4].0,
+        "Water is safe to drink after boiling for one minute."
+    );
+}

@@ -51,6 +51,9 @@ pub struct ArticleMeta<'a> {
     pub author: Option<&'a str>,
     /// The input file's path relative to the folder it was packed from.
     pub origin: &'a str,
+    /// What tells this article apart from others with the same title (their date, source or
+    /// first words), when there are such.
+    pub note: Option<&'a str>,
 }
 
 /// Orders two titles the way the `Titles` section is sorted: by folded characters

@@ -923,7 +923,12 @@ impl<'a, S: Storage> App<'a, S> {
                     continue;
                 }
                 let mut second: heapless::String<192> = heapless::String::new();
-                for part in [meta.lang, meta.date, meta.source].into_iter().flatten() {
+                // Where titles collide, the note that tells this one apart; else what is known.
+                let parts = match meta.note {
+                    Some(note) => [meta.lang, Some(note), None],
+                    None => [meta.lang, meta.date, meta.source],
+                };
+                for part in parts.into_iter().flatten() {
                     if !second.is_empty() {
                         let _ = second.push_str(" · ");
                     }

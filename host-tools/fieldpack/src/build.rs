@@ -26,6 +26,9 @@ pub struct BuildOptions {
     pub progress: bool,
     /// The file the bundle will be written to: refused if it is one of the inputs.
     pub output: Option<PathBuf>,
+    /// Name a text without a headline after its file when the name reads as words
+    /// ("cholera-treatment.txt"), rather than after its first sentence.
+    pub file_titles: bool,
 }
 
 impl Default for BuildOptions {
@@ -37,6 +40,7 @@ impl Default for BuildOptions {
             utf8: Utf8Policy::Strict,
             progress: false,
             output: None,
+            file_titles: true,
         }
     }
 }
@@ -86,10 +90,18 @@ fn read_input(
 ) -> (Result<Option<Article>>, Vec<String>) {
     let name = crate::input::path_text(&input.path);
     match ingest::read(input, &opts.rules, opts.utf8) {
-        Ok(Outcome::Article(a, w)) => (
-            Ok(Some(a)),
-            w.into_iter().map(|w| format!("{name}: {w}")).collect(),
-        ),
+        Ok(Outcome::Article(mut a, w)) => {
+            if opts.file_titles && a.named_by_text {
+                if let Some(t) = crate::text::title_from_file_name(&input.origin) {
+                    a.title = t;
+                    a.named_by_text = false;
+                }
+            }
+            (
+                Ok(Some(a)),
+                w.into_iter().map(|w| format!("{name}: {w}")).collect(),
+            )
+        }
         Ok(Outcome::Skipped(why)) => (Ok(None), vec![format!("{name}: skipped: {why}")]),
         Err(e) if e.to_string().starts_with("binary file") => {
             (Ok(None), vec![format!("{name}: skipped: {e}")])

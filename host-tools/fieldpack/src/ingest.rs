@@ -8,7 +8,9 @@ use fieldpack_format::Direction;
 use scraper::{ElementRef, Html, Node};
 
 use crate::rules::Rules;
-use crate::text::{first_sentence, guess_language, normalize_paragraph, shorten};
+use crate::text::{
+    first_sentence, guess_language, is_dateline, normalize_paragraph, shorten, without_dateline,
+};
 
 /// Longest title kept, in characters.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -32,6 +34,8 @@ pub struct Article {
     pub source: Option<String>,
     /// Author.
     pub author: Option<String>,
+    /// Whether the title was made from the text's first sentence (the file had no headline).
+    pub named_by_text: bool,
 }
 
 impl Article {
@@ -304,14 +308,21 @@ fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outco
             "only boilerplate, no article text".into()
         });
     }
-    let title = raw
+    let headline = raw
         .title
         .map(|t| normalize_paragraph(&rules.strip(&t)))
         .filter(|t| !t.is_empty())
-        .map(|t| shorten(&t, MAX_TITLE_CHARS))
-        // File names of scraped articles are hashes or numbers, never headlines: a text
-        // without a title of its own is named by its first sentence.
-        .unwrap_or_else(|| first_sentence(&paragraphs[0], 80));
+        .map(|t| shorten(&t, MAX_TITLE_CHARS));
+    let named_by_text = headline.is_none();
+    // A text without a headline is named by its first sentence, less a news dateline (the
+    // build may prefer a descriptive file name: see `BuildOptions::file_titles`).
+    let title = headline.unwrap_or_else(|| {
+        let first = paragraphs
+            .iter()
+            .find(|p| !is_dateline(p))
+            .unwrap_or(&paragraphs[0]);
+        first_sentence(without_dateline(first), 80)
+    });
     let body = paragraphs.join("\n");
     // "und" is BCP 47 for "undetermined": no better than no tag, so guess.
     let lang = clean_field(raw.lang)
@@ -332,6 +343,7 @@ fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outco
             date: clean_field(raw.date),
             source: clean_field(raw.source),
             author: clean_field(raw.author),
+            named_by_text,
         },
         warnings,
     )

@@ -78,6 +78,11 @@ enum Command {
         /// people an article is about, and `extract` shows them to whoever holds the device).
         #[arg(long)]
         keep_paths: bool,
+        /// Name texts without a headline after their first sentence even when the file's name
+        /// reads as words (by default "cholera-treatment.txt" is titled "Cholera treatment";
+        /// file names can name people, so this keeps them out of the bundle).
+        #[arg(long)]
+        no_file_titles: bool,
         /// Sign the bundle with this secret key (made by `fieldpack keygen`).
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
@@ -383,6 +388,7 @@ fn run(cli: Cli) -> Result<()> {
             effort,
             quiet,
             keep_paths,
+            no_file_titles,
             sign,
         } => {
             let sign = sign
@@ -447,6 +453,7 @@ fn run(cli: Cli) -> Result<()> {
                     sign,
                 },
                 output: Some(output.clone()),
+                file_titles: !no_file_titles,
                 rules,
                 utf8: if lossy_utf8 {
                     Utf8Policy::Lossy

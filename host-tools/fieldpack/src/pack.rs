@@ -209,31 +209,89 @@ fn shorten_bytes(s: &str, max_bytes: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// Encodes an article's metadata so that it fits [`MAX_META_LEN`]: when the fields together
-/// are too long (long CJK titles, authors and sources), the path goes first, then the source,
-/// the author, the date and last the title are shortened, each at a character boundary.
+/// An article's metadata fields before encoding, kept by a build until it knows which titles
+/// collide (those get a note that tells them apart).
+#[derive(Clone, Debug, Default)]
+pub struct MetaFields {
+    /// Headline.
+    pub title: String,
+    /// BCP 47 tag.
+    pub lang: Option<String>,
+    /// Direction.
+    pub dir: fieldpack_format::Direction,
+    /// Date as found.
+    pub date: Option<String>,
+    /// Publication or site.
+    pub source: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Input path as recorded (empty unless asked for).
+    pub origin: String,
+    /// The text's first words after the headline.
+    pub lead: String,
+}
+
+/// Characters of an article's first words kept for telling it apart from others of its title.
+const LEAD_CHARS: usize = 60;
+
+impl MetaFields {
+    /// The fields of an article; its path only with `keep_path`.
+    pub fn of(a: &Article, keep_path: bool) -> Self {
+        // The first words that are not the headline again.
+        let title = a.title.trim_end_matches('…');
+        let lead = a
+            .paragraphs
+            .iter()
+            .map(|p| p.strip_prefix(title).unwrap_or(p).trim())
+            .find(|p| !p.is_empty())
+            .map(|p| crate::text::shorten(p, LEAD_CHARS))
+            .unwrap_or_default();
+        MetaFields {
+            title: a.title.clone(),
+            lang: a.lang.clone(),
+            dir: a.dir,
+            date: a.date.clone(),
+            source: a.source.clone(),
+            author: a.author.clone(),
+            origin: if keep_path {
+                a.origin.clone()
+            } else {
+                String::new()
+            },
+            lead,
+        }
+    }
+}
+
+/// Encodes an article's metadata so that it fits [`MAX_META_LEN`].
 pub fn encode_meta(a: &Article, keep_path: bool) -> Result<EncodedMeta> {
-    let mut title = a.title.clone();
-    let mut source = a.source.clone();
-    let mut author = a.author.clone();
-    let mut date = a.date.clone();
-    let mut origin = if keep_path {
-        a.origin.clone()
-    } else {
-        String::new()
-    };
+    encode_fields(&MetaFields::of(a, keep_path), None)
+}
+
+/// Encodes metadata fields and a note so that they fit [`MAX_META_LEN`]: when they are too
+/// long together (long CJK titles, authors and sources), the note goes first, then the path,
+/// then the source, the author, the date and last the title are shortened, each at a
+/// character boundary.
+pub fn encode_fields(f: &MetaFields, note: Option<&str>) -> Result<EncodedMeta> {
+    let mut title = f.title.clone();
+    let mut source = f.source.clone();
+    let mut author = f.author.clone();
+    let mut date = f.date.clone();
+    let mut origin = f.origin.clone();
+    let mut note = note.map(str::to_string);
     let mut shortened = false;
     // Each round halves one field, in this order; a bounded number of rounds always fits,
     // since six empty fields and a 35-byte language tag take well under the limit.
     for round in 0..64 {
         let meta = ArticleMeta {
             title: &title,
-            lang: a.lang.as_deref(),
-            dir: a.dir,
+            lang: f.lang.as_deref(),
+            dir: f.dir,
             date: date.as_deref(),
             source: source.as_deref(),
             author: author.as_deref(),
             origin: &origin,
+            note: note.as_deref(),
         };
         let bytes = postcard::to_allocvec(&meta).context("encoding article metadata")?;
         if bytes.len() <= MAX_META_LEN {
@@ -243,9 +301,14 @@ pub fn encode_meta(a: &Article, keep_path: bool) -> Result<EncodedMeta> {
                 shortened,
             });
         }
-        shortened = true;
         let over = bytes.len() - MAX_META_LEN;
         let halve = |s: &str| shorten_bytes(s, (s.len() / 2).min(s.len().saturating_sub(over)));
+        if note.is_some() {
+            // A note is a convenience: dropped before any field is cut.
+            note = None;
+            continue;
+        }
+        shortened = true;
         if !origin.is_empty() {
             origin = cut_str(&origin, origin.len() / 2).to_string();
         } else if source.as_deref().is_some_and(|s| s.len() > 24) {
@@ -267,6 +330,42 @@ pub fn encode_meta(a: &Article, keep_path: bool) -> Result<EncodedMeta> {
     anyhow::bail!("article metadata cannot be made to fit {MAX_META_LEN} bytes")
 }
 
+/// What tells apart articles whose titles fold alike, one note each: their dates when those
+/// differ, else their sources when those differ, else their first words.
+pub fn collision_notes(group: &[&MetaFields]) -> Vec<String> {
+    let distinct = |get: &dyn Fn(&MetaFields) -> Option<&str>| {
+        let v: Vec<Option<&str>> = group.iter().map(|f| get(f)).collect();
+        v.iter().all(Option::is_some) && v.iter().collect::<BTreeSet<_>>().len() == v.len()
+    };
+    if distinct(&|f| f.date.as_deref()) {
+        return group
+            .iter()
+            .map(|f| f.date.clone().unwrap_or_default())
+            .collect();
+    }
+    if distinct(&|f| f.source.as_deref()) {
+        return group
+            .iter()
+            .map(|f| f.source.clone().unwrap_or_default())
+            .collect();
+    }
+    group
+        .iter()
+        .map(|f| {
+            [
+                f.date.as_deref(),
+                f.source.as_deref(),
+                Some(f.lead.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+        })
+        .collect()
+}
+
 /// One article compressed and encoded, its text dropped: what a bundle keeps of it. A build
 /// holds these, not the articles, so its memory follows the output, not the input.
 #[derive(Clone, Debug)]
@@ -277,6 +376,8 @@ pub struct PackedArticle {
     pub title: String,
     /// Postcard metadata.
     pub meta: Vec<u8>,
+    /// The fields it was encoded from (to add a note when titles collide).
+    pub fields: MetaFields,
     /// Whether the metadata was shortened to fit the format's limit.
     pub meta_shortened: bool,
     /// Right to left.
@@ -315,7 +416,8 @@ pub fn pack_article(
     opts: &PackOptions,
 ) -> Result<PackedArticle> {
     let body = a.body();
-    let meta = encode_meta(a, opts.keep_paths)?;
+    let fields = MetaFields::of(a, opts.keep_paths);
+    let meta = encode_fields(&fields, None)?;
     let chunks = split_chunks(&body, opts.chunk_size)
         .par_iter()
         .map(|c| {
@@ -326,7 +428,7 @@ pub fn pack_article(
         })
         .collect();
     let mut counts: BTreeMap<char, usize> = BTreeMap::new();
-    let fields = [
+    let drawn = [
         Some(meta.title.as_str()),
         Some(body.as_str()),
         a.lang.as_deref(),
@@ -334,7 +436,7 @@ pub fn pack_article(
         a.source.as_deref(),
         a.author.as_deref(),
     ];
-    for c in fields.into_iter().flatten().flat_map(str::chars) {
+    for c in drawn.into_iter().flatten().flat_map(str::chars) {
         *counts.entry(c).or_insert(0) += 1;
     }
     let fonts = fonts()?;
@@ -347,6 +449,7 @@ pub fn pack_article(
         origin: a.origin.clone(),
         title: meta.title,
         meta: meta.bytes,
+        fields,
         meta_shortened: meta.shortened,
         rtl: a.dir == fieldpack_format::Direction::Rtl,
         chunks,
@@ -425,11 +528,27 @@ pub fn offers_section(folded: &[Vec<char>]) -> Vec<u8> {
 
 /// Lays out packed articles (in bundle order, without duplicates) as a bundle.
 pub fn assemble(
-    articles: Vec<PackedArticle>,
+    mut articles: Vec<PackedArticle>,
     extra_chars: &BTreeSet<char>,
     dictionary: Vec<u8>,
     opts: &PackOptions,
 ) -> Result<Packed> {
+    // Titles that fold alike get a note each that tells them apart in the library.
+    let mut by_title: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        let folded: String = fieldpack_format::fold::fold_str(&a.title).collect();
+        by_title.entry(folded).or_default().push(i);
+    }
+    for group in by_title.values().filter(|g| g.len() > 1) {
+        let fields: Vec<&MetaFields> = group.iter().map(|&i| &articles[i].fields).collect();
+        let notes = collision_notes(&fields);
+        for (&i, note) in group.iter().zip(notes) {
+            if !note.is_empty() {
+                let encoded = encode_fields(&articles[i].fields, Some(&note))?;
+                articles[i].meta = encoded.bytes;
+            }
+        }
+    }
     let mut articles_sec = Vec::with_capacity(articles.len() * 32);
     let mut meta_sec = Vec::new();
     let mut chunks_sec = Vec::new();

@@ -41,6 +41,19 @@ pub fn normalize_paragraph(s: &str) -> String {
     out
 }
 
+/// Words that end in a full stop without ending a sentence: titles, months, days, US states
+/// (as news datelines write them), company forms and the like.
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Messrs", "Dr", "Prof", "St", "Jr", "Sr", "Gen", "Col", "Lt", "Sgt", "Capt",
+    "Cmdr", "Adm", "Maj", "Gov", "Sen", "Rep", "Rev", "Hon", "Pres", "Supt", "Atty", "Inc", "Ltd",
+    "Co", "Corp", "Bros", "No", "Nos", "Vol", "Fig", "vs", "etc", "approx", "Mt", "Ft", "Ave",
+    "Blvd", "Rd", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+    "Dec", "Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun", "Ala", "Ariz",
+    "Ark", "Calif", "Colo", "Conn", "Del", "Fla", "Ga", "Ill", "Ind", "Kan", "Kans", "Ky", "La",
+    "Md", "Mass", "Mich", "Minn", "Miss", "Mo", "Mont", "Neb", "Nebr", "Nev", "Okla", "Ore", "Pa",
+    "Penn", "Tenn", "Tex", "Va", "Vt", "Wash", "Wis", "Wyo", "Dak",
+];
+
 /// The first sentence of `text`, shortened at a word boundary to at most `max` characters
 /// (an ellipsis marks a cut).
 pub fn first_sentence(text: &str, max: usize) -> String {
@@ -49,16 +62,28 @@ pub fn first_sentence(text: &str, max: usize) -> String {
     for (i, &(at, c)) in chars.iter().enumerate() {
         let next = chars.get(i + 1).map(|&(_, n)| n);
         let terminal = matches!(c, '.' | '!' | '?' | '。' | '！' | '？');
-        // A full stop ends a sentence only before a space (or the end) and not after an
-        // abbreviation-like single capital ("U.S.", "U.N.").
+        // A full stop ends a sentence only before a space (or the end), not after an
+        // abbreviation-like single capital ("U.S.", "U.N.") or a known abbreviation ("Mr.",
+        // "Gov.", "Aug."), and not when the text goes on in lower case or with a number
+        // ("Aug. 5", "approx. three").
         if terminal && next.is_none_or(char::is_whitespace) {
-            let before = text[..at]
-                .chars()
-                .rev()
-                .take_while(|c| c.is_alphabetic())
-                .count();
-            if c == '.' && before <= 1 {
-                continue;
+            if c == '.' {
+                let word: String = text[..at]
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphabetic())
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                let goes_on = chars[i + 1..]
+                    .iter()
+                    .map(|&(_, n)| n)
+                    .find(|n| !n.is_whitespace())
+                    .is_some_and(|n| n.is_lowercase() || n.is_ascii_digit());
+                if word.chars().count() <= 1 || ABBREVIATIONS.contains(&word.as_str()) || goes_on {
+                    continue;
+                }
             }
             end = at + c.len_utf8();
             break;
@@ -66,6 +91,143 @@ pub fn first_sentence(text: &str, max: usize) -> String {
     }
     let sentence = text[..end].trim();
     shorten(sentence, max)
+}
+
+/// Months as datelines write them.
+const MONTHS: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+];
+
+/// Whether a whole paragraph is a news dateline: a place, a month and a day ("St. Johns,
+/// Mich., April 19.").
+pub fn is_dateline(p: &str) -> bool {
+    let p = p.trim().trim_end_matches(['.', ' ', '-', '—']);
+    let Some(at) = p.find(|c: char| c.is_ascii_digit()) else {
+        return false;
+    };
+    let head = &p[..at];
+    p.len() <= 48
+        && p[at..].chars().all(|c| c.is_ascii_digit())
+        && head.contains(',')
+        && head
+            .split(|c: char| !c.is_alphabetic())
+            .rfind(|w| !w.is_empty())
+            .is_some_and(|w| MONTHS.contains(&w))
+}
+
+/// `text` without a news dateline before its first sentence ("Austin, Texas -- ",
+/// "MIAMI, Fla., March 17 — ", "St. Johns, Mich., April 19. "): a place and perhaps a date,
+/// then a dash, or a place and a date, then a full stop.
+pub fn without_dateline(text: &str) -> &str {
+    // The dash of a dateline that was a paragraph of its own.
+    let text = text
+        .strip_prefix("-- ")
+        .or_else(|| text.strip_prefix("— "))
+        .unwrap_or(text);
+    // A place, a month and a day, then ". ".
+    if let Some(at) = text
+        .get(..48)
+        .unwrap_or(text)
+        .find(|c: char| c.is_ascii_digit())
+    {
+        let digits = text[at..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(text.len(), |n| at + n);
+        let head = &text[..at];
+        let month = head
+            .split(|c: char| !c.is_alphabetic())
+            .rfind(|w| !w.is_empty())
+            .is_some_and(|w| MONTHS.contains(&w));
+        if month && head.contains(',') {
+            if let Some(rest) = text[digits..].strip_prefix(". ") {
+                if !rest.trim().is_empty() {
+                    return rest.trim_start();
+                }
+            }
+        }
+    }
+    for dash in [" -- ", " — ", " – "] {
+        if let Some(at) = text.find(dash) {
+            let place = &text[..at];
+            let rest = text[at + dash.len()..].trim_start();
+            // A short run of capitalised words, commas, abbreviations and numbers.
+            let dateline = at <= 40
+                && !rest.is_empty()
+                && place.split_whitespace().count() <= 6
+                && place
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .filter(|w| !w.is_empty())
+                    .all(|w| {
+                        w.chars()
+                            .next()
+                            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                            || w.starts_with('(')
+                    });
+            if dateline {
+                return rest;
+            }
+        }
+    }
+    text
+}
+
+/// A title made from a file name that reads as words ("water-purification_guide.txt" ->
+/// "Water purification guide"), or `None` for names that are codes, numbers or hashes
+/// ("ca01_news", "000_ac89483567ee3ac3", "udhr_eng").
+pub fn title_from_file_name(path: &str) -> Option<String> {
+    let stem = std::path::Path::new(path).file_stem()?.to_str()?;
+    let words: Vec<&str> = stem
+        .split(['-', '_', ' ', '.', '+'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let wordlike = |w: &str| {
+        w.chars().count() >= 3
+            && w.chars().all(char::is_alphabetic)
+            && w.chars()
+                .any(|c| "aeiouyAEIOUY".contains(c) || !c.is_ascii())
+    };
+    let letters: usize = words
+        .iter()
+        .filter(|w| wordlike(w))
+        .map(|w| w.chars().count())
+        .sum();
+    // Mostly words: at least two, eight letters of them, and nothing else but short numbers.
+    let others_ok = words
+        .iter()
+        .filter(|w| !wordlike(w))
+        .all(|w| w.chars().count() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
+    if words.iter().filter(|w| wordlike(w)).count() < 2 || letters < 8 || !others_ok {
+        return None;
+    }
+    let mut title = words.join(" ");
+    if let Some(first) = title.chars().next() {
+        let upper: String = first.to_uppercase().collect();
+        title.replace_range(..first.len_utf8(), &upper);
+    }
+    Some(title)
 }
 
 /// `s` cut at a word boundary to at most `max` characters, with an ellipsis when cut.
@@ -139,6 +301,74 @@ pub fn guess_language(text: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abbreviations_do_not_end_a_title() {
+        let t = |s| first_sentence(s, 200);
+        assert_eq!(
+            t("Mr. Podger enjoyed the walk. Then rain."),
+            "Mr. Podger enjoyed the walk."
+        );
+        assert_eq!(
+            t("Committee approval of Gov. Price Daniel's act. More."),
+            "Committee approval of Gov. Price Daniel's act."
+        );
+        assert_eq!(t("The U.S. said no. Then yes."), "The U.S. said no.");
+        assert_eq!(
+            t("Chicago, Aug. 9 was hot. Yes."),
+            "Chicago, Aug. 9 was hot."
+        );
+        assert_eq!(
+            t("It cost approx. three dollars. Fine."),
+            "It cost approx. three dollars."
+        );
+        assert_eq!(t("Rain fell. The road closed."), "Rain fell.");
+    }
+
+    #[test]
+    fn datelines_are_not_titles() {
+        assert_eq!(
+            without_dateline("Austin, Texas -- Committee approval of the act."),
+            "Committee approval of the act."
+        );
+        assert_eq!(
+            without_dateline("Miami, Fla., March 17 -- The Orioles tonight won."),
+            "The Orioles tonight won."
+        );
+        assert_eq!(
+            without_dateline("London, Feb. 3. The talks ended."),
+            "The talks ended."
+        );
+        assert_eq!(
+            without_dateline("-- A jury found him guilty."),
+            "A jury found him guilty."
+        );
+        // A dash inside a sentence is not a dateline's.
+        assert_eq!(
+            without_dateline("The water -- boiled for a minute -- is safe."),
+            "The water -- boiled for a minute -- is safe."
+        );
+        assert!(is_dateline("St. Johns, Mich., April 19."));
+        assert!(!is_dateline("The meeting on April 19."));
+    }
+
+    #[test]
+    fn file_names_that_read_as_words_make_titles() {
+        let t = title_from_file_name;
+        assert_eq!(
+            t("guides/water-purification_guide.txt").as_deref(),
+            Some("Water purification guide")
+        );
+        assert_eq!(
+            t("cholera treatment 2024.md").as_deref(),
+            Some("Cholera treatment 2024")
+        );
+        assert_eq!(t("ca01_news.txt"), None);
+        assert_eq!(t("000_ac89483567ee3ac3.txt"), None);
+        assert_eq!(t("udhr_eng.html"), None);
+        assert_eq!(t("report.txt"), None);
+        assert_eq!(t("IMG_20240101_123456.txt"), None);
+    }
 
     #[test]
     fn normalizes() {
