@@ -26,8 +26,9 @@ pub struct BuildOptions {
     pub progress: bool,
     /// The file the bundle will be written to: refused if it is one of the inputs.
     pub output: Option<PathBuf>,
-    /// Name a text without a headline after its file when the name reads as words
-    /// ("cholera-treatment.txt"), rather than after its first sentence.
+    /// Name a text without a headline whose first sentence names nothing (a salutation, a
+    /// dateline, a word or two) after its file, when the name reads as words
+    /// ("cholera-treatment.txt").
     pub file_titles: bool,
 }
 
@@ -91,7 +92,9 @@ fn read_input(
     let name = crate::input::path_text(&input.path);
     match ingest::read(input, &opts.rules, opts.utf8) {
         Ok(Outcome::Article(mut a, w)) => {
-            if opts.file_titles && a.named_by_text {
+            // A first sentence that names nothing (a salutation, a dateline, a word or two)
+            // gives way to a file name that reads as words.
+            if opts.file_titles && a.named_by_text && crate::text::is_weak_title(&a.title) {
                 if let Some(t) = crate::text::title_from_file_name(&input.origin) {
                     a.title = t;
                     a.named_by_text = false;

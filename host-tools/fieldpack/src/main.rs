@@ -78,9 +78,10 @@ enum Command {
         /// people an article is about, and `extract` shows them to whoever holds the device).
         #[arg(long)]
         keep_paths: bool,
-        /// Name texts without a headline after their first sentence even when the file's name
-        /// reads as words (by default "cholera-treatment.txt" is titled "Cholera treatment";
-        /// file names can name people, so this keeps them out of the bundle).
+        /// Title texts without a headline by their first sentence even when it names nothing
+        /// ("Dear colleagues,") and the file's name reads as words (by default
+        /// "cholera-treatment.txt" is then titled "Cholera treatment"; file names can name
+        /// people, so this keeps them out of the bundle).
         #[arg(long)]
         no_file_titles: bool,
         /// Sign the bundle with this secret key (made by `fieldpack keygen`).

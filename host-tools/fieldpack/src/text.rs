@@ -194,6 +194,33 @@ pub fn without_dateline(text: &str) -> &str {
     text
 }
 
+/// Whether a title made from a text's first sentence says nothing of the article: a salutation
+/// ("Dear colleagues,", "To the editor:"), a dateline alone, or under three words.
+pub fn is_weak_title(title: &str) -> bool {
+    let t = title.trim().to_lowercase();
+    let salutation = [
+        "dear ",
+        "hi ",
+        "hi,",
+        "hello",
+        "greetings",
+        "good morning",
+        "good afternoon",
+        "good evening",
+        "to whom it may concern",
+        "to the editor",
+        "sir",
+        "madam",
+        "gentlemen",
+        "colleagues",
+        "friends,",
+        "all,",
+    ]
+    .iter()
+    .any(|s| t.starts_with(s));
+    salutation || is_dateline(title) || title.split_whitespace().count() < 3
+}
+
 /// A title made from a file name that reads as words ("water-purification_guide.txt" ->
 /// "Water purification guide"), or `None` for names that are codes, numbers or hashes
 /// ("ca01_news", "000_ac89483567ee3ac3", "udhr_eng").
@@ -350,6 +377,15 @@ mod tests {
         );
         assert!(is_dateline("St. Johns, Mich., April 19."));
         assert!(!is_dateline("The meeting on April 19."));
+    }
+
+    #[test]
+    fn weak_titles() {
+        assert!(is_weak_title("Dear colleagues,"));
+        assert!(is_weak_title("To the editor: Sir -- We…"));
+        assert!(is_weak_title("Update."));
+        assert!(!is_weak_title("What I saw that day."));
+        assert!(!is_weak_title("Water is safe to drink after boiling."));
     }
 
     #[test]
