@@ -453,14 +453,15 @@ pub fn fieldpack_measured(f: &mut dyn FnMut()) {
 }
 
 /// The reader actions `device-op` measures.
-pub const OPS: [&str; 7] = [
+pub const OPS: [&str; 8] = [
     "open-bundle",
     "open-article",
     "render-page",
     "turn-page",
     "jump-half",
     "find-title",
-    "search-step",
+    "find-open",
+    "find-type",
 ];
 
 /// Runs one reader action on `bundle`, the measured part inside [`fieldpack_measured`].
@@ -490,14 +491,17 @@ pub fn device_op(
         return Ok(());
     }
     let mut app = App::new(bundle, profile, &mut inflater, &mut window);
-    if op == "search-step" {
-        // The search screen open on every title; the step: taking the first offer.
+    if op == "find-open" {
+        // Opening the search: every title's range and the characters they start with.
+        fieldpack_measured(&mut || app.handle(Input::Hold));
+        return Ok(());
+    }
+    if op == "find-type" {
+        // One character typed: taking the most likely offer on the search screen.
         app.handle(Input::Hold);
+        let offers = app.search().is_some_and(|s| s.offers_shown());
+        anyhow::ensure!(offers, "every title fits the list: nothing to type");
         fieldpack_measured(&mut || app.handle(Input::Select));
-        anyhow::ensure!(
-            app.screen() == fieldpack_reader::Screen::Find,
-            "the search step left the search screen"
-        );
         return Ok(());
     }
     app.select_article(article);

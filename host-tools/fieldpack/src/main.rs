@@ -226,8 +226,8 @@ enum Command {
     /// Run one reader action with its instructions counted (used by `bench` under callgrind).
     #[command(hide = true)]
     DeviceOp {
-        /// open-bundle, open-article, render-page, turn-page, jump-half, find-title or
-        /// search-step.
+        /// open-bundle, open-article, render-page, turn-page, jump-half, find-title, find-open
+        /// or find-type.
         op: String,
         /// The bundle.
         bundle: PathBuf,
