@@ -205,10 +205,31 @@ fn stored_offers_agree_with_the_title_index() {
         })
         .collect();
     assert_eq!(got, want);
-    // Each offer's count is its run in the title index.
+    // Each offer's count is its run in the title index; where a prefix's offers are found by
+    // searching the index (16 or fewer), they come in the same order as stored ones.
     for &(c, n) in &got {
-        let r = b.title_range(&c.to_string(), &mut buf).expect("range");
+        let prefix = c.to_string();
+        let r = b.title_range(&prefix, &mut buf).expect("range");
         assert_eq!(r.len(), n, "{c}");
+        let offers = b.title_offers(&prefix, &r, &mut buf).expect("offers");
+        let mut next: BTreeMap<char, u32> = BTreeMap::new();
+        for t in &all {
+            let f: Vec<char> = fold_str(t).collect();
+            if f.first() == Some(&c) {
+                if let Some(&d) = f.get(1) {
+                    *next.entry(d).or_default() += 1;
+                }
+            }
+        }
+        let mut want: Vec<(char, u32)> = next.into_iter().collect();
+        want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let got: Vec<(char, u32)> = (0..offers.len())
+            .map(|i| {
+                let o = offers.get(&mut b, i).expect("read").expect("offer");
+                (o.c, o.titles)
+            })
+            .collect();
+        assert_eq!(got, want, "after {c}");
     }
 }
 

@@ -237,7 +237,21 @@ impl<S: Storage> Bundle<S> {
             .map_err(|_| corrupt(self.offers_span().offset))?;
             pos = lo;
         }
-        out.sort_unstable_by(|a, b| b.titles.cmp(&a.titles).then(a.c.cmp(&b.c)));
+        // Most titles first, then by code point: an insertion sort of at most 16 offers (the
+        // library sorts take 7 KiB of a device's flash).
+        for i in 1..out.len() {
+            let mut j = i;
+            while j > 0 {
+                let (Some(a), Some(b)) = (out.get(j - 1), out.get(j)) else {
+                    break;
+                };
+                if (b.titles, core::cmp::Reverse(b.c)) <= (a.titles, core::cmp::Reverse(a.c)) {
+                    break;
+                }
+                out.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         Ok(Offers::Scanned(out))
     }
 

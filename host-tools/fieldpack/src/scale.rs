@@ -248,8 +248,18 @@ fn presses(bundle: &[u8], profile: Profile) -> Result<Presses> {
         let after = sorted.get(k + 1).map_or(0, |s| common(f, &s.0));
         let need = before.max(after) + 1;
         if need <= f.len() {
-            // The title's own characters, as many as the folded prefix needs.
-            unique[*i] = Some(titles[*i].chars().take(need).collect::<String>());
+            // The title's own characters, as many as fold to the prefix needed (marks that fold
+            // away make the two counts differ).
+            let mut prefix = String::new();
+            let mut folded = 0;
+            for c in titles[*i].chars() {
+                if folded >= need {
+                    break;
+                }
+                prefix.push(c);
+                folded += fieldpack_format::fold::fold(c).count();
+            }
+            unique[*i] = Some(prefix);
         }
     }
     let rows = {
