@@ -32,10 +32,10 @@ pub enum Input {
     /// remove the one selected; in the library, find a title.
     Hold,
     /// A long press of Up (repeating while held): a screenful of entries up; on a page, a
-    /// tenth of the article back.
+    /// tenth of the article back; on the search screen, back to the strip.
     PageUp,
     /// A long press of Down (repeating while held): a screenful of entries down; on a page, a
-    /// tenth of the article on.
+    /// tenth of the article on; on the search screen, into the list of titles.
     PageDown,
 }
 
@@ -56,12 +56,12 @@ impl Input {
         (
             Input::PageUp,
             "pageup",
-            "long press of Up: a screenful of entries up; on a page, a tenth of the article back",
+            "long press of Up: a screenful of entries up; on a page, a tenth of the article back; in Find, back to the strip",
         ),
         (
             Input::PageDown,
             "pagedown",
-            "long press of Down: a screenful of entries down; on a page, a tenth of the article on",
+            "long press of Down: a screenful of entries down; on a page, a tenth of the article on; in Find, into the list of titles",
         ),
     ];
 
@@ -595,8 +595,10 @@ impl<'a, S: Storage> App<'a, S> {
             },
             Screen::Find => {
                 let key = match input {
-                    Input::Down | Input::PageDown => SearchKey::Next,
-                    Input::Up | Input::PageUp => SearchKey::Previous,
+                    Input::Down => SearchKey::Next,
+                    Input::Up => SearchKey::Previous,
+                    Input::PageDown => SearchKey::ToList,
+                    Input::PageUp => SearchKey::ToStrip,
                     Input::Select | Input::Right => SearchKey::Take,
                     Input::Back | Input::Left => SearchKey::Undo,
                     Input::Hold => return,
@@ -973,6 +975,7 @@ impl<'a, S: Storage> App<'a, S> {
         let y = top + 1;
         let cursor = search.cursor();
         let strip = search.offers_shown();
+        let in_list = search.in_list();
         // The prefix, its tail when it is too long, then a caret.
         let prefix = search.prefix();
         let room = if strip {
@@ -991,81 +994,101 @@ impl<'a, S: Storage> App<'a, S> {
         let caret_x = margin as i32 + pen as i32 + 1;
         fill(target, caret_x, y + 1, 1, lh.saturating_sub(2), theme.text)?;
         if strip {
-            // The strip: offers in pages that fit; the page holding the cursor is shown.
-            let font = ui_font(profile.height);
-            let more_w = font.character_size.width + 1;
-            let more_y = y + (lh as i32 - font.character_size.height as i32) / 2;
-            let left = caret_x + 4;
-            let width = (right as i32 - left).max(0) as u32;
+            // The ring of offers, centred on the cursor's (or, from the list, on the most
+            // likely): as many on each side as fit, nearer places first.
+            let left = (caret_x + 4) as u32;
+            let width = right.saturating_sub(left);
             let gap = 3u32;
-            let cell = |ts: &mut Typesetter<'a, S>, c: char| -> Result<u32, Error> {
-                Ok(ts.advance(c)?.max(lh / 2) + gap)
+            let n = search.offers().len();
+            let centre = if in_list { 0 } else { cursor };
+            let cell = |ts: &mut Typesetter<'a, S>, p: u32| -> Result<(char, u32), Error> {
+                let rank = search.rank_at(p);
+                let c = search
+                    .offers()
+                    .get(&mut ts.bundle, rank)?
+                    .map_or(' ', |o| o.c);
+                Ok((c, ts.advance(c)?.max(lh / 2) + gap))
             };
-            let offers = search.offers().len();
-            let mut page_start = 0u32;
-            let mut used = 0u32;
-            for i in 0..offers.min(cursor.saturating_add(1)) {
-                let Some(o) = search.offers().get(&mut ts.bundle, i)? else {
-                    break;
-                };
-                let w = cell(ts, o.c)?;
-                if used + w > width.saturating_sub(more_w) && i > page_start {
-                    page_start = i;
-                    used = 0;
+            let (c0, w0) = cell(ts, centre)?;
+            let mid = left + width.saturating_sub(w0) / 2;
+            let mut cells: heapless::Vec<(u32, char, u32, bool), 48> = heapless::Vec::new();
+            let _ = cells.push((mid, c0, w0, !in_list));
+            // Out from the centre, right then left, while there is room and offers left.
+            let (mut rx, mut lx) = (mid + w0, mid);
+            let (mut ri, mut li) = (1u32, 1u32);
+            let mut shown = 1u32;
+            while shown < n && !cells.is_full() {
+                let mut placed = false;
+                if ri + li <= n {
+                    let p = (centre + ri) % n;
+                    let (c, w) = cell(ts, p)?;
+                    if rx + w <= right {
+                        let _ = cells.push((rx, c, w, false));
+                        rx += w;
+                        ri += 1;
+                        shown += 1;
+                        placed = true;
+                    }
                 }
-                used += w;
-            }
-            if page_start > 0 {
-                ui_text(target, font, "<", Point::new(left, more_y), theme.muted)?;
-            }
-            let mut x = left as u32 + if page_start > 0 { more_w } else { 0 };
-            let mut i = page_start;
-            while i < offers {
-                let Some(o) = search.offers().get(&mut ts.bundle, i)? else {
-                    break;
-                };
-                let w = cell(ts, o.c)?;
-                if x + w > right - more_w {
-                    ui_text(
-                        target,
-                        font,
-                        ">",
-                        Point::new((right - more_w + 1) as i32, more_y),
-                        theme.muted,
-                    )?;
+                if shown < n && ri + li <= n && !cells.is_full() {
+                    let p = (centre + n - li) % n;
+                    let (c, w) = cell(ts, p)?;
+                    if lx >= left + w {
+                        lx -= w;
+                        let _ = cells.push((lx, c, w, false));
+                        li += 1;
+                        shown += 1;
+                        placed = true;
+                    }
+                }
+                if !placed {
                     break;
                 }
-                let color = if i == cursor {
+            }
+            for &(x, c, w, selected) in &cells {
+                let color = if selected {
                     fill(target, x as i32, y, w - 1, lh - 1, theme.bar)?;
                     theme.bar_text
                 } else {
                     theme.text
                 };
                 let gx = x as i32 + 1;
-                if o.c == ' ' {
+                if c == ' ' {
                     // A space has no ink: drawn as an open box, as on a keyboard's space bar.
                     let bw = w.saturating_sub(gap + 1).max(3);
                     let by = y + lh as i32 - 4;
                     fill(target, gx, by, bw, 1, color)?;
                     fill(target, gx, by - 2, 1, 2, color)?;
                     fill(target, gx + bw as i32 - 1, by - 2, 1, 2, color)?;
-                } else if let Some(g) = ts.glyph(o.c)? {
+                } else if let Some(g) = ts.glyph(c)? {
                     let adv = u32::from(g.advance);
                     let off = (w.saturating_sub(gap).saturating_sub(adv) / 2) as i32;
                     ts.draw_glyph(target, &g, gx + off, y + 1, color)?;
                 }
-                x += w;
-                i += 1;
             }
         }
-        // The matching titles.
+        // The matching titles, scrolled to keep the cursor's in view.
         let list_y = y + lh as i32;
-        let offer_items = if strip { search.offers().len() } else { 0 };
         let item_h = lh + 1;
-        for t in 0..search.listed() {
+        let rows = profile
+            .height
+            .saturating_sub(list_y.max(0) as u32)
+            .checked_div(item_h)
+            .unwrap_or(0)
+            .max(1);
+        let listed = search.listed();
+        let first = if in_list {
+            cursor
+                .saturating_sub(rows.saturating_sub(1) / 2)
+                .min(listed.saturating_sub(rows))
+        } else {
+            0
+        };
+        for row in 0..rows.min(listed) {
+            let t = first + row;
             let pos = range.start + t;
-            let row_y = list_y + (t * item_h) as i32;
-            let fg = if offer_items + t == cursor {
+            let row_y = list_y + (row * item_h) as i32;
+            let fg = if in_list && t == cursor {
                 fill(target, 0, row_y, profile.width, item_h, theme.bar)?;
                 theme.bar_text
             } else {

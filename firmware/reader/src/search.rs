@@ -1,12 +1,15 @@
 //! Finding an article by its title with four buttons: the reader picks, one at a time, the
-//! characters that continue the titles, from a strip that offers only those (most titles first),
-//! while the titles that match are listed live below.
+//! characters that continue the titles, from a strip that offers only those, while the titles
+//! that match are listed live below.
 //!
-//! The screen's items, which Up and Down move through (wrapping), are the offered characters
-//! followed by the titles listed; when no more titles match than the list shows, the titles
-//! alone. Select takes an item: a character extends the prefix (and, while every matching title
-//! goes on the same way, the prefix extends by itself); a title opens. Back undoes the last
-//! choice, and leaves the search when there is none.
+//! The strip is a ring centred on the most likely character (the one most titles go on with);
+//! the next likely ones sit beside it, alternately right and left, so Down (right) and Up (left)
+//! reach the k-th most likely in about k/2 presses. Select takes a character: the prefix grows
+//! (and, while every matching title goes on the same way, extends by itself). A long press of
+//! Down moves into the list of matching titles (up to [`LIST_MAX`], scrolling), where Up and Down
+//! move, Select opens and a long press of Up goes back to the strip; when no more titles match
+//! than the screen lists, the list is all there is. Back undoes the last choice, and leaves the
+//! search when there is none.
 
 use fieldpack_format::layout::{MAX_META_LEN, SEARCH_PREFIX_MAX};
 use fieldpack_format::search::{Offers, TitleRange};
@@ -23,11 +26,16 @@ pub struct Search {
     range: TitleRange,
     /// Characters that continue it.
     offers: Offers,
-    /// The item the cursor is on.
+    /// Where the cursor is: a place on the strip's ring, or a row of the list.
     cursor: u32,
-    /// How many titles the screen lists.
+    /// Whether the cursor is in the list of titles.
+    in_list: bool,
+    /// How many titles the screen shows at once.
     rows: u32,
 }
+
+/// Most titles the list holds (it scrolls past the rows the screen shows).
+pub const LIST_MAX: u32 = 16;
 
 /// One item of the search screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,43 +83,69 @@ impl Search {
         &self.offers
     }
 
-    /// Whether the strip of characters is shown (more titles match than the list holds).
+    /// Whether the strip of characters is shown (more titles match than the screen lists).
     pub fn offers_shown(&self) -> bool {
         self.range.len() > self.rows
     }
 
-    /// How many offers are items.
-    fn offer_items(&self) -> u32 {
-        if self.offers_shown() {
-            self.offers.len()
+    /// Whether the cursor is in the list of titles.
+    pub fn in_list(&self) -> bool {
+        self.in_list || !self.offers_shown()
+    }
+
+    /// How many titles the list holds.
+    pub fn listed(&self) -> u32 {
+        self.range.len().min(LIST_MAX)
+    }
+
+    /// How many places the cursor can take where it is: offers on the strip, or list rows.
+    pub fn items(&self) -> u32 {
+        if self.in_list() {
+            self.listed()
         } else {
-            0
+            self.offers.len()
         }
     }
 
-    /// How many titles are listed.
-    pub fn listed(&self) -> u32 {
-        self.range.len().min(self.rows)
-    }
-
-    /// The number of items.
-    pub fn items(&self) -> u32 {
-        self.offer_items() + self.listed()
-    }
-
-    /// The item the cursor is on.
+    /// Where the cursor is (see [`Search::items`]).
     pub fn cursor(&self) -> u32 {
         self.cursor
     }
 
-    /// Item `i`.
-    pub fn item<S: Storage>(&self, bundle: &mut Bundle<S>, i: u32) -> Result<Option<Item>, Error> {
-        let offers = self.offer_items();
-        if i < offers {
-            return Ok(self.offers.get(bundle, i)?.map(|o| Item::Offer(o.c)));
+    /// The rank (0: most titles) of the offer at place `p` of the strip's ring: the most
+    /// likely at 0, then alternately to its right and its left.
+    pub fn rank_at(&self, p: u32) -> u32 {
+        let n = self.offers.len();
+        let right = n.div_ceil(2);
+        if p < right {
+            2 * p
+        } else {
+            2 * n.saturating_sub(p) - 1
         }
-        let t = i - offers;
-        Ok((t < self.listed()).then(|| Item::Title(self.range.start + t)))
+    }
+
+    /// The place on the strip's ring of the offer of rank `r`.
+    pub fn place_of(&self, r: u32) -> u32 {
+        let n = self.offers.len();
+        if r.is_multiple_of(2) {
+            r / 2
+        } else {
+            n.saturating_sub(r.div_ceil(2))
+        }
+    }
+
+    /// The item at place `i` where the cursor is (strip or list).
+    pub fn item<S: Storage>(&self, bundle: &mut Bundle<S>, i: u32) -> Result<Option<Item>, Error> {
+        if self.in_list() {
+            return Ok((i < self.listed()).then(|| Item::Title(self.range.start + i)));
+        }
+        if i >= self.offers.len() {
+            return Ok(None);
+        }
+        Ok(self
+            .offers
+            .get(bundle, self.rank_at(i))?
+            .map(|o| Item::Offer(o.c)))
     }
 
     /// Recomputes the matching titles and the offers for the prefix, extending it while every
@@ -134,10 +168,11 @@ impl Search {
             }
         }
         self.cursor = 0;
+        self.in_list = false;
         Ok(())
     }
 
-    /// Acts on a key: `Up`/`Down` move (`true` for down), `Select` takes, `Back` undoes.
+    /// Acts on a key.
     pub fn handle<S: Storage>(
         &mut self,
         bundle: &mut Bundle<S>,
@@ -147,6 +182,14 @@ impl Search {
         match key {
             SearchKey::Next if n > 0 => self.cursor = (self.cursor + 1) % n,
             SearchKey::Previous if n > 0 => self.cursor = (self.cursor + n - 1) % n,
+            SearchKey::ToList if !self.in_list() && self.listed() > 0 => {
+                self.in_list = true;
+                self.cursor = 0;
+            }
+            SearchKey::ToStrip if self.in_list && self.offers_shown() => {
+                self.in_list = false;
+                self.cursor = 0;
+            }
             SearchKey::Take => match self.item(bundle, self.cursor)? {
                 Some(Item::Title(pos)) => return Ok(Outcome::Open(bundle.title_order(pos)?)),
                 Some(Item::Offer(c)) => {
@@ -173,15 +216,60 @@ impl Search {
     }
 }
 
-/// The search screen's four actions.
+/// The search screen's actions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SearchKey {
-    /// To the next item.
+    /// To the next place (right on the strip, down the list).
     Next,
-    /// To the previous item.
+    /// To the previous place.
     Previous,
+    /// Into the list of titles (a long press of Down).
+    ToList,
+    /// Back to the strip (a long press of Up).
+    ToStrip,
     /// Take the item: a character, or open a title.
     Take,
     /// Undo the last choice, or leave.
     Undo,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldpack_format::search::Offer;
+
+    fn with_offers(n: u32) -> Search {
+        let mut v = heapless::Vec::new();
+        for i in 0..n {
+            let _ = v.push(Offer {
+                c: char::from(b'a' + i as u8),
+                titles: 100 - i,
+            });
+        }
+        Search {
+            offers: Offers::Scanned(v),
+            ..Search::default()
+        }
+    }
+
+    #[test]
+    fn the_ring_puts_the_likely_near_the_middle() {
+        for n in 1..=16 {
+            let s = with_offers(n);
+            let mut seen = [false; 16];
+            for p in 0..n {
+                let r = s.rank_at(p);
+                assert!(r < n, "n {n} place {p}: rank {r}");
+                assert_eq!(s.place_of(r), p, "n {n}");
+                seen[r as usize] = true;
+                // The k-th most likely is about k/2 presses from the middle, either way.
+                let presses = p.min(n - p);
+                assert!(
+                    presses <= r.div_ceil(2),
+                    "n {n}: rank {r} at {presses} presses"
+                );
+            }
+            assert!(seen.iter().take(n as usize).all(|&b| b));
+        }
+    }
 }

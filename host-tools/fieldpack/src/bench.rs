@@ -556,16 +556,22 @@ pub fn count_instructions(
             profile.name,
             "--article",
             &article.to_string(),
-            "--prefix",
-            prefix,
         ])
+        // One word, so that a prefix starting with '-' is not taken for an option.
+        .arg(format!("--prefix={prefix}"))
         .arg(bundle)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
+        .stderr(Stdio::piped())
+        .output()
         .context("valgrind is needed for device costs (apt-get install valgrind)")?;
-    if !status.success() {
-        bail!("callgrind run of {op} failed");
+    if !status.status.success() {
+        let err = String::from_utf8_lossy(&status.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.starts_with("=="))
+            .unwrap_or("");
+        bail!("callgrind run of {op} failed: {last}");
     }
     let text = std::fs::read_to_string(&out)?;
     text.lines()

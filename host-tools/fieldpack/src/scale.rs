@@ -52,6 +52,10 @@ pub struct Presses {
     pub titles: usize,
     /// Title search: mean and worst presses (entering the search included, opening not).
     pub search_mean: f64,
+    /// Half the titles take at most this many presses.
+    pub search_median: usize,
+    /// Nine titles in ten take at most this many.
+    pub search_p90: usize,
     /// Worst case.
     pub search_worst: usize,
     /// Scrolling the library one entry a press (both ways round): mean and worst.
@@ -290,11 +294,16 @@ fn presses(bundle: &[u8], profile: Profile) -> Result<Presses> {
         paged.push(if i == 0 { 0 } else { forward.min(backward) });
     }
     let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
+    let mut sorted = search.clone();
+    sorted.sort_unstable();
+    let at = |q: usize| sorted.get(sorted.len() * q / 100).copied().unwrap_or(0);
     let worst = |v: &[usize]| v.iter().max().copied().unwrap_or(0);
     Ok(Presses {
         profile: profile.name.to_string(),
         titles: search.len(),
         search_mean: mean(&search),
+        search_median: at(50),
+        search_p90: at(90),
         search_worst: worst(&search),
         scroll_mean: mean(&scroll),
         scroll_worst: worst(&scroll),
@@ -371,13 +380,15 @@ pub fn render(r: &ScaleReport) -> String {
         ));
     }
     s.push_str("\nPresses to reach an article (a sample of titles spread over the bundle):\n\n");
-    s.push_str("| profile | titles | title search: mean | worst | scrolling: mean | worst | a screenful a long press: mean | worst |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    s.push_str("| profile | titles | title search: mean | median | 90% | worst | scrolling: mean | worst | a screenful a long press: mean | worst |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for p in &r.presses {
         s.push_str(&format!(
-            "| {} | {} | {:.1} | {} | {:.0} | {} | {:.0} | {} |\n",
+            "| {} | {} | {:.1} | {} | {} | {} | {:.0} | {} | {:.0} | {} |\n",
             p.profile,
             p.titles,
             p.search_mean,
+            p.search_median,
+            p.search_p90,
             p.search_worst,
             p.scroll_mean,
             p.scroll_worst,

@@ -356,7 +356,7 @@ pub fn presses_to_find(
     handle: &mut dyn FnMut(&mut App<&[u8]>, Input),
     text: &str,
 ) -> Result<(Vec<Input>, String)> {
-    use fieldpack_reader::{Item, Screen};
+    use fieldpack_reader::Screen;
     let mut presses = Vec::new();
     let mut press = |app: &mut App<&[u8]>, k: Input, presses: &mut Vec<Input>| {
         handle(app, k);
@@ -397,52 +397,93 @@ pub fn presses_to_find(
         app.screen() == Screen::Find,
         "find:{text}: no search screen"
     );
-    // Each turn either moves onto the title, takes a character or undoes one: bounded.
+    // Each turn moves onto the title, takes a character or undoes one: bounded.
     for _ in 0..1000 {
-        let (prefix, items, cursor) = {
+        let (prefix, in_list, items, cursor, range, listed) = {
             let s = app.search().context("the search screen closed")?;
-            (s.prefix().to_string(), s.items(), s.cursor())
+            (
+                s.prefix().to_string(),
+                s.in_list(),
+                s.items(),
+                s.cursor(),
+                s.range(),
+                s.listed(),
+            )
         };
-        let mut goal = None;
-        if folded.starts_with(&prefix) {
-            let next = folded[prefix.len()..].chars().next();
-            for i in 0..items {
-                match app.search_item(i)? {
-                    Some(Item::Title(pos)) if pos == target => {
-                        goal = Some((i, false));
+        // The shorter way round from place `from` to place `to` of `n`.
+        let way = |from: u32, to: u32, n: u32| {
+            let down = (to + n - from) % n;
+            let up = (from + n - to) % n;
+            if down <= up {
+                (Input::Down, down)
+            } else {
+                (Input::Up, up)
+            }
+        };
+        let on_path = folded.starts_with(&prefix);
+        // In the list: the target's row, and what reaching it costs.
+        let row = (on_path && target >= range.start && target < range.start + listed)
+            .then(|| target - range.start);
+        let list_cost = row.map(|r| {
+            let from = if in_list { cursor } else { 0 };
+            u32::from(!in_list) + way(from, r, listed).1
+        });
+        // On the strip: the place of the target's next character, and what taking it costs.
+        let next = folded.get(prefix.len()..).and_then(|t| t.chars().next());
+        let mut offer_place = None;
+        if on_path && app.search().is_some_and(|s| s.offers_shown()) {
+            if let Some(c) = next {
+                let n = app.search().map_or(0, |s| s.offers().len());
+                let offers = app.search().map(|s| s.offers().clone()).unwrap_or_default();
+                for rank in 0..n {
+                    let ts = app.typesetter().context("no bundle")?;
+                    if offers.get(&mut ts.bundle, rank)?.map(|o| o.c) == Some(c) {
+                        offer_place = app.search().map(|s| s.place_of(rank));
                         break;
                     }
-                    Some(Item::Offer(c)) if Some(c) == next && goal.is_none() => {
-                        goal = Some((i, true));
-                    }
-                    _ => {}
                 }
             }
         }
-        let Some((i, take)) = goal else {
-            // Off the title's path (or stuck): undo a choice.
-            anyhow::ensure!(
-                !prefix.is_empty(),
-                "find:{text}: {title:?} cannot be reached"
-            );
-            press(app, Input::Back, &mut presses);
-            continue;
-        };
-        // The shorter way round to item i.
-        let down = (i + items - cursor) % items;
-        let up = (cursor + items - i) % items;
-        let (key, n) = if down <= up {
-            (Input::Down, down)
-        } else {
-            (Input::Up, up)
-        };
-        for _ in 0..n {
-            press(app, key, &mut presses);
+        let type_cost = offer_place.map(|p| {
+            let from = if in_list { 0 } else { cursor };
+            u32::from(in_list) + way(from, p, items.max(1)).1 + 1
+        });
+        match (list_cost, type_cost) {
+            (Some(l), t) if t.is_none_or(|t| l <= t) => {
+                let r = row.unwrap_or(0);
+                if !in_list {
+                    press(app, Input::PageDown, &mut presses);
+                }
+                let from = app.search().map_or(0, |s| s.cursor());
+                let (key, n) = way(from, r, listed);
+                for _ in 0..n {
+                    press(app, key, &mut presses);
+                }
+                return Ok((presses, title));
+            }
+            (_, Some(_)) => {
+                if in_list {
+                    press(app, Input::PageUp, &mut presses);
+                }
+                let p = offer_place.unwrap_or(0);
+                let (n_items, from) = app
+                    .search()
+                    .map_or((1, 0), |s| (s.items().max(1), s.cursor()));
+                let (key, n) = way(from, p, n_items);
+                for _ in 0..n {
+                    press(app, key, &mut presses);
+                }
+                press(app, Input::Select, &mut presses);
+            }
+            _ => {
+                // Off the title's path (or stuck): undo a choice.
+                anyhow::ensure!(
+                    !prefix.is_empty(),
+                    "find:{text}: {title:?} cannot be reached"
+                );
+                press(app, Input::Back, &mut presses);
+            }
         }
-        if !take {
-            return Ok((presses, title));
-        }
-        press(app, Input::Select, &mut presses);
     }
     anyhow::bail!("find:{text}: no way to {title:?} in 1000 presses")
 }
