@@ -253,6 +253,13 @@ mod tests {
     }
 
     #[test]
+    fn the_search_state_is_small() {
+        // It lives in the reader's state on a device with tens of KiB of RAM.
+        let size = core::mem::size_of::<Search>();
+        assert!(size <= 384, "{size} bytes");
+    }
+
+    #[test]
     fn the_ring_puts_the_likely_near_the_middle() {
         for n in 1..=16 {
             let s = with_offers(n);
