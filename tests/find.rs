@@ -177,6 +177,23 @@ fn the_folding_table_follows_unicode() {
     }
 }
 
+/// Characters counted by hand, most titles first, then by code point (the offers' order).
+fn most_first(counts: BTreeMap<char, u32>) -> Vec<(char, u32)> {
+    let mut v: Vec<(char, u32)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// Offers as the bundle gives them.
+fn offers_in_order(b: &mut Bundle<&[u8]>, offers: &Offers) -> Vec<(char, u32)> {
+    (0..offers.len())
+        .map(|i| {
+            let o = offers.get(b, i).expect("read").expect("offer");
+            (o.c, o.titles)
+        })
+        .collect()
+}
+
 /// The stored offers are what scanning the title index gives, for every stored prefix.
 #[test]
 fn stored_offers_agree_with_the_title_index() {
@@ -196,15 +213,8 @@ fn stored_offers_agree_with_the_title_index() {
             *firsts.entry(c).or_default() += 1;
         }
     }
-    let mut want: Vec<(char, u32)> = firsts.into_iter().collect();
-    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let got: Vec<(char, u32)> = (0..offers.len())
-        .map(|i| {
-            let o = offers.get(&mut b, i).expect("read").expect("offer");
-            (o.c, o.titles)
-        })
-        .collect();
-    assert_eq!(got, want);
+    let got = offers_in_order(&mut b, &offers);
+    assert_eq!(got, most_first(firsts));
     // Each offer's count is its run in the title index; where a prefix's offers are found by
     // searching the index (16 or fewer), they come in the same order as stored ones.
     for &(c, n) in &got {
@@ -221,15 +231,11 @@ fn stored_offers_agree_with_the_title_index() {
                 }
             }
         }
-        let mut want: Vec<(char, u32)> = next.into_iter().collect();
-        want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let got: Vec<(char, u32)> = (0..offers.len())
-            .map(|i| {
-                let o = offers.get(&mut b, i).expect("read").expect("offer");
-                (o.c, o.titles)
-            })
-            .collect();
-        assert_eq!(got, want, "after {c}");
+        assert_eq!(
+            offers_in_order(&mut b, &offers),
+            most_first(next),
+            "after {c}"
+        );
     }
 }
 

@@ -580,7 +580,7 @@ impl<S: Storage> Bundle<S> {
     }
 
     /// Where the key of the title at `pos` (in title order) is.
-    fn title_key_offset(&self, pos: u32) -> u32 {
+    pub(crate) fn title_key_offset(&self, pos: u32) -> u32 {
         self.titles.offset + pos.saturating_mul(TITLE_RECORD_LEN as u32) + 4
     }
 

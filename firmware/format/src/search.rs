@@ -168,7 +168,7 @@ impl<S: Storage> Bundle<S> {
             .and_then(|t| core::str::from_utf8(t).ok())
             .ok_or(Error::Corrupt {
                 section: SectionKind::Titles,
-                offset: pos,
+                offset: self.title_key_offset(pos),
             })?;
         if let Some(c) = text.get(at..).and_then(|t| t.chars().next()) {
             return Ok(Some(c));
@@ -216,7 +216,7 @@ impl<S: Storage> Bundle<S> {
                 // Titles that end here sort first; one here means the index is out of order.
                 return Err(Error::Corrupt {
                     section: SectionKind::Titles,
-                    offset: pos,
+                    offset: self.title_key_offset(pos),
                 });
             };
             // The end of the run going on with `c`.

@@ -443,7 +443,8 @@ impl<'a, S: Storage> App<'a, S> {
         self.show_from(start)
     }
 
-    /// Shows the page of a long article that starts at `start`, and remembers it.
+    /// Shows the page that starts at `start`, and remembers it (a paged article's caller sets
+    /// the page number).
     fn show_from(&mut self, start: TextPos) -> Result<(), Error> {
         let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
             return Ok(());
@@ -522,15 +523,9 @@ impl<'a, S: Storage> App<'a, S> {
             return Ok(());
         };
         let area = Self::text_area(&self.profile, ts.line_height());
-        self.page_start = self.pages.start(ts, &art, n, area.width, area.height)?;
+        let start = self.pages.start(ts, &art, n, area.width, area.height)?;
+        self.show_from(start)?;
         self.page = n;
-        let offset = ts.text_offset(&art, self.page_start)?;
-        self.memory.visit(Place {
-            article: art.index,
-            offset,
-        });
-        self.memory.reading = true;
-        self.changed.0 = true;
         Ok(())
     }
 
