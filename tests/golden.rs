@@ -21,8 +21,8 @@ pub const SCENES: &[(&str, &str)] = &[
     ("library-continue", "select,down,hold,down,back"),
     ("bookmarks", "select,down,hold,down,back,up,select"),
     ("bookmarked-page", "select,down,hold"),
-    // Title search: the screen as it opens (a long press of Select in the library), then with
-    // the cursor moved once.
+    // Title search: the screen as it opens (a long press of Select in the library), then after
+    // Down (the right box picked, or the list moved).
     ("find", "hold"),
     ("find-moved", "hold,down"),
 ];

@@ -11,7 +11,7 @@ use crate::draw::{fill, footer_font, ui_font, ui_text, DrawError};
 use crate::layout::{OpenArticle, PageTable, TextPos, Typesetter};
 use crate::memory::{Memory, Place, CONTINUE_ROWS};
 use crate::profile::{Profile, Theme};
-use crate::search::{Item, Outcome, Search, SearchKey};
+use crate::search::{Outcome, Search, SearchKey};
 
 /// A button press.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub enum Input {
     /// remove the one selected; in the library, find a title.
     Hold,
     /// A long press of Up (repeating while held): a screenful of entries up; on a page, a
-    /// tenth of the article back; on the search screen, back to the strip.
+    /// tenth of the article back; on the search screen, back to the boxes of characters.
     PageUp,
     /// A long press of Down (repeating while held): a screenful of entries down; on a page, a
     /// tenth of the article on; on the search screen, into the list of titles.
@@ -56,7 +56,7 @@ impl Input {
         (
             Input::PageUp,
             "pageup",
-            "long press of Up: a screenful of entries up; on a page, a tenth of the article back; in Find, back to the strip",
+            "long press of Up: a screenful of entries up; on a page, a tenth of the article back; in Find, back to the boxes",
         ),
         (
             Input::PageDown,
@@ -590,11 +590,11 @@ impl<'a, S: Storage> App<'a, S> {
             },
             Screen::Find => {
                 let key = match input {
-                    Input::Down => SearchKey::Next,
-                    Input::Up => SearchKey::Previous,
+                    Input::Up => SearchKey::Up,
+                    Input::Select | Input::Right => SearchKey::Select,
+                    Input::Down => SearchKey::Down,
                     Input::PageDown => SearchKey::ToList,
-                    Input::PageUp => SearchKey::ToStrip,
-                    Input::Select | Input::Right => SearchKey::Take,
+                    Input::PageUp => SearchKey::ToBoxes,
                     Input::Back | Input::Left => SearchKey::Undo,
                     Input::Hold => return,
                 };
@@ -752,14 +752,6 @@ impl<'a, S: Storage> App<'a, S> {
     /// The search, for tools and tests: the prefix, the items and where the cursor is.
     pub fn search(&self) -> Option<&Search> {
         self.search.as_ref().filter(|_| self.screen == Screen::Find)
-    }
-
-    /// Item `i` of the search screen.
-    pub fn search_item(&mut self, i: u32) -> Result<Option<Item>, Error> {
-        match (self.ts.as_mut(), self.search.as_ref()) {
-            (Some(ts), Some(s)) => s.item(&mut ts.bundle, i),
-            _ => Ok(None),
-        }
     }
 
     /// Back from a page to the library, at the article's own entry.
@@ -959,7 +951,13 @@ impl<'a, S: Storage> App<'a, S> {
         let _ = write_count(&mut count, range.len());
         let _ = count.push('/');
         let _ = write_count(&mut count, self.article_count());
-        let top = self.header(target, theme, "Find", &count)?;
+        // Which key picks which box, where the bar has room to say it.
+        let label = if self.profile.width >= 240 {
+            "Find: Up / Select / Down"
+        } else {
+            "Find"
+        };
+        let top = self.header(target, theme, label, &count)?;
         let profile = self.profile;
         let (Some(ts), Some(search)) = (self.ts.as_mut(), self.search.as_ref()) else {
             return Ok(());
@@ -989,76 +987,50 @@ impl<'a, S: Storage> App<'a, S> {
         let caret_x = margin as i32 + pen as i32 + 1;
         fill(target, caret_x, y + 1, 1, lh.saturating_sub(2), theme.text)?;
         if strip {
-            // The ring of offers, centred on the cursor's (or, from the list, on the most
-            // likely): as many on each side as fit, nearer places first.
+            // Three boxes of characters, the likeliest on the left, each with as many of its
+            // characters as fit (then an ellipsis); a line between boxes.
             let left = (caret_x + 4) as u32;
-            let width = right.saturating_sub(left);
-            let gap = 3u32;
-            let n = search.offers().len();
-            let centre = if in_list { 0 } else { cursor };
-            let cell = |ts: &mut Typesetter<'a, S>, p: u32| -> Result<(char, u32), Error> {
-                let rank = search.rank_at(p);
-                let c = search
-                    .offers()
-                    .get(&mut ts.bundle, rank)?
-                    .map_or(' ', |o| o.c);
-                Ok((c, ts.advance(c)?.max(lh / 2) + gap))
-            };
-            let (c0, w0) = cell(ts, centre)?;
-            let mid = left + width.saturating_sub(w0) / 2;
-            let mut cells: heapless::Vec<(u32, char, u32, bool), 48> = heapless::Vec::new();
-            let _ = cells.push((mid, c0, w0, !in_list));
-            // Out from the centre, right then left, while there is room and offers left.
-            let (mut rx, mut lx) = (mid + w0, mid);
-            let (mut ri, mut li) = (1u32, 1u32);
-            let mut shown = 1u32;
-            while shown < n && !cells.is_full() {
-                let mut placed = false;
-                if ri + li <= n {
-                    let p = (centre + ri) % n;
-                    let (c, w) = cell(ts, p)?;
-                    if rx + w <= right {
-                        let _ = cells.push((rx, c, w, false));
-                        rx += w;
-                        ri += 1;
-                        shown += 1;
-                        placed = true;
+            let box_w = right.saturating_sub(left) / 3;
+            let gap = 2u32;
+            let ellipsis = ts.advance('…')?;
+            for (k, &(a, b)) in search.boxes().iter().enumerate() {
+                let x0 = left + box_w * k as u32;
+                if k > 0 {
+                    fill(
+                        target,
+                        x0 as i32 - 1,
+                        y + 1,
+                        1,
+                        lh.saturating_sub(3),
+                        theme.muted,
+                    )?;
+                }
+                let color = if in_list { theme.muted } else { theme.text };
+                let end = x0 + box_w;
+                let mut x = x0 + gap;
+                for r in a..b {
+                    let Some(o) = search.offers().get(&mut ts.bundle, r)? else {
+                        break;
+                    };
+                    let w = ts.advance(o.c)?.max(lh / 3) + 1;
+                    let room_needed = if r + 1 < b { w + ellipsis } else { w };
+                    if x + room_needed > end {
+                        if let Some(g) = ts.glyph('…')? {
+                            ts.draw_glyph(target, &g, x as i32, y + 1, color)?;
+                        }
+                        break;
                     }
-                }
-                if shown < n && ri + li <= n && !cells.is_full() {
-                    let p = (centre + n - li) % n;
-                    let (c, w) = cell(ts, p)?;
-                    if lx >= left + w {
-                        lx -= w;
-                        let _ = cells.push((lx, c, w, false));
-                        li += 1;
-                        shown += 1;
-                        placed = true;
+                    if o.c == ' ' {
+                        // A space has no ink: drawn as an open box, as on a keyboard.
+                        let bw = w.saturating_sub(2).max(3);
+                        let by = y + lh as i32 - 4;
+                        fill(target, x as i32, by, bw, 1, color)?;
+                        fill(target, x as i32, by - 2, 1, 2, color)?;
+                        fill(target, (x + bw) as i32 - 1, by - 2, 1, 2, color)?;
+                    } else if let Some(g) = ts.glyph(o.c)? {
+                        ts.draw_glyph(target, &g, x as i32, y + 1, color)?;
                     }
-                }
-                if !placed {
-                    break;
-                }
-            }
-            for &(x, c, w, selected) in &cells {
-                let color = if selected {
-                    fill(target, x as i32, y, w - 1, lh - 1, theme.bar)?;
-                    theme.bar_text
-                } else {
-                    theme.text
-                };
-                let gx = x as i32 + 1;
-                if c == ' ' {
-                    // A space has no ink: drawn as an open box, as on a keyboard's space bar.
-                    let bw = w.saturating_sub(gap + 1).max(3);
-                    let by = y + lh as i32 - 4;
-                    fill(target, gx, by, bw, 1, color)?;
-                    fill(target, gx, by - 2, 1, 2, color)?;
-                    fill(target, gx + bw as i32 - 1, by - 2, 1, 2, color)?;
-                } else if let Some(g) = ts.glyph(c)? {
-                    let adv = u32::from(g.advance);
-                    let off = (w.saturating_sub(gap).saturating_sub(adv) / 2) as i32;
-                    ts.draw_glyph(target, &g, gx + off, y + 1, color)?;
+                    x += w;
                 }
             }
         }

@@ -19,5 +19,5 @@ pub use draw::NullDisplay;
 pub use layout::{Break, Line, OpenArticle, PageTable, TextPos, Typesetter};
 pub use memory::{Memory, Place};
 pub use profile::{profile_by_name, Profile, Theme, DAYLIGHT, MONO, PROFILES};
-pub use search::{Item, Search};
+pub use search::{Search, SearchKey};
 pub use shelf::Shelf;

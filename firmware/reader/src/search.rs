@@ -1,32 +1,44 @@
 //! Finding an article by its title with four buttons: the reader picks, one at a time, the
-//! characters that continue the titles, from a strip that offers only those, while the titles
-//! that match are listed live below.
+//! characters that continue the titles, while the titles that match are listed live below.
 //!
-//! The strip is a ring centred on the most likely character (the one most titles go on with);
-//! the next likely ones sit beside it, alternately right and left, so Down (right) and Up (left)
-//! reach the k-th most likely in about k/2 presses. Select takes a character: the prefix grows
-//! (and, while every matching title goes on the same way, extends by itself). A long press of
-//! Down moves into the list of matching titles (up to [`LIST_MAX`], scrolling), where Up and Down
-//! move, Select opens and a long press of Up goes back to the strip; when no more titles match
-//! than the screen lists, the list is all there is. Back undoes the last choice, and leaves the
-//! search when there is none.
+//! The characters that continue the prefix (only those the bundle's titles go on with) are
+//! shown in three boxes, the likeliest (most titles) on the left: Up picks the left box, Select
+//! the middle one, Down the right one. A box of one character types it; a larger box is split
+//! in three again. The boxes hold about a third of the matching titles each, so a character
+//! takes about as many presses as its share of the titles is small: one for a likely one, two or
+//! three for most, four or five for a rare one among hundreds (measured against other layouts in
+//! the README). While every matching title goes on the same way the prefix extends by itself.
+//! Back undoes the last pick (a split, else the last character) and leaves the search when
+//! there is none. A long press of Down moves into the list of matching titles (up to
+//! [`LIST_MAX`], scrolling), where Up and Down move, Select opens and a long press of Up goes
+//! back to the boxes; when no more titles match than the screen lists, the list is all there is.
 
 use fieldpack_format::layout::{MAX_META_LEN, SEARCH_PREFIX_MAX};
 use fieldpack_format::search::{Offers, TitleRange};
 use fieldpack_format::{Bundle, Error, Storage};
+
+/// Most splits of one character's offers kept for Back: three-way splits of the most offers a
+/// prefix can have (every Unicode scalar) take fewer than 13.
+const SPLITS: usize = 16;
 
 /// What the search screen is at: the prefix chosen so far and what it offers.
 #[derive(Clone, Debug, Default)]
 pub struct Search {
     /// The folded prefix.
     prefix: heapless::String<SEARCH_PREFIX_MAX>,
-    /// The prefix's length before each choice, to undo it.
+    /// The prefix's length before each character chosen, to undo it.
     marks: heapless::Vec<u8, SEARCH_PREFIX_MAX>,
     /// Titles starting with the prefix.
     range: TitleRange,
-    /// Characters that continue it.
+    /// Characters that continue it, most titles first.
     offers: Offers,
-    /// Where the cursor is: a place on the strip's ring, or a row of the list.
+    /// The offers (by rank) still in play for the next character, and where the three boxes
+    /// start: `[span.0, cuts.0)`, `[cuts.0, cuts.1)`, `[cuts.1, span.1)`.
+    span: (u32, u32),
+    cuts: (u32, u32),
+    /// The spans before each split of this character, to undo it.
+    splits: heapless::Vec<(u32, u32), SPLITS>,
+    /// The row of the list the cursor is on.
     cursor: u32,
     /// Whether the cursor is in the list of titles.
     in_list: bool,
@@ -37,15 +49,6 @@ pub struct Search {
 /// Most titles the list holds (it scrolls past the rows the screen shows).
 pub const LIST_MAX: u32 = 16;
 
-/// One item of the search screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Item {
-    /// A character that continues the prefix.
-    Offer(char),
-    /// A matching title: its position in title order.
-    Title(u32),
-}
-
 /// What a key did on the search screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -55,6 +58,23 @@ pub enum Outcome {
     Open(u32),
     /// Back to the library.
     Leave,
+}
+
+/// The search screen's actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchKey {
+    /// Up: the left box, or up the list.
+    Up,
+    /// Select: the middle box, or open the title.
+    Select,
+    /// Down: the right box, or down the list.
+    Down,
+    /// Into the list of titles (a long press of Down).
+    ToList,
+    /// Back to the boxes (a long press of Up).
+    ToBoxes,
+    /// Undo the last pick, or leave.
+    Undo,
 }
 
 impl Search {
@@ -78,12 +98,12 @@ impl Search {
         self.range
     }
 
-    /// The offered characters.
+    /// The offered characters, most titles first.
     pub fn offers(&self) -> &Offers {
         &self.offers
     }
 
-    /// Whether the strip of characters is shown (more titles match than the screen lists).
+    /// Whether the boxes of characters are shown (more titles match than the screen lists).
     pub fn offers_shown(&self) -> bool {
         self.range.len() > self.rows
     }
@@ -98,58 +118,22 @@ impl Search {
         self.range.len().min(LIST_MAX)
     }
 
-    /// How many places the cursor can take where it is: offers on the strip, or list rows.
-    pub fn items(&self) -> u32 {
-        if self.in_list() {
-            self.listed()
-        } else {
-            self.offers.len()
-        }
-    }
-
-    /// Where the cursor is (see [`Search::items`]).
+    /// The list row the cursor is on.
     pub fn cursor(&self) -> u32 {
         self.cursor
     }
 
-    /// The rank (0: most titles) of the offer at place `p` of the strip's ring: the most
-    /// likely at 0, then alternately to its right and its left.
-    pub fn rank_at(&self, p: u32) -> u32 {
-        let n = self.offers.len();
-        let right = n.div_ceil(2);
-        if p < right {
-            2 * p
-        } else {
-            2 * n.saturating_sub(p) - 1
-        }
-    }
-
-    /// The place on the strip's ring of the offer of rank `r`.
-    pub fn place_of(&self, r: u32) -> u32 {
-        let n = self.offers.len();
-        if r.is_multiple_of(2) {
-            r / 2
-        } else {
-            n.saturating_sub(r.div_ceil(2))
-        }
-    }
-
-    /// The item at place `i` where the cursor is (strip or list).
-    pub fn item<S: Storage>(&self, bundle: &mut Bundle<S>, i: u32) -> Result<Option<Item>, Error> {
-        if self.in_list() {
-            return Ok((i < self.listed()).then(|| Item::Title(self.range.start + i)));
-        }
-        if i >= self.offers.len() {
-            return Ok(None);
-        }
-        Ok(self
-            .offers
-            .get(bundle, self.rank_at(i))?
-            .map(|o| Item::Offer(o.c)))
+    /// The three boxes: ranges of offer ranks (left, middle, right; any may be empty).
+    pub fn boxes(&self) -> [(u32, u32); 3] {
+        [
+            (self.span.0, self.cuts.0),
+            (self.cuts.0, self.cuts.1),
+            (self.cuts.1, self.span.1),
+        ]
     }
 
     /// Recomputes the matching titles and the offers for the prefix, extending it while every
-    /// matching title goes on with the same character.
+    /// matching title goes on with the same character; then the boxes over every offer.
     fn refresh<S: Storage>(&mut self, bundle: &mut Bundle<S>) -> Result<(), Error> {
         let mut buf = [0u8; MAX_META_LEN];
         // Bounded: each turn adds a character to a prefix of bounded length.
@@ -169,6 +153,39 @@ impl Search {
         }
         self.cursor = 0;
         self.in_list = false;
+        self.splits.clear();
+        self.split(bundle, (0, self.offers.len()))
+    }
+
+    /// Puts the offers of ranks `span` in three boxes of about a third of their titles each,
+    /// the likeliest on the left (a first offer with a third or more is a box of its own).
+    fn split<S: Storage>(&mut self, bundle: &mut Bundle<S>, span: (u32, u32)) -> Result<(), Error> {
+        let (a, b) = span;
+        self.span = span;
+        let n = b.saturating_sub(a);
+        if n <= 3 {
+            // One offer a box.
+            self.cuts = ((a + 1).min(b), (a + 2).min(b));
+            return Ok(());
+        }
+        let mut total = 0u64;
+        for r in a..b {
+            total += u64::from(bundle_titles(&self.offers, bundle, r)?);
+        }
+        let (mut first, mut second) = (None, None);
+        let mut sum = 0u64;
+        for r in a..b {
+            sum += u64::from(bundle_titles(&self.offers, bundle, r)?);
+            if first.is_none() && sum * 3 >= total {
+                first = Some(r + 1);
+            } else if first.is_some() && second.is_none() && sum * 3 >= 2 * total {
+                second = Some(r + 1);
+            }
+        }
+        // Every box holds at least one offer.
+        let c1 = first.unwrap_or(a + 1).clamp(a + 1, b - 2);
+        let c2 = second.unwrap_or(c1 + 1).clamp(c1 + 1, b - 1);
+        self.cuts = (c1, c2);
         Ok(())
     }
 
@@ -178,59 +195,91 @@ impl Search {
         bundle: &mut Bundle<S>,
         key: SearchKey,
     ) -> Result<Outcome, Error> {
-        let n = self.items();
-        match key {
-            SearchKey::Next if n > 0 => self.cursor = (self.cursor + 1) % n,
-            SearchKey::Previous if n > 0 => self.cursor = (self.cursor + n - 1) % n,
-            SearchKey::ToList if !self.in_list() && self.listed() > 0 => {
+        if self.in_list() {
+            let n = self.listed();
+            match key {
+                SearchKey::Down if n > 0 => self.cursor = (self.cursor + 1) % n,
+                SearchKey::Up if n > 0 => self.cursor = (self.cursor + n - 1) % n,
+                SearchKey::Select if n > 0 => {
+                    let pos = self.range.start + self.cursor.min(n - 1);
+                    return Ok(Outcome::Open(bundle.title_order(pos)?));
+                }
+                SearchKey::ToBoxes if self.offers_shown() => {
+                    self.in_list = false;
+                    self.cursor = 0;
+                }
+                SearchKey::Undo => return self.undo(bundle),
+                _ => {}
+            }
+            return Ok(Outcome::Stay);
+        }
+        let pick = match key {
+            SearchKey::Up => 0,
+            SearchKey::Select => 1,
+            SearchKey::Down => 2,
+            SearchKey::ToList => {
                 self.in_list = true;
                 self.cursor = 0;
+                return Ok(Outcome::Stay);
             }
-            SearchKey::ToStrip if self.in_list && self.offers_shown() => {
-                self.in_list = false;
-                self.cursor = 0;
-            }
-            SearchKey::Take => match self.item(bundle, self.cursor)? {
-                Some(Item::Title(pos)) => return Ok(Outcome::Open(bundle.title_order(pos)?)),
-                Some(Item::Offer(c)) => {
+            SearchKey::Undo => return self.undo(bundle),
+            SearchKey::ToBoxes => return Ok(Outcome::Stay),
+        };
+        let Some(&(a, b)) = self.boxes().get(pick) else {
+            return Ok(Outcome::Stay);
+        };
+        match b.saturating_sub(a) {
+            0 => {}
+            1 => {
+                // One character: typed.
+                if let Some(o) = self.offers.get(bundle, a)? {
                     let before = self.prefix.len();
-                    if before + c.len_utf8() <= SEARCH_PREFIX_MAX
+                    if before + o.c.len_utf8() <= SEARCH_PREFIX_MAX
                         && self.marks.push(before as u8).is_ok()
                     {
-                        let _ = self.prefix.push(c);
+                        let _ = self.prefix.push(o.c);
                         self.refresh(bundle)?;
                     }
                 }
-                None => {}
-            },
-            SearchKey::Undo => match self.marks.pop() {
-                Some(len) => {
-                    self.prefix.truncate(usize::from(len));
-                    self.refresh(bundle)?;
+            }
+            _ => {
+                if self.splits.push(self.span).is_ok() {
+                    self.split(bundle, (a, b))?;
                 }
-                None => return Ok(Outcome::Leave),
-            },
-            _ => {}
+            }
         }
         Ok(Outcome::Stay)
     }
+
+    /// Back: the last split undone, else the last character, else out of the search.
+    fn undo<S: Storage>(&mut self, bundle: &mut Bundle<S>) -> Result<Outcome, Error> {
+        if self.in_list && self.offers_shown() {
+            self.in_list = false;
+            self.cursor = 0;
+            return Ok(Outcome::Stay);
+        }
+        if let Some(span) = self.splits.pop() {
+            self.split(bundle, span)?;
+            return Ok(Outcome::Stay);
+        }
+        match self.marks.pop() {
+            Some(len) => {
+                self.prefix.truncate(usize::from(len));
+                self.refresh(bundle)?;
+                Ok(Outcome::Stay)
+            }
+            None => Ok(Outcome::Leave),
+        }
+    }
 }
 
-/// The search screen's actions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SearchKey {
-    /// To the next place (right on the strip, down the list).
-    Next,
-    /// To the previous place.
-    Previous,
-    /// Into the list of titles (a long press of Down).
-    ToList,
-    /// Back to the strip (a long press of Up).
-    ToStrip,
-    /// Take the item: a character, or open a title.
-    Take,
-    /// Undo the last choice, or leave.
-    Undo,
+/// How many titles go on with the offer of rank `r` (0 when there is none).
+fn bundle_titles<S: Storage>(
+    offers: &Offers,
+    bundle: &mut Bundle<S>,
+    r: u32,
+) -> Result<u32, Error> {
+    Ok(offers.get(bundle, r)?.map_or(0, |o| o.titles))
 }
 
 #[cfg(test)]
@@ -238,45 +287,38 @@ mod tests {
     use super::*;
     use fieldpack_format::search::Offer;
 
-    fn with_offers(n: u32) -> Search {
-        let mut v = heapless::Vec::new();
-        for i in 0..n {
-            let _ = v.push(Offer {
-                c: char::from(b'a' + i as u8),
-                titles: 100 - i,
-            });
-        }
-        Search {
-            offers: Offers::Scanned(v),
-            ..Search::default()
-        }
-    }
-
     #[test]
     fn the_search_state_is_small() {
         // It lives in the reader's state on a device with tens of KiB of RAM.
         let size = core::mem::size_of::<Search>();
-        assert!(size <= 384, "{size} bytes");
+        assert!(size <= 512, "{size} bytes");
     }
 
     #[test]
-    fn the_ring_puts_the_likely_near_the_middle() {
-        for n in 1..=16 {
-            let s = with_offers(n);
-            let mut seen = [false; 16];
-            for p in 0..n {
-                let r = s.rank_at(p);
-                assert!(r < n, "n {n} place {p}: rank {r}");
-                assert_eq!(s.place_of(r), p, "n {n}");
-                seen[r as usize] = true;
-                // The k-th most likely is about k/2 presses from the middle, either way.
-                let presses = p.min(n - p);
-                assert!(
-                    presses <= r.div_ceil(2),
-                    "n {n}: rank {r} at {presses} presses"
-                );
-            }
-            assert!(seen.iter().take(n as usize).all(|&b| b));
+    fn boxes_hold_about_a_third_of_the_titles_each() {
+        let counts = [50u32, 20, 10, 8, 5, 4, 2, 1];
+        let mut v = heapless::Vec::new();
+        for (i, &t) in counts.iter().enumerate() {
+            let _ = v.push(Offer {
+                c: char::from(b'a' + i as u8),
+                titles: t,
+            });
         }
+        let offers = Offers::Scanned(v);
+        let mut s = Search {
+            offers: offers.clone(),
+            ..Search::default()
+        };
+        // A bundle is needed only for stored offers: an empty one will do for these.
+        let bytes: &[u8] = include_bytes!("../../format/tests/fixtures/version-4.fpk");
+        let mut bundle = Bundle::open(bytes).expect("open");
+        s.split(&mut bundle, (0, 8)).expect("split");
+        // 50 of 100 titles: the first offer alone; 20 more pass two thirds; the rest.
+        assert_eq!(s.boxes(), [(0, 1), (1, 2), (2, 8)]);
+        // 8, 5, 4, 2, 1 of 20: a third at 8, two thirds at 17.
+        s.split(&mut bundle, (3, 8)).expect("split");
+        assert_eq!(s.boxes(), [(3, 4), (4, 6), (6, 8)]);
+        s.split(&mut bundle, (6, 8)).expect("split");
+        assert_eq!(s.boxes(), [(6, 7), (7, 8), (8, 8)]);
     }
 }

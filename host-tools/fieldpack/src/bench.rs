@@ -497,11 +497,20 @@ pub fn device_op(
         return Ok(());
     }
     if op == "find-type" {
-        // One character typed: taking the most likely offer on the search screen.
+        // One character typed: the likeliest (the left box, split until it holds one).
         app.handle(Input::Hold);
         let offers = app.search().is_some_and(|s| s.offers_shown());
         anyhow::ensure!(offers, "every title fits the list: nothing to type");
-        fieldpack_measured(&mut || app.handle(Input::Select));
+        for _ in 0..16 {
+            let one = app
+                .search()
+                .is_some_and(|s| s.boxes()[0].1.saturating_sub(s.boxes()[0].0) <= 1);
+            if one {
+                break;
+            }
+            app.handle(Input::Up);
+        }
+        fieldpack_measured(&mut || app.handle(Input::Up));
         return Ok(());
     }
     app.select_article(article);

@@ -308,15 +308,16 @@ const KEY_HELP: &str = "Key-script words (the device's buttons and gestures):
   hold     long press of Select: set or remove a bookmark on a page; remove one from the
            bookmarks; in the library, find a title
   pageup   long press of Up: a screenful of entries up; on a page, a tenth of the article
-           back; in Find, back to the strip
+           back; in Find, back to the boxes
   pagedown long press of Down: a screenful of entries down; on a page, a tenth of the article
            on; in Find, into the list of titles
   find:TEXT  (sim only) the presses a person makes to bring the search screen's cursor onto the
            first title starting with TEXT (case and accents folded); each word's count is printed
 
 The library lists Continue entries (the last articles read, where they were left) and a
-Bookmarks entry above the articles. On the search screen (hold in the library) Up and Down move
-round the strip of offered characters (most likely in the middle), Select takes one, Back
+Bookmarks entry above the articles. On the search screen (hold in the library) the characters
+that continue the titles are in three boxes, the likeliest on the left: Up, Select and Down pick
+the left, middle and right box (a box of one types it, a larger one splits in three); Back
 undoes; pagedown moves into the list of matching titles, where Select opens one.";
 
 fn profile_named(name: &str) -> Result<fieldpack_reader::Profile> {

@@ -397,23 +397,19 @@ pub fn presses_to_find(
         app.screen() == Screen::Find,
         "find:{text}: no search screen"
     );
-    // Each turn moves onto the title, takes a character or undoes one: bounded.
+    // Each turn moves onto the title, types a character or undoes one: bounded.
     for _ in 0..1000 {
-        let (prefix, in_list, items, cursor, range, listed) = {
-            let s = app.search().context("the search screen closed")?;
-            (
-                s.prefix().to_string(),
-                s.in_list(),
-                s.items(),
-                s.cursor(),
-                s.range(),
-                s.listed(),
-            )
-        };
-        // The shorter way round from place `from` to place `to` of `n`.
-        let way = |from: u32, to: u32, n: u32| {
-            let down = (to + n - from) % n;
-            let up = (from + n - to) % n;
+        let search = app.search().context("the search screen closed")?.clone();
+        let (prefix, in_list, range, listed) = (
+            search.prefix().to_string(),
+            search.in_list(),
+            search.range(),
+            search.listed(),
+        );
+        // The shorter way round the list from row `from` to row `to`.
+        let way = |from: u32, to: u32| {
+            let down = (to + listed - from) % listed.max(1);
+            let up = (from + listed - to) % listed.max(1);
             if down <= up {
                 (Input::Down, down)
             } else {
@@ -425,29 +421,46 @@ pub fn presses_to_find(
         let row = (on_path && target >= range.start && target < range.start + listed)
             .then(|| target - range.start);
         let list_cost = row.map(|r| {
-            let from = if in_list { cursor } else { 0 };
-            u32::from(!in_list) + way(from, r, listed).1
+            let from = if in_list { search.cursor() } else { 0 };
+            u32::from(!in_list) + way(from, r).1
         });
-        // On the strip: the place of the target's next character, and what taking it costs.
+        // In the boxes: the picks that type the target's next character, tried on a copy.
         let next = folded.get(prefix.len()..).and_then(|t| t.chars().next());
-        let mut offer_place = None;
-        if on_path && app.search().is_some_and(|s| s.offers_shown()) {
-            if let Some(c) = next {
-                let n = app.search().map_or(0, |s| s.offers().len());
-                let offers = app.search().map(|s| s.offers().clone()).unwrap_or_default();
-                for rank in 0..n {
-                    let ts = app.typesetter().context("no bundle")?;
-                    if offers.get(&mut ts.bundle, rank)?.map(|o| o.c) == Some(c) {
-                        offer_place = app.search().map(|s| s.place_of(rank));
+        let mut picks: Vec<Input> = Vec::new();
+        if let (true, Some(c), true) = (on_path, next, search.offers_shown()) {
+            let ts = app.typesetter().context("no bundle")?;
+            let offers = search.offers().clone();
+            let mut rank = None;
+            for r in 0..offers.len() {
+                if offers.get(&mut ts.bundle, r)?.map(|o| o.c) == Some(c) {
+                    rank = Some(r);
+                    break;
+                }
+            }
+            if let Some(r) = rank {
+                let mut trial = search.clone();
+                if in_list {
+                    trial.handle(&mut ts.bundle, fieldpack_reader::SearchKey::ToBoxes)?;
+                    picks.push(Input::PageUp);
+                }
+                for _ in 0..64 {
+                    if trial.prefix() != prefix {
                         break;
                     }
+                    let Some(k) = trial.boxes().iter().position(|&(a, b)| a <= r && r < b) else {
+                        break;
+                    };
+                    let (key, input) = match k {
+                        0 => (fieldpack_reader::SearchKey::Up, Input::Up),
+                        1 => (fieldpack_reader::SearchKey::Select, Input::Select),
+                        _ => (fieldpack_reader::SearchKey::Down, Input::Down),
+                    };
+                    trial.handle(&mut ts.bundle, key)?;
+                    picks.push(input);
                 }
             }
         }
-        let type_cost = offer_place.map(|p| {
-            let from = if in_list { 0 } else { cursor };
-            u32::from(in_list) + way(from, p, items.max(1)).1 + 1
-        });
+        let type_cost = (!picks.is_empty()).then_some(picks.len() as u32);
         match (list_cost, type_cost) {
             (Some(l), t) if t.is_none_or(|t| l <= t) => {
                 let r = row.unwrap_or(0);
@@ -455,25 +468,16 @@ pub fn presses_to_find(
                     press(app, Input::PageDown, &mut presses);
                 }
                 let from = app.search().map_or(0, |s| s.cursor());
-                let (key, n) = way(from, r, listed);
+                let (key, n) = way(from, r);
                 for _ in 0..n {
                     press(app, key, &mut presses);
                 }
                 return Ok((presses, title));
             }
             (_, Some(_)) => {
-                if in_list {
-                    press(app, Input::PageUp, &mut presses);
+                for k in picks {
+                    press(app, k, &mut presses);
                 }
-                let p = offer_place.unwrap_or(0);
-                let (n_items, from) = app
-                    .search()
-                    .map_or((1, 0), |s| (s.items().max(1), s.cursor()));
-                let (key, n) = way(from, p, n_items);
-                for _ in 0..n {
-                    press(app, key, &mut presses);
-                }
-                press(app, Input::Select, &mut presses);
             }
             _ => {
                 // Off the title's path (or stuck): undo a choice.
