@@ -263,11 +263,6 @@ impl MetaFields {
     }
 }
 
-/// Encodes an article's metadata so that it fits [`MAX_META_LEN`].
-pub fn encode_meta(a: &Article, keep_path: bool) -> Result<EncodedMeta> {
-    encode_fields(&MetaFields::of(a, keep_path), None)
-}
-
 /// Encodes metadata fields and a note so that they fit [`MAX_META_LEN`]: when they are too
 /// long together (long CJK titles, authors and sources), the note goes first, then the path,
 /// then the source, the author, the date and last the title are shortened, each at a
