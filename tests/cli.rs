@@ -492,3 +492,56 @@ fn uf2_loads_the_bundle_at_its_address_and_refuses_what_does_not_fit() {
         &["not a bundle"],
     );
 }
+
+/// Shell completions and manual pages come from the command line's own definitions; the exit
+/// statuses are in `--help` and the manual.
+#[test]
+fn completions_man_pages_and_exit_statuses() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = ok(&["completions", shell]);
+        let script = String::from_utf8_lossy(&o.stdout);
+        for word in ["fieldpack", "build", "no-file-titles", "verify"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+        assert!(
+            !script.contains("device-op"),
+            "{shell}: a hidden command is completed"
+        );
+    }
+    // The bash script is valid bash.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bash = dir.path().join("fieldpack.bash");
+    std::fs::write(&bash, ok(&["completions", "bash"]).stdout).expect("write");
+    let check = Command::new("bash")
+        .arg("-n")
+        .arg(&bash)
+        .status()
+        .expect("bash");
+    assert!(check.success(), "bash -n rejects the completion script");
+    let o = run(&["completions", "nushell"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    assert!(stderr(&o).contains("possible values: bash"));
+
+    let man = dir.path().join("man");
+    ok(&["man", "-o", s(&man)]);
+    let main = std::fs::read_to_string(man.join("fieldpack.1")).expect("fieldpack.1");
+    assert!(
+        main.starts_with(".ie") || main.contains(".TH fieldpack"),
+        "{}",
+        &main[..80]
+    );
+    assert!(main.contains("Exit status"));
+    let build = std::fs::read_to_string(man.join("fieldpack-build.1")).expect("build page");
+    assert!(build.contains("fieldpack build") && build.contains("no\\-file\\-titles"));
+    assert!(
+        !man.join("fieldpack-device-op.1").exists(),
+        "a hidden command has a page"
+    );
+
+    let help = String::from_utf8_lossy(&ok(&["--help"]).stdout).into_owned();
+    assert!(help.contains("Exit status:") && help.contains("2  usage error"));
+}

@@ -16,7 +16,7 @@ use fieldpack::{emulate, report, sim};
 /// Pack articles into one compact bundle for an offline reading device, and inspect, verify,
 /// extract or preview bundles.
 #[derive(Parser)]
-#[command(name = "fieldpack", version, about, long_about = None)]
+#[command(name = "fieldpack", version, about, long_about = None, after_help = EXIT_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -243,6 +243,18 @@ enum Command {
     },
     /// Print the built-in cleaning rules (a starting point for your own rules file).
     Rules,
+    /// Print a shell's completion script for fieldpack (bash: `fieldpack completions bash >
+    /// ~/.local/share/bash-completion/completions/fieldpack`).
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages: fieldpack.1 and one for each command (fieldpack-build.1, ...).
+    Man {
+        /// The folder to write them to (made if missing).
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Show a bundle (or a folder of articles, packed in memory) as the device would, one PNG
     /// per key press.
     #[command(after_help = KEY_HELP)]
@@ -296,6 +308,12 @@ enum Command {
         state: Option<PathBuf>,
     },
 }
+
+/// What the exit status says, as `fieldpack --help` and the manual page tell it.
+const EXIT_HELP: &str = "Exit status:
+  0  success
+  1  failure: an input, a bundle or a device run failed, or damage was found (verify, extract)
+  2  usage error: an unknown command, option or value";
 
 /// The key-script words, as `sim --help` and `emulate --help` list them.
 const KEY_HELP: &str = "Key-script words (the device's buttons and gestures):
@@ -876,6 +894,47 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Rules => {
             print!("{DEFAULT_RULES}");
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            // The commands a user types: the hidden ones (used by `bench`) are left out.
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let visible: Vec<clap::Command> = cmd
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set())
+                .cloned()
+                .collect();
+            let mut typed = clap::Command::new("fieldpack")
+                .version(cmd.get_version().unwrap_or_default().to_string())
+                .subcommands(visible);
+            clap_complete::generate(shell, &mut typed, "fieldpack", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { out } => {
+            std::fs::create_dir_all(&out).with_context(|| fieldpack::input::path_text(&out))?;
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut written = 0;
+            // Each command's page is named as man(1) finds it, and shows the command as typed.
+            let pages = cmd.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| {
+                let typed = format!("fieldpack {}", c.get_name());
+                (
+                    format!("fieldpack-{}", c.get_name()),
+                    c.clone().name(typed.clone()).bin_name(typed),
+                )
+            });
+            for (name, page) in std::iter::once(("fieldpack".to_string(), cmd.clone())).chain(pages)
+            {
+                let mut bytes = Vec::new();
+                clap_mangen::Man::new(page)
+                    .title(name.clone())
+                    .render(&mut bytes)?;
+                write_atomically(&out.join(format!("{name}.1")), &bytes)?;
+                written += 1;
+            }
+            eprintln!(
+                "wrote {written} manual pages to {}",
+                fieldpack::input::path_text(&out)
+            );
             Ok(())
         }
     }
