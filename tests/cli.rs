@@ -271,7 +271,7 @@ fn binary_empty_boilerplate_and_duplicate_files_are_skipped_and_reported() {
         "ads.txt: skipped: only boilerplate",
         "b.txt: duplicate of",
         "notes.pdf: skipped: not an article file",
-        "1 articles",
+        "1 article, ",
     ] {
         assert!(err.contains(needle), "{needle:?} not in: {err}");
     }
@@ -544,4 +544,8 @@ fn completions_man_pages_and_exit_statuses() {
 
     let help = String::from_utf8_lossy(&ok(&["--help"]).stdout).into_owned();
     assert!(help.contains("Exit status:") && help.contains("2  usage error"));
+    // A display the tool does not know is a usage error that says which it knows.
+    let o = run(&["build", "--device", "100x50", "-o", "x.fpk", "in"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("possible values: 128x64, 296x128, 240x135, 320x240"));
 }

@@ -7,6 +7,15 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
+/// `n` and a noun, the noun in the plural unless `n` is 1 ("1 article", "2 articles").
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Largest article file read, in bytes: far above any real article (the longest Wikipedia
 /// pages are a few MB of HTML), far below what would exhaust a laptop's memory.
 pub const MAX_ARTICLE_FILE: u64 = 64 << 20;

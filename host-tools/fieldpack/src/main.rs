@@ -53,7 +53,7 @@ enum Command {
         lossy_utf8: bool,
         /// The smallest display profile that must read the bundle: chunk and dictionary sizes are
         /// chosen to fit its memory (128x64 bundles open on every profile).
-        #[arg(long, default_value = "128x64")]
+        #[arg(long, default_value = "128x64", value_parser = PROFILE_NAMES)]
         device: String,
         /// Make the bundle for a Raspberry Pi Pico board (pico-oled, pico-epaper, pico-display,
         /// pico-display-2): its display, and the 32 KiB window its 264 KiB of RAM afford
@@ -154,7 +154,7 @@ enum Command {
         bundle: PathBuf,
         /// Display profile: 128x64, 296x128, 240x135 or 320x240 (a Pico board's is its own;
         /// default for the lm3s6965evb: 320x240).
-        #[arg(long)]
+        #[arg(long, value_parser = PROFILE_NAMES)]
         display: Option<String>,
         /// Comma-separated key script: up, down, left, right, select, back, hold, pageup,
         /// pagedown (see below; the Pico boards have no left or right).
@@ -210,7 +210,7 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Device profile the bundle is made for.
-        #[arg(long, default_value = "128x64")]
+        #[arg(long, default_value = "128x64", value_parser = PROFILE_NAMES)]
         device: String,
         /// Print JSON instead of tables.
         #[arg(long)]
@@ -232,7 +232,7 @@ enum Command {
         /// The bundle.
         bundle: PathBuf,
         /// Display profile.
-        #[arg(long, default_value = "128x64")]
+        #[arg(long, default_value = "128x64", value_parser = PROFILE_NAMES)]
         display: String,
         /// Article to open.
         #[arg(long, default_value_t = 0)]
@@ -267,7 +267,7 @@ enum Command {
         #[arg(long, value_name = "IMAGE", conflicts_with_all = ["input", "state", "window", "trust", "require_signed"])]
         card: Option<PathBuf>,
         /// Display profile: 128x64, 296x128, 240x135 or 320x240.
-        #[arg(long, default_value = "320x240")]
+        #[arg(long, default_value = "320x240", value_parser = PROFILE_NAMES)]
         display: String,
         /// Show it as a Pico board does (its display and its 32 KiB window: the bundles of
         /// `build --board`).
@@ -308,6 +308,10 @@ enum Command {
         state: Option<PathBuf>,
     },
 }
+
+/// The display profiles' names, as the command line accepts them (a wrong one is a usage error
+/// that lists these).
+const PROFILE_NAMES: [&str; 4] = ["128x64", "296x128", "240x135", "320x240"];
 
 /// What the exit status says, as `fieldpack --help` and the manual page tell it.
 const EXIT_HELP: &str = "Exit status:
@@ -505,9 +509,9 @@ fn run(cli: Cli) -> Result<()> {
             if !quiet {
                 let raw: usize = packed.stats.iter().map(|s| s.raw).sum();
                 eprintln!(
-                    "wrote {}: {} articles, {} bytes of text in {} bytes ({:.1}%)",
+                    "wrote {}: {}, {} bytes of text in {} bytes ({:.1}%)",
                     output.display(),
-                    packed.stats.len(),
+                    fieldpack::input::count(packed.stats.len(), "article"),
                     raw,
                     packed.len(),
                     packed.len() as f64 * 100.0 / raw.max(1) as f64
@@ -623,9 +627,9 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("damaged, not extracted: {p}");
             }
             eprintln!(
-                "extracted {} of {} articles into {}",
+                "extracted {} of {} into {}",
                 r.written,
-                r.written + r.damaged.len(),
+                fieldpack::input::count(r.written + r.damaged.len(), "article"),
                 fieldpack::input::path_text(&output)
             );
             anyhow::ensure!(r.damaged.is_empty(), Damaged);
@@ -675,7 +679,11 @@ fn run(cli: Cli) -> Result<()> {
                 if let Some(g) = gif {
                     sim::write_gif(&frames, &g, scale, gif_delay)?;
                 }
-                eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+                eprintln!(
+                    "wrote {} to {}",
+                    fieldpack::input::count(paths.len(), "screenshot"),
+                    out.display()
+                );
                 return Ok(());
             }
             let input = input.context("a bundle or articles to show")?;
@@ -712,7 +720,11 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(g) = gif {
                 sim::write_gif(&frames, &g, scale, gif_delay)?;
             }
-            eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+            eprintln!(
+                "wrote {} to {}",
+                fieldpack::input::count(paths.len(), "screenshot"),
+                out.display()
+            );
             Ok(())
         }
         Command::Emulate {
@@ -785,7 +797,11 @@ fn run(cli: Cli) -> Result<()> {
                     r.flash.erased_sectors,
                     r.flash.programmed_pages
                 );
-                eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+                eprintln!(
+                    "wrote {} to {}",
+                    fieldpack::input::count(paths.len(), "screenshot"),
+                    out.display()
+                );
                 return Ok(());
             }
             if card.is_some() {
@@ -818,7 +834,11 @@ fn run(cli: Cli) -> Result<()> {
             let run = emulate::run(&firmware, Some(&bundle), kind, &profile, &keys, &extra)?;
             let paths = sim::write_frames(&run.frames, &out, scale_for(&profile))?;
             eprintln!("{}", run.report);
-            eprintln!("wrote {} screenshots to {}", paths.len(), out.display());
+            eprintln!(
+                "wrote {} to {}",
+                fieldpack::input::count(paths.len(), "screenshot"),
+                out.display()
+            );
             Ok(())
         }
         Command::Footprint {

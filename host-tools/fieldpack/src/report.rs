@@ -976,21 +976,20 @@ pub fn render_verification(v: &Verification) -> String {
     if v.ok {
         let _ = write!(
             s,
-            "{name}: ok: format version {}, {} sections, {} articles, {} chunks, {} bytes of text; every checksum matches{signed}",
+            "{name}: ok: format version {}, {}, {}, {}, {} bytes of text; every checksum matches{signed}",
             v.format_version.unwrap_or(0),
-            v.sections,
-            v.articles,
-            v.chunks,
+            crate::input::count(v.sections, "section"),
+            crate::input::count(v.articles as usize, "article"),
+            crate::input::count(v.chunks as usize, "chunk"),
             v.text_bytes,
         );
     } else {
         let _ = write!(
             s,
-            "{name}: DAMAGED: {} problem{}; {} of {} articles readable",
-            v.problems.len(),
-            if v.problems.len() == 1 { "" } else { "s" },
+            "{name}: DAMAGED: {}; {} of {} readable",
+            crate::input::count(v.problems.len(), "problem"),
             v.articles_readable,
-            v.articles
+            crate::input::count(v.articles as usize, "article")
         );
     }
     s
