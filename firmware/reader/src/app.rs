@@ -729,27 +729,34 @@ impl<'a, S: Storage> App<'a, S> {
         })
     }
 
-    /// Entries the library shows at once.
-    pub fn library_rows(&self) -> u32 {
-        let lh = self.ts.as_ref().map_or(16, |t| t.line_height());
-        let top = ui_font(self.profile.height).character_size.height + 2;
-        let item_h = if self.profile.two_line_entries() {
+    /// Height of the bar at the top of the lists and the information screen.
+    fn bar_height(&self) -> u32 {
+        ui_font(self.profile.height).character_size.height + 2
+    }
+
+    /// Height of a library entry for a line height: two lines where the profile has room.
+    fn entry_height(&self, lh: u32) -> u32 {
+        if self.profile.two_line_entries() {
             lh * 2 + 4
         } else {
             lh + 1
-        };
-        ((self.profile.height - top) / item_h).max(1)
+        }
     }
 
-    /// Titles the search screen lists below its prefix and strip.
+    /// Entries the library shows at once.
+    pub fn library_rows(&self) -> u32 {
+        let lh = self.ts.as_ref().map_or(16, |t| t.line_height());
+        ((self.profile.height - self.bar_height()) / self.entry_height(lh)).max(1)
+    }
+
+    /// Titles the search screen lists below its prefix and boxes.
     fn search_rows(&self) -> u32 {
         let lh = self.ts.as_ref().map_or(16, |t| t.line_height());
-        let top = ui_font(self.profile.height).character_size.height + 2;
-        let used = top + 1 + lh;
+        let used = self.bar_height() + 1 + lh;
         (self.profile.height.saturating_sub(used) / (lh + 1)).max(1)
     }
 
-    /// The search, for tools and tests: the prefix, the items and where the cursor is.
+    /// The search, for tools and tests: the prefix, the boxes and the list's cursor.
     pub fn search(&self) -> Option<&Search> {
         self.search.as_ref().filter(|_| self.screen == Screen::Find)
     }
@@ -801,7 +808,7 @@ impl<'a, S: Storage> App<'a, S> {
         right: &str,
     ) -> Result<i32, DrawError<D::Error>> {
         let font = ui_font(self.profile.height);
-        let h = font.character_size.height + 2;
+        let h = self.bar_height();
         fill(target, 0, 0, self.profile.width, h, theme.bar)?;
         ui_text(target, font, left, Point::new(2, 1), theme.bar_text)?;
         let rw = right.len() as u32 * font.character_size.width;
@@ -826,6 +833,8 @@ impl<'a, S: Storage> App<'a, S> {
         let extra = self.extra_rows();
         let rows = extra + count;
         let bookmarks = self.memory.bookmarks.len();
+        let visible = self.library_rows();
+        let item_h = self.entry_height(self.ts.as_ref().map_or(16, |t| t.line_height()));
         let mut pos: heapless::String<24> = heapless::String::new();
         if count > 0 {
             // The counter counts articles; on a Continue entry, that article's number.
@@ -850,8 +859,6 @@ impl<'a, S: Storage> App<'a, S> {
         }
         let lh = ts.line_height();
         let two = profile.two_line_entries();
-        let item_h = if two { lh * 2 + 4 } else { lh + 1 };
-        let visible = ((profile.height - top as u32) / item_h).max(1);
         // Keep the selection in view, a little below the top when possible.
         let first = self
             .selected
@@ -1037,12 +1044,7 @@ impl<'a, S: Storage> App<'a, S> {
         // The matching titles, scrolled to keep the cursor's in view.
         let list_y = y + lh as i32;
         let item_h = lh + 1;
-        let rows = profile
-            .height
-            .saturating_sub(list_y.max(0) as u32)
-            .checked_div(item_h)
-            .unwrap_or(0)
-            .max(1);
+        let rows = search.rows();
         let listed = search.listed();
         let first = if in_list {
             cursor

@@ -113,6 +113,11 @@ impl Search {
         self.in_list || !self.offers_shown()
     }
 
+    /// How many titles the screen shows at once.
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
     /// How many titles the list holds.
     pub fn listed(&self) -> u32 {
         self.range.len().min(LIST_MAX)
