@@ -257,6 +257,23 @@ fn a_card_with_two_bundles_shows_the_shelf_on_the_boards_with_a_slot() {
             run.report.card_blocks_read.unwrap_or(0) > 0,
             "{name}: nothing read from the card"
         );
+        // Reading from a card takes the deepest stack: the budget holds with it too.
+        let firmware = pico::default_firmware(&board);
+        let (text, rodata, data, bss) =
+            fieldpack::footprint::sections(&firmware).expect("sections");
+        let memory = fieldpack::footprint::Footprint {
+            profile: board.profile.to_string(),
+            text,
+            rodata,
+            data,
+            bss,
+            stack: run.report.stack_bytes.expect("stack measured"),
+        };
+        assert!(
+            memory.ram() < 64 * 1024,
+            "{name} with a card: {} bytes of RAM all told",
+            memory.ram()
+        );
         // The same session with the simulator reading the same card image.
         let simulated = fieldpack::card::run(image.clone(), profile, &keys).expect("sim");
         same_frames(&board, "card", &run.frames, &simulated);

@@ -132,8 +132,15 @@ function main() {
     const dc = mcu.gpio[board.dc];
     const sent = clock.createAlarm(() => spi.completeTransmit(0));
     spi.onTransmit = (v) => {
-      if (!cs.outputValue) panel.byte(v, dc.outputValue);
-      sent.schedule(byteNs);
+      // A frame of 8 or 16 bits (the LCD boards send a pixel as one 16-bit frame), most
+      // significant byte first on the wire as the controller receives it.
+      const bits = spi.dataBits;
+      if (bits !== 8 && bits !== 16) throw new Error(`SPI: ${bits}-bit frames to the panel`);
+      if (!cs.outputValue) {
+        if (bits === 16) panel.byte(v >> 8, dc.outputValue);
+        panel.byte(v & 0xff, dc.outputValue);
+      }
+      sent.schedule((byteNs * bits) / 8);
     };
   }
 
@@ -183,7 +190,7 @@ function main() {
 
   const limitNs = Number(a['max-seconds'] ?? 600) * 1e9;
   let activeCycles = 0;
-  // --profile FILE: instructions executed per address, for finding where a turn's time goes.
+  // --profile FILE: core cycles spent per instruction address, for finding where a turn's time goes.
   const profile = a.profile ? new Map() : null;
   const callers = process.env.HARNESS_CALLERS?.split('-').map((x) => parseInt(x, 16));
   const callerCounts = new Map();
@@ -199,9 +206,8 @@ function main() {
     } else {
       if (process.env.HARNESS_TRACE && asleepSince !== null) process.stderr.write(`wake at ${(clock.nanos / 1e6).toFixed(3)} ms pc 0x${mcu.core.PC.toString(16)} after ${((clock.nanos - asleepSince) / 1e6).toFixed(3)} ms\n`);
       asleepSince = null;
+      const pc = mcu.core.PC;
       if (profile) {
-        const pc = mcu.core.PC;
-        profile.set(pc, (profile.get(pc) ?? 0) + 1);
         // With HARNESS_CALLERS=lo-hi (hex): count, for instructions in that range, who
         // called (the link register), to find where a hot routine is called from.
         if (callers && pc >= callers[0] && pc < callers[1]) {
@@ -210,6 +216,7 @@ function main() {
         }
       }
       const c = mcu.core.executeInstruction();
+      if (profile) profile.set(pc, (profile.get(pc) ?? 0) + c);
       activeCycles += c;
       clock.tick(c * NS_PER_CYCLE);
     }

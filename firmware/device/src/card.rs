@@ -60,10 +60,10 @@ pub struct ShelfEntry {
     pub size: u32,
 }
 
-/// Blocks kept in RAM (6 KiB).
-pub const CACHED_BLOCKS: usize = 12;
+/// Blocks kept in RAM (5 KiB).
+pub const CACHED_BLOCKS: usize = 10;
 
-/// The last [`CACHED_BLOCKS`] blocks read from a card: 8 KiB, which a board keeps in a static
+/// The last [`CACHED_BLOCKS`] blocks read from a card, which a board keeps in a static
 /// (moved around on the stack it would be copied with the card it belongs to).
 pub struct BlockCache {
     /// (block index, block, last use); index `u32::MAX`: empty.
