@@ -69,6 +69,7 @@ impl<const N: usize> Buttons<N> {
                     None
                 }
             } else if b.down
+                && b.raw
                 && input == Input::Select
                 && !b.held
                 && now_ms.wrapping_sub(b.pressed_at) >= LONG_PRESS_MS
@@ -76,6 +77,7 @@ impl<const N: usize> Buttons<N> {
                 b.held = true;
                 Some(Input::Hold)
             } else if b.down
+                && b.raw
                 && matches!(input, Input::Up | Input::Down)
                 && now_ms.wrapping_sub(b.pressed_at) >= LONG_PRESS_MS
             {
@@ -130,6 +132,30 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_release_seen_late_is_not_a_long_press() {
+        // A short press of Down, then the firmware draws and refreshes an e-paper page for
+        // 900 ms and looks at the keys only then, the button long released: one Down, not a
+        // Down and a PageDown (a screenful skipped), and a short Select is a Select.
+        for input in [Input::Down, Input::Select] {
+            let mut b = Buttons::new([input, Input::Up]);
+            let mut got = heapless::Vec::<Input, 4>::new();
+            for (t, level) in [
+                (0, true),
+                (10, true),
+                (25, true),
+                (900, false),
+                (930, false),
+            ] {
+                if let Some(i) = b.update(t, [level, false]) {
+                    let _ = got.push(i);
+                }
+            }
+            assert_eq!(got.as_slice(), &[input], "{input:?}");
+            assert!(!b.busy());
+        }
     }
 
     #[test]
