@@ -68,7 +68,7 @@ fn corpus_dirs() -> Vec<PathBuf> {
 
 /// The articles of the corpus as the library normalises them, by origin.
 fn normalised(dirs: &[PathBuf]) -> BTreeMap<String, Article> {
-    let (inputs, _) = ingest::discover(dirs).expect("discover");
+    let (inputs, _) = ingest::discover(dirs, &ingest::Excludes::default()).expect("discover");
     let rules = Rules::builtin();
     inputs
         .iter()
@@ -270,7 +270,7 @@ fn binary_empty_boilerplate_and_duplicate_files_are_skipped_and_reported() {
         "empty.md: skipped: empty",
         "ads.txt: skipped: only boilerplate",
         "b.txt: duplicate of",
-        "notes.pdf: skipped: not an article file",
+        "left out 1 file that is not an article (.txt, .md, .html): -v lists them",
         "1 article, ",
     ] {
         assert!(err.contains(needle), "{needle:?} not in: {err}");
@@ -388,7 +388,7 @@ fn every_subcommand_has_help() {
 #[test]
 fn bench_reports_every_figure_as_json() {
     let assets = root().join("assets/articles");
-    let out = ok(&["bench", "--json", "--no-device-cost", s(&assets)]);
+    let out = ok(&["dev", "bench", "--json", "--no-device-cost", s(&assets)]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} missing: {v}"));
     for k in [
@@ -483,9 +483,13 @@ fn uf2_loads_the_bundle_at_its_address_and_refuses_what_does_not_fit() {
     );
     assert!(err.contains("pico-oled"), "{err}");
     assert!(!out.exists());
-    fails(
-        &["uf2", s(&fpk), "-o", s(&out), "--board", "pico-w"],
-        &["unknown board"],
+    // A board the tool does not know is a usage error that lists the boards.
+    let o = run(&["uf2", s(&fpk), "-o", s(&out), "--board", "pico-w"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("possible values: pico-oled"),
+        "{}",
+        stderr(&o)
     );
     fails(
         &["uf2", s(&root().join("README.md")), "-o", s(&out)],

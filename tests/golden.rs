@@ -55,12 +55,12 @@ fn last_frame(bundle: &Path, profile: &str, keys: &str, scratch: &Path) -> Frame
     fieldpack(&[
         "sim",
         bundle.to_str().expect("utf-8"),
-        "--display",
+        "--device",
         profile,
         "--keys",
         keys,
         "--raw",
-        "--out",
+        "--output",
         out.to_str().expect("utf-8"),
     ]);
     let n = keys.split(',').filter(|k| !k.is_empty()).count();

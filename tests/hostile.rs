@@ -141,11 +141,11 @@ fn metadata_past_512_bytes_is_shortened_at_build_and_the_bundle_reads() {
     ok(&[
         "sim",
         s(&fpk),
-        "--display",
+        "--device",
         "128x64",
         "--keys",
         "select",
-        "--out",
+        "--output",
         s(&dir.path().join("f")),
     ]);
 }
@@ -494,7 +494,7 @@ fn damage_is_reported_in_full_and_the_healthy_articles_are_salvaged() {
     let o = run(&["verify", "--json", s(&bad)]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["ok"], false);
     let articles: Vec<u64> = v["problems"]
         .as_array()
@@ -542,7 +542,7 @@ fn verify_checks_every_glyph_record() {
     std::fs::write(&bad, &bytes).expect("w");
     fails(
         &run(&["verify", s(&bad)]),
-        &["glyphs section", "metrics index"],
+        &["Glyphs section", "metrics index"],
     );
 }
 
@@ -685,11 +685,11 @@ fn a_signed_bundle_verifies_and_an_altered_one_is_refused() {
     ok(&[
         "sim",
         s(&forged),
-        "--display",
+        "--device",
         "320x240",
         "--keys",
         "select",
-        "--out",
+        "--output",
         s(&frames),
         "--raw",
         "--trust",
@@ -699,11 +699,11 @@ fn a_signed_bundle_verifies_and_an_altered_one_is_refused() {
     ok(&[
         "sim",
         s(&fpk),
-        "--display",
+        "--device",
         "320x240",
         "--keys",
         "select",
-        "--out",
+        "--output",
         s(&good_frames),
         "--raw",
         "--trust",
@@ -758,9 +758,9 @@ fn a_signed_bundle_verifies_and_an_altered_one_is_refused() {
     ok(&[
         "sim",
         s(&fpk),
-        "--display",
+        "--device",
         "320x240",
-        "--out",
+        "--output",
         s(&dir.path().join("u")),
         "--raw",
         "--trust",

@@ -57,12 +57,12 @@ fn sim_frames(
     let mut args = vec![
         "sim",
         s(fpk),
-        "--display",
+        "--device",
         profile,
         "--keys",
         keys,
         "--raw",
-        "--out",
+        "--output",
         s(out),
     ];
     if let Some(st) = state {
@@ -212,7 +212,7 @@ fn a_garbage_state_file_is_repaired_and_the_reader_starts() {
     let o = run(&[
         "sim",
         s(&fpk),
-        "--out",
+        "--output",
         s(&dir.path().join("d")),
         "--state",
         s(&state),

@@ -172,6 +172,27 @@ impl SectionKind {
         }
     }
 
+    /// The name SPEC.md gives the kind (`Articles`, `GlyphBitmaps`, ...), for reports that
+    /// a program reads.
+    pub const fn spec_name(self) -> &'static str {
+        match self {
+            SectionKind::Header => "Header",
+            SectionKind::Info => "Info",
+            SectionKind::Articles => "Articles",
+            SectionKind::Meta => "Meta",
+            SectionKind::Chunks => "Chunks",
+            SectionKind::Bodies => "Bodies",
+            SectionKind::Titles => "Titles",
+            SectionKind::Glyphs => "Glyphs",
+            SectionKind::Dictionary => "Dictionary",
+            SectionKind::GlyphBitmaps => "GlyphBitmaps",
+            SectionKind::Signature => "Signature",
+            SectionKind::HashTree => "HashTree",
+            SectionKind::Offers => "Offers",
+            SectionKind::Unknown(_) => "Unknown",
+        }
+    }
+
     /// A short human name, for messages.
     pub const fn name(self) -> &'static str {
         match self {

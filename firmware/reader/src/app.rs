@@ -1340,7 +1340,7 @@ pub fn error_message(error: &Error, out: &mut impl core::fmt::Write) -> core::fm
         ),
         Error::BufferTooSmall { needed, available } => write!(
             out,
-            "This bundle needs {} KiB of memory to read; this device has {}. Rebuild it with a smaller --chunk-size.",
+            "This bundle needs {} KiB of memory to read; this device has {}. Rebuild it with 'fieldpack build --device 128x64', which every device reads.",
             needed.div_ceil(1024),
             available / 1024
         ),

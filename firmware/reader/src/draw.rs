@@ -329,9 +329,9 @@ impl DrawTarget for NullDisplay {
 mod tests {
     extern crate std;
     use super::SetPixels;
-    use std::vec::Vec;
     use embedded_graphics::pixelcolor::BinaryColor;
     use embedded_graphics::prelude::*;
+    use std::vec::Vec;
 
     /// The set bits of a bitmap, one test a bit: what `SetPixels` must give, in its order.
     fn naive(bytes: &[u8], first: usize, width: usize, height: usize) -> Vec<(i32, i32)> {

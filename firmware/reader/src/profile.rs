@@ -82,7 +82,7 @@ impl Profile {
     /// The chunk and dictionary sizes a bundle made for this profile uses: the best compression
     /// whose window still fits the device.
     ///
-    /// Measured on the 158-article corpus (`fieldpack bench`): in a small window, longer chunks
+    /// Measured on the 158-article corpus (`fieldpack dev bench`): in a small window, longer chunks
     /// gain more than a dictionary, which helps only the first few KiB of each chunk; 12 KiB:
     /// 12 + 0 beats 8 + 4 by 15 KB; 16 KiB: 12 + 4 beats 8 + 8 by 26 KB and 16 + 0 by 11 KB;
     /// 32 KiB: 20 + 12 beats 16 + 16 by 3 KB.

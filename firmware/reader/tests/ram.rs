@@ -5,7 +5,7 @@ use fieldpack_format::Inflater;
 use fieldpack_reader::{App, PROFILES};
 
 /// Stack allowed: the firmware's deepest stack measured in QEMU (painted stack, reported by
-/// `fieldpack emulate`): 9.3 KiB opening a signed bundle and reading with the state store
+/// `fieldpack dev emulate`): 9.3 KiB opening a signed bundle and reading with the state store
 /// (8.4 KiB unsigned), the reader's state included, as it lives on the stack; rounded up.
 const STACK_ALLOWANCE: usize = 9 * 1024 + 512;
 

@@ -1,4 +1,4 @@
-//! `fieldpack bench`: the bundle against its peers on the same texts, build throughput and
+//! `fieldpack dev bench`: the bundle against its peers on the same texts, build throughput and
 //! memory, and the device's cost in instructions, measured side by side in one run.
 
 use std::path::{Path, PathBuf};
@@ -230,7 +230,7 @@ pub fn run(inputs: &[PathBuf], device: &Profile, with_device_cost: bool) -> Resu
     let dir = tempfile::tempdir()?;
     let opts = BuildOptions::default();
     let collected = collect(inputs, &opts)?;
-    let (found, _) = crate::ingest::discover(inputs)?;
+    let (found, _) = crate::ingest::discover(inputs, &crate::ingest::Excludes::default())?;
     let input_bytes: u64 = found
         .iter()
         .map(|i| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0))
@@ -559,9 +559,10 @@ pub fn count_instructions(
         .arg(format!("--callgrind-out-file={}", out.display()))
         .arg(exe)
         .args([
+            "dev",
             "device-op",
             op,
-            "--display",
+            "--device",
             profile.name,
             "--article",
             &article.to_string(),

@@ -30,6 +30,8 @@ pub struct BuildOptions {
     /// dateline, a word or two) after its file, when the name reads as words
     /// ("cholera-treatment.txt").
     pub file_titles: bool,
+    /// Glob patterns of files and folders to leave out (`ingest::Excludes`).
+    pub exclude: Vec<String>,
 }
 
 impl Default for BuildOptions {
@@ -42,6 +44,7 @@ impl Default for BuildOptions {
             progress: false,
             output: None,
             file_titles: true,
+            exclude: Vec::new(),
         }
     }
 }
@@ -123,9 +126,41 @@ fn skipped_warnings(skipped: &[ingest::Skipped]) -> Vec<String> {
         .collect()
 }
 
+/// Splits a build's warnings into the files left out because they are not articles (named
+/// one by one only when asked: a saved web page brings many) and the rest.
+pub fn split_left_out(warnings: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let tail = format!(": skipped: {}", ingest::NOT_ARTICLE);
+    let (left_out, rest): (Vec<String>, Vec<String>) =
+        warnings.into_iter().partition(|w| w.ends_with(&tail));
+    let names = left_out
+        .into_iter()
+        .map(|w| w[..w.len() - tail.len()].to_string())
+        .collect();
+    (names, rest)
+}
+
+/// What `build --json` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// The bundle written (`-`: standard output).
+    pub output: String,
+    /// Articles packed.
+    pub articles: usize,
+    /// Bytes of article text.
+    pub text_bytes: u64,
+    /// Bytes of the bundle.
+    pub bundle_bytes: u64,
+    /// `bundle_bytes / text_bytes`, to 4 decimals.
+    pub ratio: f64,
+    /// Input files left out because they are not articles.
+    pub left_out: Vec<String>,
+    /// Every other warning, each naming its file.
+    pub warnings: Vec<String>,
+}
+
 /// Reads and cleans every article under `inputs`; errors name the file.
 pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
-    let (found, skipped) = ingest::discover(inputs)?;
+    let (found, skipped) = ingest::discover(inputs, &ingest::Excludes::new(&opts.exclude)?)?;
     let mut out = Collected {
         warnings: skipped_warnings(&skipped),
         ..Collected::default()
@@ -157,7 +192,7 @@ const BATCH: usize = 256;
 /// at a time and only their compressed form is kept, so memory follows the bundle, not the
 /// input. Returns the bundle and the warnings, each naming its file.
 pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<String>)> {
-    let (found, skipped) = ingest::discover(inputs)?;
+    let (found, skipped) = ingest::discover(inputs, &ingest::Excludes::new(&opts.exclude)?)?;
     if let Some(out) = &opts.output {
         if let Some(i) = found.iter().find(|i| crate::input::same_file(&i.path, out)) {
             bail!(
@@ -276,24 +311,35 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// an unpredictable name and is created only if no file (or link) has that name, so a link
 /// planted in the folder cannot redirect the write; renaming replaces a link at `path` itself
 /// rather than writing through it.
-pub fn write_atomically_with(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
-) -> Result<()> {
+/// The folder a file will be written into, checked to exist: a build says so before its work,
+/// not after it.
+pub fn destination_folder(path: &Path) -> Result<PathBuf> {
     let shown = crate::input::path_text(path);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{shown} is not a file name"))?;
+    if path.file_name().is_none() {
+        bail!("{shown} is not a file name");
+    }
     if !dir.is_dir() {
         bail!(
             "cannot write {shown}: the folder {} does not exist",
             crate::input::path_text(&dir)
         );
     }
+    Ok(dir)
+}
+
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let shown = crate::input::path_text(path);
+    let dir = destination_folder(path)?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{shown} is not a file name"))?;
     // A replaced file keeps its permissions; a new one is readable by all, as files that
     // `cp` or an editor make (tempfile's own default, owner only, suits secrets, not bundles).
     use std::os::unix::fs::PermissionsExt;

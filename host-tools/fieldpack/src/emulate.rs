@@ -1,4 +1,4 @@
-//! `fieldpack emulate`: the real firmware in QEMU, with a bundle, a key script and the frames it
+//! `fieldpack dev emulate`: the real firmware in QEMU, with a bundle, a key script and the frames it
 //! sends back assembled into screenshots named like the simulator's.
 
 use std::path::{Path, PathBuf};
@@ -43,9 +43,11 @@ pub struct Emulation {
 
 /// Where the test command builds the firmware for a profile.
 pub fn default_firmware(profile: &Profile) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/qemu/target/thumbv7m-none-eabi/release")
-        .join(format!("fieldpack-{}", profile.name))
+    let name = format!("fieldpack-{}", profile.name);
+    crate::data::locate(
+        &format!("firmware/qemu/{name}"),
+        &format!("firmware/qemu/target/thumbv7m-none-eabi/release/{name}"),
+    )
 }
 
 /// The key-script word of an input.
@@ -71,9 +73,19 @@ pub fn run(
     extra_args: &[&str],
 ) -> Result<Emulation> {
     if !firmware.is_file() {
+        bail!(crate::data::missing(
+            &format!("{} firmware", profile.name),
+            firmware
+        ));
+    }
+    // QEMU takes any file as a raw image and runs whatever it holds until the time limit.
+    let head = std::fs::read(firmware)
+        .map(|b| b.get(..4) == Some(b"\x7fELF"))
+        .with_context(|| format!("cannot read {}", firmware.display()))?;
+    if !head {
         bail!(
-            "no firmware at {} (build it: cd firmware/qemu && cargo build --release)",
-            firmware.display()
+            "{} is not a firmware image (an ELF file)",
+            crate::input::path_text(firmware)
         );
     }
     let dir = tempfile::tempdir().context("temporary folder")?;

@@ -1,4 +1,4 @@
-//! `fieldpack footprint`: flash, static RAM and measured stack of the firmware per profile.
+//! `fieldpack dev footprint`: flash, static RAM and measured stack of the firmware per profile.
 
 use std::path::Path;
 
@@ -41,7 +41,7 @@ impl Footprint {
 
 /// Section sizes of a firmware ELF: (text, rodata, data, bss).
 pub fn sections(elf: &Path) -> Result<(u64, u64, u64, u64)> {
-    let bytes = std::fs::read(elf).with_context(|| format!("cannot read {}", elf.display()))?;
+    let bytes = std::fs::read(elf).with_context(|| crate::data::missing("firmware", elf))?;
     let file = object::File::parse(&*bytes)
         .with_context(|| format!("{} is not an ELF file", elf.display()))?;
     let (mut text, mut rodata, mut data, mut bss) = (0, 0, 0, 0);

@@ -83,14 +83,17 @@ pub struct Input {
 /// Finds the article files under `paths` (files and folders, recursively), sorted by origin so
 /// that the order on disk or on the command line does not matter. Files of other kinds are
 /// returned separately so they can be reported.
-pub fn discover(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<Skipped>)> {
+pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> Result<(Vec<Input>, Vec<Skipped>)> {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     for root in paths {
+        if excludes.matches(root, None) {
+            continue;
+        }
         let meta = std::fs::metadata(root)
             .with_context(|| format!("cannot read input path {}", root.display()))?;
         if meta.is_dir() {
-            walk(root, root, &mut found, &mut skipped)?;
+            walk(root, root, excludes, &mut found, &mut skipped)?;
         } else {
             let origin = root
                 .file_name()
@@ -144,14 +147,69 @@ fn quietly_skipped(path: &Path) -> bool {
     )
 }
 
-fn walk(root: &Path, dir: &Path, found: &mut Vec<Input>, skipped: &mut Vec<Skipped>) -> Result<()> {
+/// Files and folders a build leaves out, by glob patterns (`build --exclude`): a pattern
+/// without `/` matches a name at any depth, one with `/` the path below the input folder.
+#[derive(Debug, Default)]
+pub struct Excludes {
+    names: Option<globset::GlobSet>,
+    paths: Option<globset::GlobSet>,
+}
+
+impl Excludes {
+    /// The patterns, each checked: a malformed one is an error that names it.
+    pub fn new(patterns: &[String]) -> Result<Self> {
+        let mut names = globset::GlobSetBuilder::new();
+        let mut paths = globset::GlobSetBuilder::new();
+        let (mut any_name, mut any_path) = (false, false);
+        for p in patterns {
+            let glob = globset::GlobBuilder::new(p.trim_end_matches('/'))
+                .literal_separator(true)
+                .build()
+                .with_context(|| format!("--exclude {p:?} is not a glob pattern"))?;
+            if p.trim_end_matches('/').contains('/') {
+                paths.add(glob);
+                any_path = true;
+            } else {
+                names.add(glob);
+                any_name = true;
+            }
+        }
+        Ok(Excludes {
+            names: any_name.then(|| names.build()).transpose()?,
+            paths: any_path.then(|| paths.build()).transpose()?,
+        })
+    }
+
+    /// Whether `path` (below its input folder at `relative`, when it is inside one) is left out.
+    fn matches(&self, path: &Path, relative: Option<&Path>) -> bool {
+        let by_name = self
+            .names
+            .as_ref()
+            .is_some_and(|set| path.file_name().is_some_and(|n| set.is_match(Path::new(n))));
+        let by_path = self
+            .paths
+            .as_ref()
+            .is_some_and(|set| set.is_match(relative.unwrap_or(path)));
+        by_name || by_path
+    }
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    excludes: &Excludes,
+    found: &mut Vec<Input>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot read folder {}", dir.display()))?;
         let path = entry.path();
         let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
+        if name.to_string_lossy().starts_with('.')
+            || excludes.matches(&path, path.strip_prefix(root).ok())
+        {
             continue;
         }
         // The entry itself, not what a link points at: a link inside an input folder may lead
@@ -170,7 +228,7 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<Input>, skipped: &mut Vec<Skipp
                 ),
             ));
         } else if ft.is_dir() {
-            walk(root, &path, found, skipped)?;
+            walk(root, &path, excludes, found, skipped)?;
         } else if !ft.is_file() {
             skipped.push((path, "not a regular file (a pipe, socket or device)".into()));
         } else if let Some(kind) = Kind::of(&path) {

@@ -41,6 +41,11 @@ fn kind_words(ft: std::fs::FileType) -> &'static str {
     }
 }
 
+/// Whether a path given on the command line means standard input or output (`-`).
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Reads a regular file whole, refusing anything else and anything over `limit` bytes.
 ///
 /// The file is opened without blocking (so a FIFO cannot hang the tool) and checked through

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod build;
 pub mod card;
 pub mod compress;
+pub mod data;
 pub mod deflate;
 pub mod elf;
 pub mod emulate;

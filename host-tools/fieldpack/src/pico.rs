@@ -28,14 +28,18 @@ pub fn profile(board: &Board) -> Result<Profile> {
 
 /// Where the test command builds a board's firmware.
 pub fn default_firmware(board: &Board) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../firmware/rp2040/target/thumbv6m-none-eabi/release")
-        .join(board.name)
+    crate::data::locate(
+        &format!("firmware/rp2040/{}", board.name),
+        &format!(
+            "firmware/rp2040/target/thumbv6m-none-eabi/release/{}",
+            board.name
+        ),
+    )
 }
 
 /// The emulator harness (its node packages installed by `scripts/setup`).
 pub fn harness_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rp2040-harness")
+    crate::data::locate("rp2040-harness", "host-tools/rp2040-harness")
 }
 
 /// What one key cost, from the press to the firmware's next sleep.
@@ -159,12 +163,8 @@ pub fn run_with_card(
     card: Option<&Path>,
 ) -> Result<Run> {
     check_keys(board, keys)?;
-    let elf = std::fs::read(firmware).with_context(|| {
-        format!(
-            "no firmware at {} (build it: cd firmware/rp2040 && cargo build --release)",
-            firmware.display()
-        )
-    })?;
+    let elf = std::fs::read(firmware)
+        .with_context(|| crate::data::missing(&format!("{} firmware", board.name), firmware))?;
     let dir = tempfile::tempdir().context("temporary folder")?;
     let fw_uf2 = dir.path().join("firmware.uf2");
     let bundle_uf2 = dir.path().join("bundle.uf2");

@@ -1,4 +1,4 @@
-//! `fieldpack bench --scale N`: a generated corpus of N articles (distinct titles of a few words
+//! `fieldpack dev bench --scale N`: a generated corpus of N articles (distinct titles of a few words
 //! taken from the real texts, the texts' paragraphs shuffled beneath), its build's memory and
 //! time, the device's cost at the end of the big bundle against the same article in a
 //! 10-article bundle, the presses that finding an article by title takes against scrolling to

@@ -554,22 +554,19 @@ pub fn write_gif(frames: &[Frame], path: &Path, scale: u32, delay_ms: u32) -> Re
     Ok(())
 }
 
-/// Shows the reader in a desktop window; arrow keys are Up, Down, Left and Right, Enter or Space
-/// is Select, Backspace or Escape is Back; closing the window (or Q) ends it.
+/// Shows the reader in a desktop window: arrow keys are Up, Down, Left and Right, Enter or Space
+/// is Select, Backspace or Escape is Back; Shift with Up or Down (or Page Up, Page Down) is a
+/// long press of Up or Down, Shift with Enter (or H, or F in the library) a long press of
+/// Select; closing the window (or Q) ends it.
 #[cfg(feature = "window")]
 pub fn interactive(bundle: &[u8], profile: Profile, scale: u32) -> Result<()> {
     use embedded_graphics_simulator::sdl2::Keycode;
-    use embedded_graphics_simulator::{
-        BinaryColorTheme, OutputSettingsBuilder, SimulatorEvent, Window,
-    };
+    use embedded_graphics_simulator::{OutputSettingsBuilder, SimulatorEvent, Window};
+    use std::time::{Duration, Instant};
 
-    let (off, on) = mono_colors(&profile);
     let settings = OutputSettingsBuilder::new()
         .scale(scale.max(1))
-        .theme(BinaryColorTheme::Custom {
-            color_off: Rgb888::new(off[0], off[1], off[2]),
-            color_on: Rgb888::new(on[0], on[1], on[2]),
-        })
+        .theme(window_theme(&profile))
         .build();
     let mut window = Window::new(&format!("Fieldpack {}", profile.name), &settings);
     let mut inflater = Box::new(Inflater::new());
@@ -578,36 +575,100 @@ pub fn interactive(bundle: &[u8], profile: Profile, scale: u32) -> Result<()> {
     let size = Size::new(profile.width, profile.height);
     let mut mono = SimulatorDisplay::<BinaryColor>::new(size);
     let mut color = SimulatorDisplay::<Rgb565>::new(size);
+    // The frame is drawn again only after a key; the window is shown again a few times a
+    // second (a covered window repaints) and the loop sleeps between looks at the keyboard,
+    // so an idle window costs next to nothing.
+    let mut dirty = true;
+    let mut shown = Instant::now();
     loop {
-        if profile.color {
-            app.draw(&mut color, &DAYLIGHT)
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            window.update(&color);
-        } else {
-            app.draw(&mut mono, &MONO)
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            window.update(&mono);
+        if dirty {
+            if profile.color {
+                app.draw(&mut color, &DAYLIGHT)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            } else {
+                app.draw(&mut mono, &MONO)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            }
+        }
+        if dirty || shown.elapsed() >= Duration::from_millis(250) {
+            if profile.color {
+                window.update(&color);
+            } else {
+                window.update(&mono);
+            }
+            shown = Instant::now();
+            dirty = false;
         }
         let mut pressed = Vec::new();
         for event in window.events() {
             match event {
                 SimulatorEvent::Quit => return Ok(()),
-                SimulatorEvent::KeyDown { keycode, .. } => pressed.push(keycode),
+                SimulatorEvent::KeyDown {
+                    keycode, keymod, ..
+                } => pressed.push((keycode, keymod)),
                 _ => {}
             }
         }
-        for key in pressed {
+        if pressed.is_empty() {
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        for (key, keymod) in pressed {
+            let shift = keymod.intersects(
+                embedded_graphics_simulator::sdl2::Mod::LSHIFTMOD
+                    | embedded_graphics_simulator::sdl2::Mod::RSHIFTMOD,
+            );
             let input = match key {
+                Keycode::Up if shift => Input::PageUp,
+                Keycode::Down if shift => Input::PageDown,
+                Keycode::PageUp => Input::PageUp,
+                Keycode::PageDown => Input::PageDown,
                 Keycode::Up => Input::Up,
                 Keycode::Down => Input::Down,
                 Keycode::Left => Input::Left,
                 Keycode::Right => Input::Right,
+                Keycode::Return | Keycode::Space if shift => Input::Hold,
+                Keycode::H | Keycode::F => Input::Hold,
                 Keycode::Return | Keycode::Space => Input::Select,
                 Keycode::Backspace | Keycode::Escape => Input::Back,
                 Keycode::Q => return Ok(()),
                 _ => continue,
             };
             app.handle(input);
+            dirty = true;
+        }
+    }
+}
+
+/// How the window shows the profile's pixels: the panel's two colours for a one-bit display;
+/// a colour display's pixels as they are (a two-colour theme would turn its colours into two).
+#[cfg(feature = "window")]
+pub fn window_theme(profile: &Profile) -> embedded_graphics_simulator::BinaryColorTheme {
+    use embedded_graphics_simulator::BinaryColorTheme;
+    if profile.color {
+        return BinaryColorTheme::Default;
+    }
+    let (off, on) = mono_colors(profile);
+    BinaryColorTheme::Custom {
+        color_off: Rgb888::new(off[0], off[1], off[2]),
+        color_on: Rgb888::new(on[0], on[1], on[2]),
+    }
+}
+
+#[cfg(all(test, feature = "window"))]
+mod window_tests {
+    use super::window_theme;
+    use embedded_graphics_simulator::BinaryColorTheme;
+
+    #[test]
+    fn colour_profiles_keep_their_colours_in_the_window() {
+        for p in fieldpack_reader::PROFILES {
+            let theme = window_theme(&p);
+            assert_eq!(
+                matches!(theme, BinaryColorTheme::Default),
+                p.color,
+                "{}: {theme:?}",
+                p.name
+            );
         }
     }
 }
