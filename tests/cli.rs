@@ -1,23 +1,15 @@
 //! End-to-end tests of the `fieldpack` binary: real articles in, real bundles out.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+#[path = "common.rs"]
+mod common;
+use common::{root, run, s, stderr};
 
 use fieldpack::ingest::{self, Article, Outcome, Utf8Policy};
 use fieldpack::rules::Rules;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fieldpack"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run fieldpack")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn ok(args: &[&str]) -> Output {
     let o = run(args);
@@ -45,18 +37,10 @@ fn fails(args: &[&str], needles: &[&str]) -> String {
     err
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn corpus() -> PathBuf {
     let p = root().join("../shared/corpus");
     assert!(p.is_dir(), "the corpus is expected at {}", p.display());
     p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
 }
 
 fn corpus_dirs() -> Vec<PathBuf> {

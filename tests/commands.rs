@@ -8,23 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 #[path = "common.rs"]
 mod common;
-use common::{pack, root};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fieldpack"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run fieldpack")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
+use common::{bin, pack, root, run, s, stderr};
 
 /// Runs and expects exit status `code`, with every one of `needles` on standard error.
 fn exits(code: i32, args: &[&str], needles: &[&str]) -> Output {
@@ -35,6 +19,22 @@ fn exits(code: i32, args: &[&str], needles: &[&str]) -> Output {
         assert!(err.contains(n), "stderr of {args:?} lacks {n:?}: {err}");
     }
     o
+}
+
+/// A folder `in` under `dir` holding `files` (name, text) and copies of the sample `articles`,
+/// packed into `dir/s.fpk`; the bundle's path.
+fn bundle_of(dir: &Path, files: &[(&str, &str)], articles: &[&str]) -> PathBuf {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    for (name, text) in files {
+        std::fs::write(input.join(name), text).expect("write");
+    }
+    for f in articles {
+        std::fs::copy(sample().join(f), input.join(f)).expect("copy");
+    }
+    let fpk = dir.join("s.fpk");
+    pack(&[], &[input], &fpk);
+    fpk
 }
 
 fn sample() -> PathBuf {
@@ -361,24 +361,18 @@ fn every_report_is_json_with_its_schema_version_and_spec_names() {
 #[test]
 fn list_and_show_one_article_without_extracting_all() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).expect("mkdir");
-    for f in ["udhr_eng.html", "udhr_rus.html", "udhr_kor.html"] {
-        std::fs::copy(sample().join(f), input.join(f)).expect("copy");
-    }
     // Two articles with one title: `show` by title must ask which.
-    std::fs::write(
-        input.join("a.md"),
-        "# Daily briefing\n\nRoads closed north of the river.\n",
-    )
-    .expect("w");
-    std::fs::write(
-        input.join("b.md"),
-        "# Daily briefing\n\nThe clinic opens at nine.\n",
-    )
-    .expect("w");
-    let fpk = dir.path().join("s.fpk");
-    pack(&[], &[input], &fpk);
+    let fpk = bundle_of(
+        dir.path(),
+        &[
+            (
+                "a.md",
+                "# Daily briefing\n\nRoads closed north of the river.\n",
+            ),
+            ("b.md", "# Daily briefing\n\nThe clinic opens at nine.\n"),
+        ],
+        &["udhr_eng.html", "udhr_rus.html", "udhr_kor.html"],
+    );
     let table = String::from_utf8(exits(0, &["list", s(&fpk)], &[]).stdout).expect("utf8");
     for needle in [
         "Universal Declaration of Human Rights",
@@ -541,20 +535,20 @@ fn developer_tools_stand_apart_and_find_their_firmware_when_installed() {
 #[test]
 fn the_article_table_keeps_its_columns_with_long_language_tags() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("in");
-    std::fs::create_dir(&input).expect("mkdir");
-    std::fs::write(
-        input.join("a.html"),
-        "<html lang=\"zh-Hant-TW\"><body><h1>世界人權宣言</h1><p>人人生而自由，在尊嚴和權利上一律平等。</p></body></html>",
-    )
-    .expect("w");
-    std::fs::write(
-        input.join("b.html"),
-        "<html lang=\"en\"><body><h1>Water</h1><p>Boil water for one minute before drinking it.</p></body></html>",
-    )
-    .expect("w");
-    let fpk = dir.path().join("s.fpk");
-    pack(&[], &[input], &fpk);
+    let fpk = bundle_of(
+        dir.path(),
+        &[
+            (
+                "a.html",
+                "<html lang=\"zh-Hant-TW\"><body><h1>世界人權宣言</h1><p>人人生而自由，在尊嚴和權利上一律平等。</p></body></html>",
+            ),
+            (
+                "b.html",
+                "<html lang=\"en\"><body><h1>Water</h1><p>Boil water for one minute before drinking it.</p></body></html>",
+            ),
+        ],
+        &[],
+    );
     let table = String::from_utf8(exits(0, &["list", s(&fpk)], &[]).stdout).expect("utf8");
     // The direction column starts at one display column on every row (CJK counts two).
     let columns: Vec<usize> = table

@@ -6,6 +6,26 @@ use std::path::{Path, PathBuf};
 
 use fieldpack::sim::Frame;
 
+/// The `fieldpack` binary under test.
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_fieldpack"))
+}
+
+/// Runs the binary with `args`.
+pub fn run(args: &[&str]) -> std::process::Output {
+    bin().args(args).output().expect("run fieldpack")
+}
+
+/// Standard error as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A path as the `&str` an argument list takes.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
 /// The repository's root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
