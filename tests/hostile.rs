@@ -771,3 +771,73 @@ fn a_signed_bundle_verifies_and_an_altered_one_is_refused() {
     let library = std::fs::read(good_frames.join("000.png")).expect("frame");
     assert_ne!(refused, library);
 }
+
+/// Rewrites article 0's line box for size class `class` (the last 4 bytes of its metadata
+/// record) and every checksum over it.
+fn forge_line_box(bytes: &mut [u8], class: usize, top: u8, height: u8) {
+    let (rec_at, mut rec) = article_record(bytes, 0);
+    let meta = section(bytes, SectionKind::Meta).offset as usize + rec.meta_offset as usize;
+    let end = meta + usize::from(rec.meta_len);
+    let at = end - 4 + 2 * class;
+    bytes[at] = top;
+    bytes[at + 1] = height;
+    rec.meta_crc = crc32(&bytes[meta..end]);
+    bytes[rec_at..rec_at + ARTICLE_RECORD_LEN].copy_from_slice(&rec.encode());
+    reseal_crcs(bytes);
+}
+
+#[test]
+fn line_boxes_are_checked_by_verify_and_the_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("a.txt");
+    std::fs::write(&src, "Short text.\n").expect("w");
+    let fpk = dir.path().join("a.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
+    let good = std::fs::read(&fpk).expect("read");
+    // A box that fits the strike but is not the one the text's glyphs need: verify says so.
+    let mut wrong = good.clone();
+    forge_line_box(&mut wrong, 1, 0, 3);
+    let path = dir.path().join("wrong.fpk");
+    std::fs::write(&path, &wrong).expect("w");
+    fails(
+        &run(&["verify", s(&path)]),
+        &["Meta section", "line box 0+3 in the size-1 strike"],
+    );
+    // One past the strike's line: the reader refuses the article as damaged, on every
+    // profile, with the error screen (never a panic, never a line drawn over another).
+    let mut tall = good.clone();
+    forge_line_box(&mut tall, 0, 200, 200);
+    forge_line_box(&mut tall, 1, 200, 200);
+    let path = dir.path().join("tall.fpk");
+    std::fs::write(&path, &tall).expect("w");
+    for device in ["128x64", "320x240"] {
+        let shots = dir.path().join(format!("shots-{device}"));
+        let o = run(&[
+            "sim",
+            s(&path),
+            "--device",
+            device,
+            "--keys",
+            "select",
+            "-o",
+            s(&shots),
+        ]);
+        assert!(o.status.success(), "{device}: {}", text(&o.stderr));
+        let profile = fieldpack_reader::profile_by_name(device).expect("profile");
+        let mut inflater = Box::new(fieldpack_format::Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let mut app = fieldpack_reader::App::new(&tall[..], profile, &mut inflater, &mut window);
+        app.handle(fieldpack_reader::Input::Select);
+        assert!(
+            matches!(app.screen(), fieldpack_reader::Screen::Error { .. }),
+            "{device}: {:?}",
+            app.screen()
+        );
+    }
+    let o = run(&["show", s(&path), "0", "--text"]);
+    assert!(
+        o.status.success(),
+        "the host still reads the text: {}",
+        text(&o.stderr)
+    );
+}

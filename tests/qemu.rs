@@ -102,8 +102,12 @@ fn damaged_truncated_foreign_and_absent_bundles_show_the_error_screen() {
             &include_bytes!("../firmware/format/tests/fixtures/version-3.fpk")[..],
         ),
         (
-            "v5.fpk",
-            &include_bytes!("../firmware/format/tests/fixtures/version-5.fpk")[..],
+            "v4.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-4.fpk")[..],
+        ),
+        (
+            "v6.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-6.fpk")[..],
         ),
     ] {
         let path = dir.path().join(name);

@@ -492,3 +492,49 @@ fn long_articles_open_anywhere_and_turn_both_ways() {
         );
     }
 }
+
+/// An article's lines are as tall as its own glyphs need (format 5's line boxes): a Brown news
+/// text looks the same, page for page, alone and in a bundle with Han and Hangul texts, on
+/// every profile. (In format 4 the other scripts' glyphs made its title bar taller and its
+/// paragraph gaps wider: 11 lines on the first page at 320x240 instead of 12.)
+#[test]
+fn an_articles_lines_do_not_grow_with_other_articles_scripts() {
+    let brown = root().join("../shared/corpus/brown/ca01_news.txt");
+    let alone = pack(std::slice::from_ref(&brown));
+    let mixed = pack(&[
+        brown,
+        root().join("assets/articles/udhr_kor.html"),
+        root().join("assets/articles/udhr_cmn_hans.html"),
+    ]);
+    // The Brown text is the first title in both libraries.
+    let keys = [Input::Select, Input::Down, Input::Down];
+    for profile in PROFILES {
+        let trust = fieldpack::sim::TrustList::new(&[], false);
+        let a = fieldpack::sim::run_session(&alone, profile, &keys, trust.policy(), None)
+            .expect("alone");
+        let m = fieldpack::sim::run_session(&mixed, profile, &keys, trust.policy(), None)
+            .expect("mixed");
+        for (i, (x, y)) in a.iter().zip(&m).enumerate().skip(1) {
+            assert!(
+                x == y,
+                "{}: page {i} differs beside Han and Hangul",
+                profile.name
+            );
+        }
+    }
+    // The Han article's lines stay as tall as Han needs.
+    let mut b = Bundle::open(&mixed[..]).expect("open");
+    let strike = b.strike(1).expect("large strike");
+    let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
+    let heights: Vec<u8> = (0..b.article_count())
+        .map(|i| {
+            let rec = b.article(i).expect("record");
+            b.meta(&rec, &mut buf).expect("meta").lines[1].height
+        })
+        .collect();
+    assert!(heights.contains(&strike.header.line_height), "{heights:?}");
+    assert!(
+        heights.iter().any(|&h| h < strike.header.line_height),
+        "{heights:?}"
+    );
+}

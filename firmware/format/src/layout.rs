@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 4;
+pub const VERSION: u16 = 5;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -647,7 +647,7 @@ mod tests {
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[4, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[5, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -663,12 +663,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 5;
+        b[8] = 6;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 5,
-                supported: 4
+                found: 6,
+                supported: 5
             })
         );
         b[1] = b'X';

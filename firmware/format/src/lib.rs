@@ -24,6 +24,6 @@ pub use layout::{
     ArticleRecord, ChunkRecord, Codec, GlyphEntry, GlyphMetrics, GlyphRecord, Header, SectionEntry,
     SectionKind, StrikeHeader, VERSION,
 };
-pub use meta::{title_cmp, title_has_prefix, ArticleMeta, BundleInfo, Direction};
+pub use meta::{title_cmp, title_has_prefix, ArticleMeta, BundleInfo, Direction, LineBox};
 pub use seal::Signer;
 pub use storage::Storage;

@@ -54,6 +54,26 @@ pub struct ArticleMeta<'a> {
     /// What tells this article apart from others with the same title (their date, source or
     /// first words), when there are such.
     pub note: Option<&'a str>,
+    /// The rows every line of this article takes in each size class's strike (index: size
+    /// class), so that its lines are as tall as its own glyphs need and no taller.
+    pub lines: [LineBox; 2],
+}
+
+/// The rows of a strike's full line that an article's lines take: from `top` rows below a
+/// full line's top, `height` rows (the ink of the article's glyphs and one row between lines).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LineBox {
+    /// First row, below the full line's top.
+    pub top: u8,
+    /// Rows, at least 1; `top + height` is at most the strike's `line_height`.
+    pub height: u8,
+}
+
+impl LineBox {
+    /// Whether the box lies in a strike whose full line is `line_height` rows.
+    pub fn fits(self, line_height: u8) -> bool {
+        self.height >= 1 && u16::from(self.top) + u16::from(self.height) <= u16::from(line_height)
+    }
 }
 
 /// Orders two titles the way the `Titles` section is sorted: by folded characters
@@ -218,6 +238,39 @@ pub fn title_prefix_cmp(title: &str, prefix: &str) -> core::cmp::Ordering {
 mod tests {
     use super::*;
     use core::cmp::Ordering;
+
+    #[test]
+    fn metadata_bytes_are_pinned() {
+        let meta = ArticleMeta {
+            title: "Ab",
+            lang: Some("en"),
+            dir: Direction::Rtl,
+            date: None,
+            source: None,
+            author: None,
+            origin: "",
+            note: None,
+            lines: [
+                LineBox { top: 3, height: 11 },
+                LineBox {
+                    top: 0,
+                    height: 200,
+                },
+            ],
+        };
+        let mut buf = [0u8; 32];
+        let bytes = postcard::to_slice(&meta, &mut buf).expect("encode");
+        // The line boxes are the record's last four bytes, one byte a field (not varints).
+        assert_eq!(
+            &bytes[..],
+            &[2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200]
+        );
+        let back: ArticleMeta = postcard::from_bytes(bytes).expect("decode");
+        assert_eq!(back, meta);
+        assert!(LineBox { top: 3, height: 11 }.fits(14));
+        assert!(!LineBox { top: 3, height: 12 }.fits(14));
+        assert!(!LineBox { top: 0, height: 0 }.fits(14));
+    }
 
     #[test]
     fn keys_decide_or_defer() {

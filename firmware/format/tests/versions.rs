@@ -3,9 +3,9 @@
 use fieldpack_format::{Bundle, Error};
 
 #[test]
-fn version_4_opens() {
-    let bytes: &[u8] = include_bytes!("fixtures/version-4.fpk");
-    let b = Bundle::open(bytes).expect("version 4 opens");
+fn version_5_opens() {
+    let bytes: &[u8] = include_bytes!("fixtures/version-5.fpk");
+    let b = Bundle::open(bytes).expect("version 5 opens");
     assert_eq!(b.article_count(), 1);
 }
 
@@ -21,13 +21,16 @@ fn other_versions_are_refused_by_number() {
         // A real version 3 bundle, as fieldpack wrote it before version 4 folded accents in
         // the title index and added the Offers section.
         (&include_bytes!("fixtures/version-3.fpk")[..], 3),
-        (&include_bytes!("fixtures/version-5.fpk")[..], 5),
+        // A real version 4 bundle, as fieldpack wrote it before version 5 gave each article
+        // its own line box.
+        (&include_bytes!("fixtures/version-4.fpk")[..], 4),
+        (&include_bytes!("fixtures/version-6.fpk")[..], 6),
     ] {
         assert_eq!(
             Bundle::open(bytes).err(),
             Some(Error::UnsupportedVersion {
                 found,
-                supported: 4
+                supported: 5
             })
         );
     }
@@ -40,7 +43,7 @@ fn short_and_foreign_bytes() {
         Bundle::open(&b"%PDF-1.7 and so on, long enough"[..]).err(),
         Some(Error::NotABundle)
     );
-    let v3: &[u8] = include_bytes!("fixtures/version-4.fpk");
+    let v3: &[u8] = include_bytes!("fixtures/version-5.fpk");
     assert!(matches!(
         Bundle::open(&v3[..20]).err(),
         Some(Error::Truncated { .. })

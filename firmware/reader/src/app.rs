@@ -422,7 +422,7 @@ impl<'a, S: Storage> App<'a, S> {
             return Ok(());
         };
         let art = ts.open_article(place.article)?;
-        let area = Self::text_area(&self.profile, ts.line_height());
+        let area = Self::text_area(&self.profile, ts.text_height());
         let target = ts.text_pos(&art, place.offset)?;
         self.trail.clear();
         if art.record.raw_len <= PAGED_TEXT_MAX {
@@ -467,7 +467,7 @@ impl<'a, S: Storage> App<'a, S> {
         let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
             return Ok(());
         };
-        let area = Self::text_area(&self.profile, ts.line_height());
+        let area = Self::text_area(&self.profile, ts.text_height());
         let here = self.page_start;
         if forward {
             let end = ts.page(&art, here, area.width, area.height, |_, _, _| Ok(()))?;
@@ -502,7 +502,7 @@ impl<'a, S: Storage> App<'a, S> {
         let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
             return Ok(());
         };
-        let area = Self::text_area(&self.profile, ts.line_height());
+        let area = Self::text_area(&self.profile, ts.text_height());
         let len = art.record.raw_len;
         let offset = to(len).min(len.saturating_sub(1));
         let target = ts.text_pos(&art, offset)?;
@@ -522,7 +522,7 @@ impl<'a, S: Storage> App<'a, S> {
         let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
             return Ok(());
         };
-        let area = Self::text_area(&self.profile, ts.line_height());
+        let area = Self::text_area(&self.profile, ts.text_height());
         let start = self.pages.start(ts, &art, n, area.width, area.height)?;
         self.show_from(start)?;
         self.page = n;
@@ -534,7 +534,7 @@ impl<'a, S: Storage> App<'a, S> {
         let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
             return Ok((0, 0));
         };
-        let area = Self::text_area(&self.profile, ts.line_height());
+        let area = Self::text_area(&self.profile, ts.text_height());
         let end = ts.page(&art, self.page_start, area.width, area.height, |_, _, _| {
             Ok(())
         })?;
@@ -1149,13 +1149,15 @@ impl<'a, S: Storage> App<'a, S> {
         let (Some(ts), Some(art)) = (self.ts.as_mut(), self.article) else {
             return Ok(());
         };
-        let lh = ts.line_height();
-        let area = Self::text_area(&profile, lh);
+        let th = ts.text_height();
+        let area = Self::text_area(&profile, th);
         if profile.has_title_bar() {
-            fill(target, 0, 0, profile.width, lh + 4, theme.bar)?;
+            // The title is one of the article's lines: its rows, in a bar around them.
+            fill(target, 0, 0, profile.width, th + 4, theme.bar)?;
             let mut buf = [0u8; MAX_META_LEN];
             let meta = ts.bundle.meta(&art.record, &mut buf)?;
-            ts.draw_str(target, meta.title, area.x, 2, area.width, theme.bar_text)?;
+            let top = 2 - ts.text_shift();
+            ts.draw_str(target, meta.title, area.x, top, area.width, theme.bar_text)?;
         }
         let start = self.page_start;
         let mut failed: Option<DrawError<D::Error>> = None;
@@ -1340,7 +1342,7 @@ pub fn error_message(error: &Error, out: &mut impl core::fmt::Write) -> core::fm
         ),
         Error::BufferTooSmall { needed, available } => write!(
             out,
-            "This bundle needs {} KiB of memory to read; this device has {}. Rebuild it with 'fieldpack build --device 128x64', which every device reads.",
+            "This bundle needs {} KiB of memory; this device has {}. Rebuild it with 'fieldpack build --device 128x64'.",
             needed.div_ceil(1024),
             available / 1024
         ),

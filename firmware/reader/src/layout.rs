@@ -1,6 +1,7 @@
 //! Text layout: reading an article's text across chunks, breaking it into lines and pages with
 //! the bundle's glyph metrics, and remembering where pages start.
 
+use fieldpack_format::layout::{SectionKind, MAX_META_LEN};
 use fieldpack_format::{ArticleRecord, Bundle, Error, GlyphRecord, Inflater, Storage, Strike};
 
 /// Glyph of the character drawn when the bundle has none for a character.
@@ -43,7 +44,7 @@ pub struct Line {
     pub brk: Break,
     /// Width of the drawn part in pixels.
     pub width: u32,
-    /// Whether a glyph reaches outside the strike's compact box, so the line needs full height.
+    /// Whether a glyph reaches outside the rows lines of text take, so the line needs full height.
     pub tall: bool,
 }
 
@@ -100,6 +101,9 @@ pub struct Typesetter<'a, S> {
     /// Absolute chunk number held in the window, and the text's range there.
     loaded: Option<(u32, usize, usize)>,
     strike: Option<Strike>,
+    /// The rows the open article's lines take in the strike (top, height): its metadata's
+    /// line box; before an article is open, the strike's compact box.
+    text_box: Option<(u8, u8)>,
     cache: GlyphCache,
 }
 
@@ -205,6 +209,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             window,
             loaded: None,
             strike,
+            text_box: None,
             cache: GlyphCache::new(),
         })
     }
@@ -245,21 +250,40 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     /// Height of `line` and how far its glyphs are drawn above its top (the strike's compact box
     /// offset for compact lines).
     pub fn line_box(&self, line: &Line) -> (u32, i32) {
-        match self.strike {
-            Some(s) if !line.tall => (
-                u32::from(s.header.compact_height),
-                i32::from(s.header.compact_top),
-            ),
+        match self.text_rows() {
+            Some((top, height)) if !line.tall => (u32::from(height), i32::from(top)),
             _ => (self.line_height(), 0),
         }
     }
 
+    /// Height of the open article's lines (its line box; a full line without one).
+    pub fn text_height(&self) -> u32 {
+        self.text_rows()
+            .map_or(self.line_height(), |(_, h)| u32::from(h))
+    }
+
+    /// How far the open article's glyphs are drawn above a line's top: its line box's offset
+    /// in the full line.
+    pub fn text_shift(&self) -> i32 {
+        self.text_rows().map_or(0, |(t, _)| i32::from(t))
+    }
+
+    /// The rows of a full line that lines of text take (top, height): the open article's line
+    /// box, else the strike's compact box.
+    fn text_rows(&self) -> Option<(u8, u8)> {
+        self.text_box.or_else(|| {
+            self.strike
+                .map(|s| (s.header.compact_top, s.header.compact_height))
+        })
+    }
+
+    /// Whether a glyph reaches outside the rows lines of text take (only in a bundle whose
+    /// boxes are wrong: that line is then set at full height, not drawn over its neighbours).
     fn is_tall(&self, g: &GlyphRecord) -> bool {
-        self.strike.is_some_and(|s| {
+        self.text_rows().is_some_and(|(top, height)| {
             g.height > 0
-                && (g.y < s.header.compact_top
-                    || u16::from(g.y) + u16::from(g.height)
-                        > u16::from(s.header.compact_top) + u16::from(s.header.compact_height))
+                && (g.y < top
+                    || u16::from(g.y) + u16::from(g.height) > u16::from(top) + u16::from(height))
         })
     }
 
@@ -280,6 +304,30 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     /// Opens article `index` (checking its record).
     pub fn open_article(&mut self, index: u32) -> Result<OpenArticle, Error> {
         let record = self.bundle.article(index)?;
+        if let Some(s) = self.strike {
+            // Its lines are as tall as its own glyphs need (SPEC.md, Article metadata).
+            let mut buf = [0u8; MAX_META_LEN];
+            let meta = self.bundle.meta(&record, &mut buf)?;
+            let b = meta
+                .lines
+                .get(usize::from(s.header.size_class))
+                .copied()
+                .unwrap_or_default();
+            if !b.fits(s.header.line_height) {
+                let at = self
+                    .bundle
+                    .sections()
+                    .iter()
+                    .find(|(k, _)| *k == SectionKind::Meta)
+                    .map_or(0, |(_, span)| span.offset)
+                    .saturating_add(record.meta_offset);
+                return Err(Error::Corrupt {
+                    section: SectionKind::Meta,
+                    offset: at,
+                });
+            }
+            self.text_box = Some((b.top, b.height));
+        }
         Ok(OpenArticle {
             index,
             record,
@@ -410,7 +458,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         width: u32,
         height: u32,
     ) -> Result<TextPos, Error> {
-        let gap = paragraph_gap(self.line_height());
+        let gap = paragraph_gap(self.text_height());
         // The lines before `end`, latest last: (start, height, height with the gap after it).
         let mut lines: heapless::Deque<(TextPos, u32, u32), BACK_LINES> = heapless::Deque::new();
         let mut until = end;
@@ -628,7 +676,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     where
         F: FnMut(&mut Self, &Line, i32) -> Result<(), Error>,
     {
-        let gap = paragraph_gap(self.line_height());
+        let gap = paragraph_gap(self.text_height());
         let mut y = 0u32;
         let mut pos = start;
         let mut lines = 0u32;

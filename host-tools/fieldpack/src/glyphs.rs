@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use fieldpack_format::layout::{GlyphEntry, GlyphMetrics, StrikeHeader, GLYPH_RECORD_LEN};
+use fieldpack_format::LineBox;
 
 /// The replacement glyph drawn for characters no font covers.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -334,6 +335,44 @@ pub struct BuiltStrike {
     pub glyph_count: usize,
     /// Characters no font has (they are drawn as U+FFFD).
     pub missing: BTreeSet<char>,
+    /// Its size class (0 small, 1 large).
+    pub size_class: u8,
+    /// Rows of a full line.
+    pub line_height: u8,
+    /// The compact box of the strike's header (top, height).
+    pub compact: LineBox,
+    /// Each inked glyph's rows in a full line: (first row below the line's top, rows).
+    pub ink_rows: HashMap<u32, (u32, u32)>,
+}
+
+impl BuiltStrike {
+    /// The rows every line of a text drawing `chars` takes in this strike: its glyphs' ink
+    /// and one row between lines (SPEC.md, Article metadata); the compact box for a text
+    /// without ink.
+    pub fn line_box(&self, chars: impl IntoIterator<Item = char>) -> LineBox {
+        let (mut top, mut bottom) = (u32::MAX, 0u32);
+        // Control characters (the line feeds between paragraphs) are never drawn.
+        for c in chars.into_iter().filter(|c| !c.is_control()) {
+            let cp = if self.missing.contains(&c) {
+                REPLACEMENT as u32
+            } else {
+                c as u32
+            };
+            if let Some(&(y, rows)) = self.ink_rows.get(&cp) {
+                top = top.min(y);
+                bottom = bottom.max(y + rows);
+            }
+        }
+        if top == u32::MAX {
+            return self.compact;
+        }
+        let line = u32::from(self.line_height);
+        let top = top.min(line.saturating_sub(1));
+        LineBox {
+            top: top as u8,
+            height: (bottom + 1 - top).clamp(1, line - top) as u8,
+        }
+    }
 }
 
 /// Every strike of a bundle and the bitmap section they share.
@@ -476,7 +515,11 @@ fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Resul
     let mut metrics: Vec<GlyphMetrics> = Vec::new();
     let mut metrics_index: HashMap<GlyphMetrics, u16> = HashMap::new();
     let mut records = Vec::with_capacity(glyphs.len() * GLYPH_RECORD_LEN);
+    let mut ink_rows = HashMap::new();
     for (&cp, g) in &glyphs {
+        if !g.rows.is_empty() {
+            ink_rows.insert(cp, ((ascent - g.top).max(0) as u32, g.rows.len() as u32));
+        }
         let m = GlyphMetrics {
             advance: g.advance.clamp(0, 255) as u8,
             width: g.width as u8,
@@ -519,6 +562,13 @@ fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Resul
         bytes,
         glyph_count: glyphs.len(),
         missing,
+        size_class,
+        line_height: header.line_height,
+        compact: LineBox {
+            top: header.compact_top,
+            height: header.compact_height,
+        },
+        ink_rows,
     })
 }
 

@@ -962,8 +962,13 @@ fn run(cli: Cli) -> Result<()> {
             if let Ok(b) = fieldpack_format::Bundle::open(&bytes[..]) {
                 let needed = b.window_needed() as usize;
                 if needed > profile.window_bytes {
+                    let also = if profile.name == "128x64" {
+                        ""
+                    } else {
+                        " (or --device 128x64, which every device reads)"
+                    };
                     warn(&format!(
-                        "{} needs a {needed}-byte window to read; the {} device has {} bytes, so it will show an error: build it with --device {} (or --device 128x64, which every device reads)",
+                        "{} needs a {needed}-byte window to read; the {} device has {} bytes, so it will show an error: build it with --device {}{also}",
                         fieldpack::input::path_text(&input),
                         profile.name,
                         profile.window_bytes,

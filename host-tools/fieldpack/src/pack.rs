@@ -7,7 +7,7 @@ use fieldpack_format::layout::{
     ArticleRecord, ChunkRecord, Codec, Header, SectionEntry, SectionKind, HEADER_LEN,
     MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, VERSION,
 };
-use fieldpack_format::{crc32, ArticleMeta, BundleInfo, Crc32};
+use fieldpack_format::{crc32, ArticleMeta, BundleInfo, Crc32, LineBox};
 use rayon::prelude::*;
 
 use crate::compress::{ChunkCompressor, Effort};
@@ -267,7 +267,11 @@ impl MetaFields {
 /// long together (long CJK titles, authors and sources), the note goes first, then the path,
 /// then the source, the author, the date and last the title are shortened, each at a
 /// character boundary.
-pub fn encode_fields(f: &MetaFields, note: Option<&str>) -> Result<EncodedMeta> {
+pub fn encode_fields(
+    f: &MetaFields,
+    note: Option<&str>,
+    lines: [LineBox; 2],
+) -> Result<EncodedMeta> {
     let mut title = f.title.clone();
     let mut source = f.source.clone();
     let mut author = f.author.clone();
@@ -287,6 +291,7 @@ pub fn encode_fields(f: &MetaFields, note: Option<&str>) -> Result<EncodedMeta> 
             author: author.as_deref(),
             origin: &origin,
             note: note.as_deref(),
+            lines,
         };
         let bytes = postcard::to_allocvec(&meta).context("encoding article metadata")?;
         if bytes.len() <= MAX_META_LEN {
@@ -388,6 +393,9 @@ pub struct PackedArticle {
     /// Every character the screens may draw from this article (emptied once merged into the
     /// bundle's set, so that a build does not keep it per article).
     pub chars: BTreeSet<char>,
+    /// The characters of its text and title (the article screen's lines), which set the
+    /// height of its lines.
+    pub body_chars: BTreeSet<char>,
     /// Characters no font draws, with how often the article uses each.
     pub uncovered: Vec<(char, usize)>,
 }
@@ -412,7 +420,9 @@ pub fn pack_article(
 ) -> Result<PackedArticle> {
     let body = a.body();
     let fields = MetaFields::of(a, opts.keep_paths);
-    let meta = encode_fields(&fields, None)?;
+    // The line boxes are known once the bundle's strikes are: set in `assemble`. They take the
+    // same bytes whatever their values, so what is shortened to fit is decided here.
+    let meta = encode_fields(&fields, None, [LineBox::default(); 2])?;
     let chunks = split_chunks(&body, opts.chunk_size)
         .par_iter()
         .map(|c| {
@@ -440,6 +450,7 @@ pub fn pack_article(
         .filter(|(&c, _)| !crate::glyphs::covered(fonts, c))
         .map(|(&c, &n)| (c, n))
         .collect();
+    let body_chars = body.chars().chain(meta.title.chars()).collect();
     Ok(PackedArticle {
         origin: a.origin.clone(),
         title: meta.title,
@@ -452,6 +463,7 @@ pub fn pack_article(
         body_crc: crc32(body.as_bytes()),
         body_hash: hash128(&body),
         chars: counts.into_keys().collect(),
+        body_chars,
         uncovered,
     })
 }
@@ -528,21 +540,47 @@ pub fn assemble(
     dictionary: Vec<u8>,
     opts: &PackOptions,
 ) -> Result<Packed> {
+    let (info_title, info_creator, info_created) = (
+        cut_str(&opts.title, 160),
+        cut_str(&opts.creator, 160),
+        opts.created.as_deref().map(|c| cut_str(c, 32)),
+    );
+    // Every character a screen may draw from the bundle's glyphs.
+    let mut chars: BTreeSet<char> = articles
+        .iter()
+        .flat_map(|a| a.chars.iter().copied())
+        .collect();
+    chars.extend(extra_chars);
+    chars.extend(info_title.chars());
+    chars.extend(info_creator.chars());
+    chars.extend(info_created.unwrap_or("").chars());
+    let fonts = fonts()?;
+    let glyphs = build_glyphs(fonts, &chars)?;
+
     // Titles that fold alike get a note each that tells them apart in the library.
     let mut by_title: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
         let folded: String = fieldpack_format::fold::fold_str(&a.title).collect();
         by_title.entry(folded).or_default().push(i);
     }
+    let mut notes: Vec<Option<String>> = vec![None; articles.len()];
     for group in by_title.values().filter(|g| g.len() > 1) {
         let fields: Vec<&MetaFields> = group.iter().map(|&i| &articles[i].fields).collect();
-        let notes = collision_notes(&fields);
-        for (&i, note) in group.iter().zip(notes) {
+        for (&i, note) in group.iter().zip(collision_notes(&fields)) {
             if !note.is_empty() {
-                let encoded = encode_fields(&articles[i].fields, Some(&note))?;
-                articles[i].meta = encoded.bytes;
+                notes[i] = Some(note);
             }
         }
+    }
+    // Each article's lines are as tall as its own glyphs need, in each strike.
+    for (a, note) in articles.iter_mut().zip(&notes) {
+        let mut lines = [LineBox::default(); 2];
+        for s in &glyphs.strikes {
+            if let Some(slot) = lines.get_mut(usize::from(s.size_class)) {
+                *slot = s.line_box(a.body_chars.iter().copied());
+            }
+        }
+        a.meta = encode_fields(&a.fields, note.as_deref(), lines)?.bytes;
     }
     let mut articles_sec = Vec::with_capacity(articles.len() * 32);
     let mut meta_sec = Vec::new();
@@ -628,9 +666,9 @@ pub fn assemble(
         id
     };
     let info = BundleInfo {
-        title: cut_str(&opts.title, 160),
-        creator: cut_str(&opts.creator, 160),
-        created: opts.created.as_deref().map(|c| cut_str(c, 32)),
+        title: info_title,
+        creator: info_creator,
+        created: info_created,
         tool: concat!("fieldpack ", env!("CARGO_PKG_VERSION")),
         article_count: articles.len() as u32,
         max_chunk_len: max_chunk_len as u32,
@@ -642,17 +680,6 @@ pub fn assemble(
         "bundle title or creator too long"
     );
 
-    // Every character a screen may draw from the bundle's glyphs.
-    let mut chars: BTreeSet<char> = articles
-        .iter()
-        .flat_map(|a| a.chars.iter().copied())
-        .collect();
-    chars.extend(extra_chars);
-    chars.extend(info.title.chars());
-    chars.extend(info.creator.chars());
-    chars.extend(info.created.unwrap_or("").chars());
-    let fonts = fonts()?;
-    let glyphs = build_glyphs(fonts, &chars)?;
     let mut missing_glyphs: BTreeMap<char, Vec<MissingUse>> = BTreeMap::new();
     for (i, a) in articles.iter().enumerate() {
         for &(c, count) in &a.uncovered {

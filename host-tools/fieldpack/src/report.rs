@@ -10,7 +10,7 @@ use fieldpack_format::layout::{
     Header, SectionEntry, SectionKind, HEADER_LEN, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN,
     TITLE_KEY_LEN, TITLE_RECORD_LEN,
 };
-use fieldpack_format::{crc32, Bundle, Direction, Inflater};
+use fieldpack_format::{crc32, Bundle, Direction, Inflater, LineBox};
 use serde::Serialize;
 
 /// One article read back from a bundle.
@@ -1021,6 +1021,7 @@ pub fn check_bytes(
                 v.articles_readable += 1;
                 v.chunks += u64::from(a.chunks);
                 v.text_bytes += a.body.len() as u64;
+                check_line_boxes(&mut b, &a, &mut v.problems);
             }
             Err(e) => {
                 let p = article_problem(&mut b, i, &e);
@@ -1199,6 +1200,67 @@ fn check_titles(
                     "the title offers do not follow from the title index",
                 ));
             }
+        }
+    }
+}
+
+/// Each strike's line box in an article's metadata: the one its text and title draw (SPEC.md,
+/// Article metadata), recomputed from the glyphs' metrics.
+fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut Vec<Problem>) {
+    let Ok(rec) = b.article(a.index) else { return };
+    let mut mbuf = [0u8; MAX_META_LEN];
+    let Ok(meta) = b.meta(&rec, &mut mbuf) else {
+        return;
+    };
+    let stored = meta.lines;
+    // Line feeds end paragraphs: never drawn.
+    let chars: BTreeSet<char> = a
+        .body
+        .chars()
+        .chain(a.title.chars())
+        .filter(|c| !c.is_control())
+        .collect();
+    for s in b.strikes().to_vec() {
+        let (mut top, mut bottom) = (u32::MAX, 0u32);
+        for &c in &chars {
+            let g = match b.glyph(&s, c) {
+                Ok(Some(g)) => Some(g),
+                Ok(None) => b.glyph(&s, '\u{FFFD}').ok().flatten(),
+                Err(_) => None,
+            };
+            if let Some(g) = g.filter(|g| g.height > 0) {
+                top = top.min(u32::from(g.y));
+                bottom = bottom.max(u32::from(g.y) + u32::from(g.height));
+            }
+        }
+        let line = u32::from(s.header.line_height);
+        let want = if top == u32::MAX {
+            LineBox {
+                top: s.header.compact_top,
+                height: s.header.compact_height,
+            }
+        } else {
+            let top = top.min(line.saturating_sub(1));
+            LineBox {
+                top: top as u8,
+                height: (bottom + 1 - top).clamp(1, line - top) as u8,
+            }
+        };
+        let got = stored
+            .get(usize::from(s.header.size_class))
+            .copied()
+            .unwrap_or_default();
+        if got != want {
+            problems.push(Problem {
+                section: SectionKind::Meta.spec_name().to_string(),
+                offset: None,
+                article: Some(a.index),
+                title: Some(a.title.clone()),
+                message: format!(
+                    "line box {}+{} in the size-{} strike, where its glyphs need {}+{}",
+                    got.top, got.height, s.header.size_class, want.top, want.height
+                ),
+            });
         }
     }
 }
