@@ -5,8 +5,8 @@
 //! Input: byte 0 picks the kind (mod 3), the rest is the file.
 #![no_main]
 
-use fieldpack::ingest::{read_bytes, Kind, Utf8Policy};
-use fieldpack::rules::Rules;
+use fieldpack_ingest::ingest::{read_bytes, Kind, Utf8Policy};
+use fieldpack_ingest::rules::Rules;
 use libfuzzer_sys::fuzz_target;
 
 /// The built-in rules, compiled once: compiling their patterns per input would dominate.

@@ -2,6 +2,9 @@
 //! the device's reader in a simulator. The `fieldpack` binary is a thin command line over it.
 #![deny(unsafe_code)]
 
+// Reading articles is its own crate; its modules keep their paths here.
+pub use fieldpack_ingest::{ingest, input, rules, text};
+
 pub mod bench;
 pub mod build;
 pub mod card;
@@ -12,14 +15,10 @@ pub mod elf;
 pub mod emulate;
 pub mod footprint;
 pub mod glyphs;
-pub mod ingest;
-pub mod input;
 pub mod pack;
 pub mod pico;
 pub mod report;
-pub mod rules;
 pub mod scale;
 pub mod sign;
 pub mod sim;
-pub mod text;
 pub mod uf2;
