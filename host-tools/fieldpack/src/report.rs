@@ -585,11 +585,42 @@ pub struct Listing {
     pub problems: Vec<Problem>,
 }
 
-/// Lists a bundle's articles, each read and checked.
+/// One article's row from its records alone: its record and metadata (each checked against
+/// its CRC) and its chunk records, no text decoded.
+fn listed_row(b: &mut Bundle<&[u8]>, index: u32) -> Result<ArticleRow, fieldpack_format::Error> {
+    let rec = b.article(index)?;
+    let mut mbuf = [0u8; MAX_META_LEN];
+    let meta = b.meta(&rec, &mut mbuf)?;
+    let mut stored = 0u64;
+    for c in rec.first_chunk..rec.first_chunk.saturating_add(rec.chunk_count) {
+        stored += u64::from(b.chunk(c)?.stored_len);
+    }
+    let raw = u64::from(rec.raw_len);
+    Ok(ArticleRow {
+        index,
+        title: meta.title.to_string(),
+        lang: meta.lang.map(str::to_string),
+        dir: if meta.dir == Direction::Rtl {
+            "rtl"
+        } else {
+            "ltr"
+        },
+        date: meta.date.map(str::to_string),
+        source: meta.source.map(str::to_string),
+        author: meta.author.map(str::to_string),
+        raw,
+        stored,
+        chunks: rec.chunk_count,
+        ratio: ratio(stored, raw),
+        damaged: None,
+    })
+}
+
+/// Lists a bundle's articles from their records and metadata: as quick for 100,000 articles
+/// as a table of contents should be (`verify` decodes and checks every text).
 pub fn list(path: &Path) -> Result<Listing> {
     let bytes = read_file(path)?;
     let mut b = open(&bytes, path)?;
-    let mut reader = ArticleReader::new(&b);
     let mut listing = Listing {
         schema_version: SCHEMA_VERSION,
         file: crate::input::path_text(path),
@@ -597,10 +628,10 @@ pub fn list(path: &Path) -> Result<Listing> {
         problems: Vec::new(),
     };
     for i in 0..b.article_count() {
-        match reader.read(&mut b, i) {
-            Ok(a) => listing.articles.push(ArticleRow::of(a)),
+        match listed_row(&mut b, i) {
+            Ok(row) => listing.articles.push(row),
             Err(e) => {
-                let p = article_problem(&mut b, i, &e);
+                let p = article_problem(&mut b, i, &anyhow::Error::new(e));
                 listing.articles.push(ArticleRow::damaged(i, &p));
                 listing.problems.push(p);
             }
