@@ -70,6 +70,32 @@ pub struct LineBox {
 }
 
 impl LineBox {
+    /// The box of a text whose glyphs' ink is `ink` (each glyph's first row below a full
+    /// line's top, and its rows) in a strike whose full line is `line_height` rows: from the
+    /// highest ink to the lowest, and one row between lines; `no_ink` for a text without ink.
+    /// Writers compute the boxes with it and full checks recompute them.
+    pub fn enclosing(
+        ink: impl IntoIterator<Item = (u32, u32)>,
+        line_height: u8,
+        no_ink: LineBox,
+    ) -> LineBox {
+        let (mut top, mut bottom) = (u32::MAX, 0u32);
+        for (y, rows) in ink {
+            top = top.min(y);
+            bottom = bottom.max(y.saturating_add(rows));
+        }
+        if top == u32::MAX {
+            return no_ink;
+        }
+        let line = u32::from(line_height);
+        let top = top.min(line.saturating_sub(1));
+        LineBox {
+            top: top as u8,
+            height: (bottom.saturating_add(1).saturating_sub(top))
+                .clamp(1, line.saturating_sub(top).max(1)) as u8,
+        }
+    }
+
     /// Whether the box lies in a strike whose full line is `line_height` rows.
     pub fn fits(self, line_height: u8) -> bool {
         self.height >= 1 && u16::from(self.top) + u16::from(self.height) <= u16::from(line_height)

@@ -350,28 +350,19 @@ impl BuiltStrike {
     /// and one row between lines (SPEC.md, Article metadata); the compact box for a text
     /// without ink.
     pub fn line_box(&self, chars: impl IntoIterator<Item = char>) -> LineBox {
-        let (mut top, mut bottom) = (u32::MAX, 0u32);
         // Control characters (the line feeds between paragraphs) are never drawn.
-        for c in chars.into_iter().filter(|c| !c.is_control()) {
-            let cp = if self.missing.contains(&c) {
-                REPLACEMENT as u32
-            } else {
-                c as u32
-            };
-            if let Some(&(y, rows)) = self.ink_rows.get(&cp) {
-                top = top.min(y);
-                bottom = bottom.max(y + rows);
-            }
-        }
-        if top == u32::MAX {
-            return self.compact;
-        }
-        let line = u32::from(self.line_height);
-        let top = top.min(line.saturating_sub(1));
-        LineBox {
-            top: top as u8,
-            height: (bottom + 1 - top).clamp(1, line - top) as u8,
-        }
+        let ink = chars
+            .into_iter()
+            .filter(|c| !c.is_control())
+            .filter_map(|c| {
+                let cp = if self.missing.contains(&c) {
+                    REPLACEMENT as u32
+                } else {
+                    c as u32
+                };
+                self.ink_rows.get(&cp).copied()
+            });
+        LineBox::enclosing(ink, self.line_height, self.compact)
     }
 }
 

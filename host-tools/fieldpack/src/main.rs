@@ -1161,13 +1161,9 @@ fn run(cli: Cli) -> Result<()> {
                     .unwrap_or_else(|| fieldpack::pico::default_firmware(b));
                 rows.push(fieldpack::footprint::measure_board(b, &fw, &bytes)?);
             }
-            if json {
-                return print_report(&serde_json::json!({ "boards": rows }), true, |_| {
-                    String::new()
-                });
-            }
-            print!("{}", fieldpack::footprint::board_table(&rows));
-            Ok(())
+            print_report(&serde_json::json!({ "boards": rows }), json, |_| {
+                fieldpack::footprint::board_table(&rows)
+            })
         }
         Command::Dev(Dev::Footprint {
             bundle,
@@ -1189,13 +1185,9 @@ fn run(cli: Cli) -> Result<()> {
                 let fw = emulate::default_firmware(&profile);
                 rows.push(fieldpack::footprint::measure(&profile, &fw, &bundle)?);
             }
-            if json {
-                return print_report(&serde_json::json!({ "profiles": rows }), true, |_| {
-                    String::new()
-                });
-            }
-            print!("{}", fieldpack::footprint::table(&rows));
-            Ok(())
+            print_report(&serde_json::json!({ "profiles": rows }), json, |_| {
+                fieldpack::footprint::table(&rows)
+            })
         }
         Command::Dev(Dev::Bench {
             inputs,

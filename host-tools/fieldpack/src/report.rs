@@ -1252,31 +1252,21 @@ fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut 
         .filter(|c| !c.is_control())
         .collect();
     for s in b.strikes().to_vec() {
-        let (mut top, mut bottom) = (u32::MAX, 0u32);
-        for &c in &chars {
-            let g = match b.glyph(&s, c) {
+        let ink: Vec<(u32, u32)> = chars
+            .iter()
+            .filter_map(|&c| match b.glyph(&s, c) {
                 Ok(Some(g)) => Some(g),
                 Ok(None) => b.glyph(&s, '\u{FFFD}').ok().flatten(),
                 Err(_) => None,
-            };
-            if let Some(g) = g.filter(|g| g.height > 0) {
-                top = top.min(u32::from(g.y));
-                bottom = bottom.max(u32::from(g.y) + u32::from(g.height));
-            }
-        }
-        let line = u32::from(s.header.line_height);
-        let want = if top == u32::MAX {
-            LineBox {
-                top: s.header.compact_top,
-                height: s.header.compact_height,
-            }
-        } else {
-            let top = top.min(line.saturating_sub(1));
-            LineBox {
-                top: top as u8,
-                height: (bottom + 1 - top).clamp(1, line - top) as u8,
-            }
+            })
+            .filter(|g| g.height > 0)
+            .map(|g| (u32::from(g.y), u32::from(g.height)))
+            .collect();
+        let compact = LineBox {
+            top: s.header.compact_top,
+            height: s.header.compact_height,
         };
+        let want = LineBox::enclosing(ink, s.header.line_height, compact);
         let got = stored
             .get(usize::from(s.header.size_class))
             .copied()
