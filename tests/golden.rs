@@ -129,6 +129,31 @@ fn sample_bundle(dir: &Path) -> PathBuf {
     fpk
 }
 
+/// Scenes of the shaped-scripts bundle ([`scripts_bundle`]).
+const SCRIPT_SCENES: [(&str, &str); 5] = [
+    ("scripts-library", ""),
+    ("ar-article", "select"),
+    ("hi-article", "down,select"),
+    ("mixed-article", "down,down,select"),
+    ("th-article", "down,down,down,select"),
+];
+
+/// The UDHR in Arabic, Hindi and Thai and a mixed Arabic and English page, in that order.
+fn scripts_bundle(dir: &Path) -> PathBuf {
+    let fpk = dir.join("scripts.fpk");
+    let udhr = root().join("tests/udhr");
+    let pages = [
+        udhr.join("arb.html"),
+        udhr.join("hin.html"),
+        root().join("tests/pages/mixed-ar-en.html"),
+        udhr.join("tha.html"),
+    ];
+    let mut args = vec!["build", "-q", "-o", fpk.to_str().expect("utf-8")];
+    args.extend(pages.iter().map(|p| p.to_str().expect("utf-8")));
+    fieldpack(&args);
+    fpk
+}
+
 #[test]
 fn screens_match_the_golden_images() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -143,6 +168,7 @@ fn screens_match_the_golden_images() {
     header[20] ^= 1;
     let broken = dir.path().join("broken.fpk");
     std::fs::write(&broken, &header).expect("write");
+    let scripts = scripts_bundle(dir.path());
 
     let mut failures = Vec::new();
     for profile in PROFILES {
@@ -159,6 +185,11 @@ fn screens_match_the_golden_images() {
             "down,down,down,down,select,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown,pagedown",
         ));
         cases.push(("error-damaged-bundle".into(), broken.clone(), ""));
+        // Shaped scripts: joined Arabic set right to left, Devanagari clusters, Thai marks and
+        // dictionary line breaks, Arabic with English words and numbers (UAX #9).
+        for (name, keys) in SCRIPT_SCENES {
+            cases.push((name.to_string(), scripts.clone(), keys));
+        }
         for (name, bundle, keys) in cases {
             let frame = last_frame(&bundle, profile, keys, dir.path());
             failures.extend(check(&frame, &golden_dir.join(format!("{name}.png")), 1));
@@ -172,15 +203,18 @@ fn screens_match_the_golden_images() {
 fn readme_pictures_are_current() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fpk = sample_bundle(dir.path());
+    let scripts = scripts_bundle(dir.path());
     let mut failures = Vec::new();
     for profile in ["128x64", "320x240"] {
         let scale = if profile == "128x64" { 4 } else { 2 };
-        for (name, keys) in [
-            ("library", ""),
-            ("article", "select"),
-            ("korean", "down,down,down,select"),
+        for (name, bundle, keys) in [
+            ("library", &fpk, ""),
+            ("article", &fpk, "select"),
+            ("korean", &fpk, "down,down,down,select"),
+            ("arabic", &scripts, "select"),
+            ("hindi", &scripts, "down,select"),
         ] {
-            let frame = last_frame(&fpk, profile, keys, dir.path());
+            let frame = last_frame(bundle, profile, keys, dir.path());
             let path = root()
                 .join("docs/images")
                 .join(format!("{profile}-{name}.png"));

@@ -66,6 +66,8 @@ pub struct Bundle<S> {
     offers: Span,
     dictionary: Span,
     glyph_bitmaps: Span,
+    levels: Span,
+    shapes: Span,
     strikes: heapless::Vec<Strike, MAX_STRIKES>,
     article_count: u32,
     chunk_count: u32,
@@ -165,6 +167,8 @@ impl<S: Storage> Bundle<S> {
             offers: Span::default(),
             dictionary: Span::default(),
             glyph_bitmaps: Span::default(),
+            levels: Span::default(),
+            shapes: Span::default(),
             strikes: heapless::Vec::new(),
             article_count: 0,
             chunk_count: 0,
@@ -197,6 +201,8 @@ impl<S: Storage> Bundle<S> {
                 SectionKind::Offers => &mut b.offers,
                 SectionKind::Dictionary => &mut b.dictionary,
                 SectionKind::GlyphBitmaps => &mut b.glyph_bitmaps,
+                SectionKind::Levels => &mut b.levels,
+                SectionKind::Shapes => &mut b.shapes,
                 SectionKind::Glyphs => {
                     if crc_of(&mut b.storage, span)? != e.crc {
                         return Err(corrupt(e.kind, e.offset));
@@ -655,7 +661,12 @@ impl<S: Storage> Bundle<S> {
 
     /// The glyph for `c` in `strike`, if the bundle has one.
     pub fn glyph(&mut self, strike: &Strike, c: char) -> Result<Option<GlyphRecord>, Error> {
-        let cp = c as u32;
+        self.glyph_by_key(strike, c as u32)
+    }
+
+    /// The glyph with key `cp` (a code point, or a shaped glyph's key) in `strike`, if the
+    /// bundle has one.
+    pub fn glyph_by_key(&mut self, strike: &Strike, cp: u32) -> Result<Option<GlyphRecord>, Error> {
         let (mut lo, mut hi) = (0u32, strike.header.glyph_count);
         let base = strike.span.offset + strike.header.records_offset();
         while lo < hi {
@@ -707,7 +718,7 @@ impl<S: Storage> Bundle<S> {
     }
 
     /// Where each known section is, for tools that report on a bundle.
-    pub fn sections(&self) -> [(SectionKind, Span); 9] {
+    pub fn sections(&self) -> [(SectionKind, Span); 11] {
         [
             (SectionKind::Info, self.info),
             (SectionKind::Articles, self.articles),
@@ -718,7 +729,19 @@ impl<S: Storage> Bundle<S> {
             (SectionKind::Offers, self.offers),
             (SectionKind::Dictionary, self.dictionary),
             (SectionKind::GlyphBitmaps, self.glyph_bitmaps),
+            (SectionKind::Levels, self.levels),
+            (SectionKind::Shapes, self.shapes),
         ]
+    }
+
+    /// The `Levels` section (empty without one).
+    pub(crate) fn levels_span(&self) -> Span {
+        self.levels
+    }
+
+    /// The `Shapes` section (empty without one).
+    pub(crate) fn shapes_span(&self) -> Span {
+        self.shapes
     }
 
     /// The `Offers` section.

@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 5;
+pub const VERSION: u16 = 6;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -123,6 +123,11 @@ pub enum SectionKind {
     Dictionary,
     /// The characters that continue title prefixes shared by many titles, most titles first.
     Offers,
+    /// Each right-to-left or mixed article's bidi level runs, which also mark word boundaries
+    /// in scripts written without spaces.
+    Levels,
+    /// Words the host shaped: their text and glyphs, sorted by text.
+    Shapes,
     /// The publisher's Ed25519 signature over the root of the hash tree.
     Signature,
     /// SHA-256 hash tree over the bundle's blocks, for signed bundles.
@@ -148,6 +153,8 @@ impl SectionKind {
             SectionKind::Signature => 10,
             SectionKind::HashTree => 11,
             SectionKind::Offers => 12,
+            SectionKind::Levels => 13,
+            SectionKind::Shapes => 14,
             SectionKind::Unknown(c) => c,
         }
     }
@@ -168,6 +175,8 @@ impl SectionKind {
             10 => SectionKind::Signature,
             11 => SectionKind::HashTree,
             12 => SectionKind::Offers,
+            13 => SectionKind::Levels,
+            14 => SectionKind::Shapes,
             c => SectionKind::Unknown(c),
         }
     }
@@ -189,6 +198,8 @@ impl SectionKind {
             SectionKind::Signature => "Signature",
             SectionKind::HashTree => "HashTree",
             SectionKind::Offers => "Offers",
+            SectionKind::Levels => "Levels",
+            SectionKind::Shapes => "Shapes",
             SectionKind::Unknown(_) => "Unknown",
         }
     }
@@ -209,6 +220,8 @@ impl SectionKind {
             SectionKind::Signature => "signature",
             SectionKind::HashTree => "hash tree",
             SectionKind::Offers => "title offers",
+            SectionKind::Levels => "level runs",
+            SectionKind::Shapes => "shaped words",
             SectionKind::Unknown(_) => "unknown",
         }
     }
@@ -562,7 +575,8 @@ impl GlyphMetrics {
 /// One glyph record as stored: which character, which metrics, where its bitmap is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct GlyphEntry {
-    /// The Unicode scalar value.
+    /// Its key: a Unicode scalar value, or a shaping font's glyph
+    /// ([`crate::shaped::shaped_key`]).
     pub codepoint: u32,
     /// Index into the strike's metrics table.
     pub metrics: u16,
@@ -647,7 +661,7 @@ mod tests {
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[5, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[6, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -663,12 +677,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 6;
+        b[8] = 7;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 6,
-                supported: 5
+                found: 7,
+                supported: 6
             })
         );
         b[1] = b'X';

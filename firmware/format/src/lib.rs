@@ -15,6 +15,7 @@ pub mod layout;
 pub mod meta;
 pub mod seal;
 pub mod search;
+pub mod shaped;
 pub mod storage;
 
 pub use bundle::{Bundle, Inflater, Span, Strike};
@@ -26,4 +27,5 @@ pub use layout::{
 };
 pub use meta::{title_cmp, title_has_prefix, ArticleMeta, BundleInfo, Direction, LineBox};
 pub use seal::Signer;
+pub use shaped::{LevelRun, LevelSpan, ShapedGlyph, Word, WordRecord};
 pub use storage::Storage;

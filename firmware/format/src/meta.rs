@@ -57,6 +57,9 @@ pub struct ArticleMeta<'a> {
     /// The rows every line of this article takes in each size class's strike (index: size
     /// class), so that its lines are as tall as its own glyphs need and no taller.
     pub lines: [LineBox; 2],
+    /// Where its bidi level runs are in the `Levels` section (none for text that is all left
+    /// to right, with no word boundaries to mark).
+    pub levels: crate::shaped::LevelSpan,
 }
 
 /// The rows of a strike's full line that an article's lines take: from `top` rows below a
@@ -283,13 +286,19 @@ mod tests {
                     height: 200,
                 },
             ],
+            levels: crate::shaped::LevelSpan {
+                first: 300,
+                count: 2,
+                crc: 1,
+            },
         };
         let mut buf = [0u8; 32];
         let bytes = postcard::to_slice(&meta, &mut buf).expect("encode");
-        // The line boxes are the record's last four bytes, one byte a field (not varints).
+        // The line boxes are four bytes, one byte a field (not varints); the level span three
+        // varints.
         assert_eq!(
             &bytes[..],
-            &[2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200]
+            &[2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200, 0xAC, 2, 2, 1]
         );
         let back: ArticleMeta = postcard::from_bytes(bytes).expect("decode");
         assert_eq!(back, meta);

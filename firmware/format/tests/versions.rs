@@ -3,9 +3,9 @@
 use fieldpack_format::{Bundle, Error};
 
 #[test]
-fn version_5_opens() {
-    let bytes: &[u8] = include_bytes!("fixtures/version-5.fpk");
-    let b = Bundle::open(bytes).expect("version 5 opens");
+fn version_6_opens() {
+    let bytes: &[u8] = include_bytes!("fixtures/version-6.fpk");
+    let b = Bundle::open(bytes).expect("version 6 opens");
     assert_eq!(b.article_count(), 1);
 }
 
@@ -24,13 +24,16 @@ fn other_versions_are_refused_by_number() {
         // A real version 4 bundle, as fieldpack wrote it before version 5 gave each article
         // its own line box.
         (&include_bytes!("fixtures/version-4.fpk")[..], 4),
-        (&include_bytes!("fixtures/version-6.fpk")[..], 6),
+        // A real version 5 bundle, as fieldpack wrote it before version 6 added level runs,
+        // shaped words and shaped glyph keys.
+        (&include_bytes!("fixtures/version-5.fpk")[..], 5),
+        (&include_bytes!("fixtures/version-7.fpk")[..], 7),
     ] {
         assert_eq!(
             Bundle::open(bytes).err(),
             Some(Error::UnsupportedVersion {
                 found,
-                supported: 5
+                supported: 6
             })
         );
     }
@@ -43,7 +46,7 @@ fn short_and_foreign_bytes() {
         Bundle::open(&b"%PDF-1.7 and so on, long enough"[..]).err(),
         Some(Error::NotABundle)
     );
-    let v3: &[u8] = include_bytes!("fixtures/version-5.fpk");
+    let v3: &[u8] = include_bytes!("fixtures/version-6.fpk");
     assert!(matches!(
         Bundle::open(&v3[..20]).err(),
         Some(Error::Truncated { .. })

@@ -1157,7 +1157,14 @@ impl<'a, S: Storage> App<'a, S> {
             let mut buf = [0u8; MAX_META_LEN];
             let meta = ts.bundle.meta(&art.record, &mut buf)?;
             let top = 2 - ts.text_shift();
-            ts.draw_str(target, meta.title, area.x, top, area.width, theme.bar_text)?;
+            // The bar follows the article's direction: a right-to-left title sits at the right.
+            let x = if art.rtl {
+                let w = ts.measure(meta.title)?.min(area.width);
+                area.x.saturating_add(area.width.saturating_sub(w) as i32)
+            } else {
+                area.x
+            };
+            ts.draw_str(target, meta.title, x, top, area.width, theme.bar_text)?;
         }
         let start = self.page_start;
         let mut failed: Option<DrawError<D::Error>> = None;

@@ -8,7 +8,7 @@ use embedded_graphics::primitives::{PrimitiveStyle, Rectangle};
 use embedded_graphics::text::{Baseline, Text};
 use fieldpack_format::{Error, GlyphRecord, Storage};
 
-use crate::layout::{Line, OpenArticle, Typesetter};
+use crate::layout::Typesetter;
 
 /// Bytes of the largest glyph bitmap drawn (a 64x16 or 32x32 glyph, plus the byte an unaligned
 /// start spills into); larger ones are skipped, not misdrawn.
@@ -210,6 +210,8 @@ impl<S: Storage> Typesetter<'_, S> {
     }
 
     /// Draws `text` in one line from `x`, cut with an ellipsis to `max_width`; returns the width.
+    /// Shaped words are drawn as the host shaped them; text whose first shaped word is right to
+    /// left is set from the right, word by word.
     pub fn draw_str<D: DrawTarget<Color = C>, C: PixelColor>(
         &mut self,
         target: &mut D,
@@ -221,70 +223,81 @@ impl<S: Storage> Typesetter<'_, S> {
     ) -> Result<u32, DrawError<D::Error>> {
         let full = self.measure(text)?;
         let ellipsis = self.advance('…')?;
-        let limit = if full > max_width {
+        let cut = full > max_width;
+        let limit = if cut {
             max_width.saturating_sub(ellipsis)
         } else {
             max_width
         };
-        let mut pen = 0u32;
-        for c in text.chars() {
-            let Some(g) = self.glyph(c)? else { continue };
-            if pen.saturating_add(u32::from(g.advance)) > limit {
+        let mut rtl = false;
+        for w in text.split(' ') {
+            if let Some(word) = self.shaped(w)? {
+                rtl = word.rtl;
                 break;
             }
-            pen += self.draw_glyph(target, &g, x.saturating_add(pen as i32), top, color)?;
         }
-        if full > max_width {
+        let shown = if cut { max_width } else { full };
+        let right = x.saturating_add(shown as i32);
+        let mut pen = 0u32;
+        let mut first = true;
+        'words: for w in text.split(' ') {
+            if !first {
+                let adv = self.advance(' ')?;
+                if pen.saturating_add(adv) > limit {
+                    break;
+                }
+                pen = pen.saturating_add(adv);
+            }
+            first = false;
+            if let Some(word) = self.shaped(w)? {
+                let adv = u32::from(word.width(self.size_class()));
+                if pen.saturating_add(adv) > limit {
+                    break;
+                }
+                let at = if rtl {
+                    right.saturating_sub(pen.saturating_add(adv) as i32)
+                } else {
+                    x.saturating_add(pen as i32)
+                };
+                self.draw_word(target, &word, at, top, color)?;
+                pen = pen.saturating_add(adv);
+                continue;
+            }
+            // Characters one by one; in right-to-left text a word of them keeps its order.
+            let adv_word = self.measure(w)?;
+            let mut inner = 0u32;
+            for c in w.chars() {
+                let Some(g) = self.glyph(c)? else { continue };
+                if pen
+                    .saturating_add(inner)
+                    .saturating_add(u32::from(g.advance))
+                    > limit
+                {
+                    pen = pen.saturating_add(inner);
+                    break 'words;
+                }
+                let at = if rtl {
+                    right
+                        .saturating_sub(pen.saturating_add(adv_word) as i32)
+                        .saturating_add(inner as i32)
+                } else {
+                    x.saturating_add(pen.saturating_add(inner) as i32)
+                };
+                inner = inner.saturating_add(self.draw_glyph(target, &g, at, top, color)?);
+            }
+            pen = pen.saturating_add(inner);
+        }
+        if cut {
             if let Some(g) = self.glyph('…')? {
-                pen = pen.saturating_add(self.draw_glyph(
-                    target,
-                    &g,
-                    x.saturating_add(pen as i32),
-                    top,
-                    color,
-                )?);
+                let at = if rtl {
+                    right.saturating_sub(pen.saturating_add(ellipsis) as i32)
+                } else {
+                    x.saturating_add(pen as i32)
+                };
+                pen = pen.saturating_add(self.draw_glyph(target, &g, at, top, color)?);
             }
         }
         Ok(pen)
-    }
-
-    /// Draws a laid-out line of article text in a column `x..x + width` (right-aligned and
-    /// right to left for RTL articles).
-    #[allow(clippy::too_many_arguments)]
-    pub fn draw_line<D: DrawTarget<Color = C>, C: PixelColor>(
-        &mut self,
-        target: &mut D,
-        art: &OpenArticle,
-        line: &Line,
-        x: i32,
-        width: u32,
-        top: i32,
-        color: C,
-    ) -> Result<(), DrawError<D::Error>> {
-        let mut pos = line.start;
-        let mut pen = if art.rtl {
-            x.saturating_add(width as i32)
-        } else {
-            x
-        };
-        while pos < line.draw_end {
-            let Some((c, next)) = self.char_at(art, pos)? else {
-                break;
-            };
-            if let Some(g) = self.glyph(c)? {
-                // Saturating: a hostile line of millions of spaces runs the pen off the screen,
-                // never around the integer.
-                if art.rtl {
-                    pen = pen.saturating_sub(i32::from(g.advance));
-                    self.draw_glyph(target, &g, pen, top, color)?;
-                } else {
-                    let adv = self.draw_glyph(target, &g, pen, top, color)?;
-                    pen = pen.saturating_add(adv as i32);
-                }
-            }
-            pos = next;
-        }
-        Ok(())
     }
 }
 

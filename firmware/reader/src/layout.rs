@@ -2,7 +2,11 @@
 //! the bundle's glyph metrics, and remembering where pages start.
 
 use fieldpack_format::layout::{SectionKind, MAX_META_LEN};
-use fieldpack_format::{ArticleRecord, Bundle, Error, GlyphRecord, Inflater, Storage, Strike};
+use fieldpack_format::{
+    ArticleRecord, Bundle, Error, GlyphRecord, Inflater, Span, Storage, Strike,
+};
+
+use crate::shaping::RunCursor;
 
 /// Glyph of the character drawn when the bundle has none for a character.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -57,6 +61,8 @@ pub struct OpenArticle {
     pub record: ArticleRecord,
     /// Right-to-left text.
     pub rtl: bool,
+    /// Its bidi level runs, checked (empty: all left to right).
+    pub runs: Span,
 }
 
 const CACHE_SLOTS: usize = 32;
@@ -97,14 +103,19 @@ pub struct Typesetter<'a, S> {
     /// The open bundle.
     pub bundle: Bundle<S>,
     inflater: &'a mut Inflater,
-    window: &'a mut [u8],
+    pub(crate) window: &'a mut [u8],
     /// Absolute chunk number held in the window, and the text's range there.
     loaded: Option<(u32, usize, usize)>,
-    strike: Option<Strike>,
+    pub(crate) strike: Option<Strike>,
     /// The rows the open article's lines take in the strike (top, height): its metadata's
     /// line box; before an article is open, the strike's compact box.
     text_box: Option<(u8, u8)>,
     cache: GlyphCache,
+    /// The last chunk whose text offset was asked for: (absolute chunk, its first byte's
+    /// offset in the article's text).
+    pub(crate) base: Option<(u32, u32)>,
+    /// The level run last looked up.
+    pub(crate) run: Option<RunCursor>,
 }
 
 /// Whether a character belongs to a script written without spaces between words, where a
@@ -211,12 +222,19 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             strike,
             text_box: None,
             cache: GlyphCache::new(),
+            base: None,
+            run: None,
         })
     }
 
     /// The glyph strike in use.
     pub fn strike(&self) -> Option<Strike> {
         self.strike
+    }
+
+    /// The size class of the strike in use.
+    pub fn size_class(&self) -> u8 {
+        self.strike.map_or(0, |s| s.header.size_class)
     }
 
     /// Height of a line of text in pixels.
@@ -226,19 +244,24 @@ impl<'a, S: Storage> Typesetter<'a, S> {
 
     /// The glyph drawn for `c`: its own, else the replacement glyph, else none.
     pub fn glyph(&mut self, c: char) -> Result<Option<GlyphRecord>, Error> {
+        self.glyph_by_key(c as u32)
+    }
+
+    /// The glyph with key `cp` (a code point or a shaped glyph's key): its own, else the
+    /// replacement glyph, else none.
+    pub fn glyph_by_key(&mut self, cp: u32) -> Result<Option<GlyphRecord>, Error> {
         let Some(strike) = self.strike else {
             return Ok(None);
         };
-        let cp = c as u32;
         let slot = (cp as usize) % CACHE_SLOTS;
         if let Some(&(tag, g)) = self.cache.slots.get(slot) {
             if tag == cp {
                 return Ok(Some(g));
             }
         }
-        let g = match self.bundle.glyph(&strike, c)? {
+        let g = match self.bundle.glyph_by_key(&strike, cp)? {
             Some(g) => Some(g),
-            None if c != REPLACEMENT => self.bundle.glyph(&strike, REPLACEMENT)?,
+            None if cp != REPLACEMENT as u32 => self.bundle.glyph(&strike, REPLACEMENT)?,
             None => None,
         };
         if let (Some(g), Some(s)) = (g, self.cache.slots.get_mut(slot)) {
@@ -295,8 +318,17 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     /// Width of a string in pixels.
     pub fn measure(&mut self, s: &str) -> Result<u32, Error> {
         let mut w = 0u32;
-        for c in s.chars() {
-            w = w.saturating_add(self.advance(c)?);
+        for (i, word) in s.split(' ').enumerate() {
+            if i > 0 {
+                w = w.saturating_add(self.advance(' ')?);
+            }
+            if let Some(shaped) = self.shaped(word)? {
+                w = w.saturating_add(u32::from(shaped.width(self.size_class())));
+                continue;
+            }
+            for c in word.chars() {
+                w = w.saturating_add(self.advance(c)?);
+            }
         }
         Ok(w)
     }
@@ -328,11 +360,21 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             self.text_box = Some((b.top, b.height));
         }
+        let mut buf = [0u8; MAX_META_LEN];
+        let levels = self.bundle.meta(&record, &mut buf)?.levels;
+        let runs = self.bundle.level_runs(levels)?;
+        self.run = None;
         Ok(OpenArticle {
             index,
             record,
             rtl: record.flags & 1 != 0,
+            runs,
         })
+    }
+
+    /// The chunk the window holds and its text's range there.
+    pub(crate) fn loaded_range(&self) -> Option<(u32, usize, usize)> {
+        self.loaded
     }
 
     /// Puts chunk `chunk` of the article in the window (unless it is there) and gives the range
@@ -567,11 +609,34 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         let mut last: Option<(TextPos, TextPos, Break, u32)> = None;
         let mut tall = false;
         let bound = art.record.raw_len.saturating_add(1);
+        // Where the text is in the article and where its next level run starts (only for
+        // articles with runs: most text has none and pays nothing).
+        let has_runs = art.runs.len > 0;
+        let mut offset = if has_runs {
+            self.offset_of(art, start)?
+        } else {
+            0
+        };
+        let mut run_end = if has_runs {
+            self.run_at(art, offset)?.map_or(u32::MAX, |r| r.end)
+        } else {
+            u32::MAX
+        };
         for _ in 0..bound {
             // The end of the text ends the line (as the bound does: below).
             let Some((c, next)) = self.char_at(art, pos)? else {
                 break;
             };
+            let mut word_start = pos == start || matches!(prev, Some(' ' | '\n'));
+            if has_runs && offset >= run_end {
+                // A new run: a word ends here, and a line may break if the run says so.
+                let run = self.run_at(art, offset)?;
+                run_end = run.map_or(u32::MAX, |r| r.end);
+                word_start = true;
+                if run.is_some_and(|r| r.run.breakable) && pos != start && prev != Some(' ') {
+                    last = Some((pos, pos, Break::Soft, width));
+                }
+            }
             if c == '\n' {
                 return Ok(Line {
                     start,
@@ -589,7 +654,43 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 width = width.saturating_add(self.advance(c)?);
                 pos = next;
                 prev = Some(c);
+                offset = offset.saturating_add(1);
                 continue;
+            }
+            if word_start {
+                if let Some((word, end, len)) = self.word_at(art, pos)? {
+                    // A shaped word is set whole, as the host shaped it.
+                    let adv = u32::from(word.width(self.size_class()));
+                    if width.saturating_add(adv) <= max_width || pos == start {
+                        if width.saturating_add(adv) <= max_width {
+                            width = width.saturating_add(adv);
+                            pos = end;
+                            offset = offset.saturating_add(len);
+                            prev = Some('\u{0}');
+                            continue;
+                        }
+                        // Wider than the line: its characters are set one by one below.
+                    } else if let Some((draw_end, n, brk, w)) = last.filter(|l| l.0 != start) {
+                        let tall = self.span_is_tall(art, start, draw_end)?;
+                        return Ok(Line {
+                            start,
+                            draw_end,
+                            next: n,
+                            brk,
+                            width: w,
+                            tall,
+                        });
+                    } else {
+                        return Ok(Line {
+                            start,
+                            draw_end: pos,
+                            next: pos,
+                            brk: Break::Forced,
+                            width,
+                            tall,
+                        });
+                    }
+                }
             }
             if let Some(p) = prev {
                 let cjk = is_wide_script(p) || is_wide_script(c);
@@ -630,6 +731,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             pos = next;
             prev = Some(c);
+            offset = offset.saturating_add(c.len_utf8() as u32);
         }
         // The end of the text; past `bound` steps (unreachable for well-formed text, as each
         // step consumes a character) a defensive stop.

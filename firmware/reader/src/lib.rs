@@ -12,6 +12,7 @@ pub mod layout;
 pub mod memory;
 pub mod profile;
 pub mod search;
+pub mod shaping;
 pub mod shelf;
 
 pub use app::{draw_error, error_message, App, Input, Screen, Signed, TextArea, Trust, TrustedKey};

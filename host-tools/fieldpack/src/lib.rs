@@ -4,6 +4,8 @@
 
 // Reading articles is its own crate; its modules keep their paths here.
 pub use fieldpack_ingest::{ingest, input, rules, text};
+// So does typesetting (glyph strikes, shaping, bidi levels).
+pub use fieldpack_typeset::{glyphs, shape};
 
 pub mod bench;
 pub mod build;
@@ -14,7 +16,6 @@ pub mod deflate;
 pub mod elf;
 pub mod emulate;
 pub mod footprint;
-pub mod glyphs;
 pub mod pack;
 pub mod pico;
 pub mod report;

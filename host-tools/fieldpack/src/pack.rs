@@ -11,8 +11,15 @@ use fieldpack_format::{crc32, ArticleMeta, BundleInfo, Crc32, LineBox};
 use rayon::prelude::*;
 
 use crate::compress::{ChunkCompressor, Effort};
+use crate::glyphs::Shaped as ShapedGlyphs;
 use crate::glyphs::{build_glyphs, fonts};
 use crate::ingest::Article;
+use crate::shape::{
+    article_runs, default_advances, device_words, encode_shapes, is_looked_up, place, shape,
+    shaping_fonts, stored_glyphs, unshaped_chars, word_font, Placed, Shaped, StoredWord,
+};
+use fieldpack_format::shaped::word_hash;
+use fieldpack_format::shaped::{LevelRun, LevelSpan, RUN_LEN};
 
 /// Default largest decoded chunk: the smallest profile's, so default bundles open everywhere.
 pub const DEFAULT_CHUNK_SIZE: usize = fieldpack_reader::profile::OLED_128X64.bundle_sizes().0;
@@ -198,6 +205,8 @@ pub struct EncodedMeta {
     pub title: String,
     /// Whether any field had to be shortened to fit.
     pub shortened: bool,
+    /// The fields as stored (shortened where they had to be).
+    pub fields: MetaFields,
 }
 
 /// Cuts `s` to at most `max_bytes` of UTF-8, marking a cut with an ellipsis.
@@ -271,6 +280,7 @@ pub fn encode_fields(
     f: &MetaFields,
     note: Option<&str>,
     lines: [LineBox; 2],
+    levels: LevelSpan,
 ) -> Result<EncodedMeta> {
     let mut title = f.title.clone();
     let mut source = f.source.clone();
@@ -292,13 +302,23 @@ pub fn encode_fields(
             origin: &origin,
             note: note.as_deref(),
             lines,
+            levels,
         };
         let bytes = postcard::to_allocvec(&meta).context("encoding article metadata")?;
         if bytes.len() <= MAX_META_LEN {
+            let fields = MetaFields {
+                title: title.clone(),
+                date,
+                source,
+                author,
+                origin,
+                ..f.clone()
+            };
             return Ok(EncodedMeta {
                 bytes,
                 title,
                 shortened,
+                fields,
             });
         }
         let over = bytes.len() - MAX_META_LEN;
@@ -398,6 +418,16 @@ pub struct PackedArticle {
     pub body_chars: BTreeSet<char>,
     /// Characters no font draws, with how often the article uses each.
     pub uncovered: Vec<(char, usize)>,
+    /// Its text's bidi level runs (empty when all left to right with no word boundaries).
+    pub runs: Vec<LevelRun>,
+    /// Its words (of the text and the metadata a screen draws) that are shaped, and their
+    /// glyphs.
+    pub words: Vec<(String, Shaped)>,
+    /// The texts of those words, once they are merged into the bundle's set.
+    pub word_texts: Vec<String>,
+    /// The hashes of words a device looks up for it but finds unshaped (a shaped word with
+    /// one of these hashes would be drawn in their place: the build leaves such words out).
+    pub lookups: Vec<u32>,
 }
 
 /// A 128-bit hash of text: two SipHash passes with different keys (fixed, so builds repeat).
@@ -422,7 +452,16 @@ pub fn pack_article(
     let fields = MetaFields::of(a, opts.keep_paths);
     // The line boxes are known once the bundle's strikes are: set in `assemble`. They take the
     // same bytes whatever their values, so what is shortened to fit is decided here.
-    let meta = encode_fields(&fields, None, [LineBox::default(); 2])?;
+    // So are the level runs' place (a span of three varints: its largest value is assumed).
+    let most = LevelSpan {
+        first: u32::MAX,
+        count: u32::MAX,
+        crc: u32::MAX,
+    };
+    let meta = encode_fields(&fields, None, [LineBox::default(); 2], most)?;
+    // The fields as they fit with the largest span: encoded again with the real one, they
+    // need no further cut, so the title index's title is the stored one.
+    let fields = meta.fields.clone();
     let chunks = split_chunks(&body, opts.chunk_size)
         .par_iter()
         .map(|c| {
@@ -450,14 +489,51 @@ pub fn pack_article(
         .filter(|(&c, _)| !crate::glyphs::covered(fonts, c))
         .map(|(&c, &n)| (c, n))
         .collect();
-    let body_chars = body.chars().chain(meta.title.chars()).collect();
+    let rtl = a.dir == fieldpack_format::Direction::Rtl;
+    let typeset = article_runs(&body, rtl)
+        .with_context(|| format!("{}: finding bidi levels and words", a.origin))?;
+    let shaping = shaping_fonts()?;
+    // The metadata a screen draws is set as one line each, cut into words at spaces.
+    let drawn_meta = [
+        Some(meta.title.as_str()),
+        a.source.as_deref(),
+        a.author.as_deref(),
+        a.date.as_deref(),
+    ];
+    let mut texts: Vec<String> = typeset.words.clone();
+    for w in drawn_meta.into_iter().flatten().flat_map(|m| m.split(' ')) {
+        if word_font(w, shaping).is_some() && !texts.iter().any(|t| t == w) {
+            texts.push(w.to_string());
+        }
+    }
+    let words = texts
+        .into_iter()
+        .map(|w| {
+            let font = word_font(&w, shaping).unwrap_or(0);
+            let shaped = shape(&w, font)?;
+            Ok((w, shaped))
+        })
+        .collect::<Result<Vec<_>>>()
+        .with_context(|| format!("{}: shaping its words", a.origin))?;
+    // The characters its lines draw one by one: a shaped word's are drawn as its glyphs.
+    let is_shaped = |w: &str| words.iter().any(|(t, _)| t == w);
+    let mut body_chars = unshaped_chars(&body, &typeset.runs, is_shaped);
+    body_chars.extend(unshaped_chars(&meta.title, &[], is_shaped));
+    let mut lookups: Vec<u32> = device_words(&body, &typeset.runs)
+        .into_iter()
+        .chain(drawn_meta.into_iter().flatten().flat_map(|m| m.split(' ')))
+        .filter(|w| is_looked_up(w) && !is_shaped(w))
+        .map(|w| word_hash(w.as_bytes()))
+        .collect();
+    lookups.sort_unstable();
+    lookups.dedup();
     Ok(PackedArticle {
         origin: a.origin.clone(),
         title: meta.title,
         meta: meta.bytes,
         fields,
         meta_shortened: meta.shortened,
-        rtl: a.dir == fieldpack_format::Direction::Rtl,
+        rtl,
         chunks,
         raw_len: body.len(),
         body_crc: crc32(body.as_bytes()),
@@ -465,6 +541,10 @@ pub fn pack_article(
         chars: counts.into_keys().collect(),
         body_chars,
         uncovered,
+        runs: typeset.runs,
+        words,
+        word_texts: Vec::new(),
+        lookups,
     })
 }
 
@@ -533,6 +613,64 @@ pub fn offers_section(folded: &[Vec<char>]) -> Vec<u8> {
     out
 }
 
+/// A bundle's shaped words as stored: their glyphs per size class, the strikes' share of them
+/// and the encoded words.
+struct StoredWords {
+    /// Each kept word's glyphs in pixels.
+    placed: BTreeMap<String, Vec<Placed>>,
+    /// What the strikes need: every glyph use and each glyph's usual advance.
+    glyphs: ShapedGlyphs,
+    /// The words as the Shapes section stores them.
+    stored: BTreeMap<String, StoredWord>,
+}
+
+/// Which shaped words a bundle stores: every one but those whose hash another word a device
+/// looks up shares (`lookups`, or another shaped word), which would be drawn in its place,
+/// and those the format cannot hold; those are drawn a character at a time.
+fn stored_words(shaped: BTreeMap<String, Shaped>, lookups: &BTreeSet<u32>) -> Result<StoredWords> {
+    let mut hashes: BTreeMap<u32, usize> = BTreeMap::new();
+    for t in shaped.keys() {
+        *hashes.entry(word_hash(t.as_bytes())).or_default() += 1;
+    }
+    let mut placed: BTreeMap<String, Vec<Placed>> = BTreeMap::new();
+    let mut fonts: BTreeMap<String, (u8, bool)> = BTreeMap::new();
+    for (text, s) in shaped {
+        let h = word_hash(text.as_bytes());
+        if hashes.get(&h) != Some(&1) || lookups.contains(&h) {
+            continue;
+        }
+        fonts.insert(text.clone(), (s.font, s.rtl));
+        placed.insert(text, place(&s)?);
+    }
+    let advances = default_advances(placed.values().map(Vec::as_slice));
+    let mut stored = BTreeMap::new();
+    placed.retain(|text, p| match stored_glyphs(p, &advances) {
+        Some((glyphs, width)) => {
+            let (font, rtl) = fonts.get(text).copied().unwrap_or_default();
+            stored.insert(
+                text.clone(),
+                StoredWord {
+                    font,
+                    rtl,
+                    glyphs,
+                    width,
+                },
+            );
+            true
+        }
+        None => false,
+    });
+    let instances = placed.values().flatten().map(|g| (g.key, g.dy)).collect();
+    Ok(StoredWords {
+        placed,
+        glyphs: ShapedGlyphs {
+            instances,
+            advances,
+        },
+        stored,
+    })
+}
+
 /// Lays out packed articles (in bundle order, without duplicates) as a bundle.
 pub fn assemble(
     mut articles: Vec<PackedArticle>,
@@ -555,7 +693,41 @@ pub fn assemble(
     chars.extend(info_creator.chars());
     chars.extend(info_created.unwrap_or("").chars());
     let fonts = fonts()?;
-    let glyphs = build_glyphs(fonts, &chars)?;
+    // Every shaped word once (a word shapes the same in any article: no language, its
+    // script's font and direction), sorted by text as the Shapes section is.
+    let mut shaped: BTreeMap<String, Shaped> = BTreeMap::new();
+    for a in &mut articles {
+        for (text, w) in std::mem::take(&mut a.words) {
+            a.word_texts.push(text.clone());
+            shaped.entry(text).or_insert(w);
+        }
+    }
+    let mut lookups: BTreeSet<u32> = articles
+        .iter()
+        .flat_map(|a| a.lookups.iter().copied())
+        .collect();
+    for s in [info_title, info_creator, info_created.unwrap_or("")] {
+        lookups.extend(
+            s.split(' ')
+                .filter(|w| is_looked_up(w))
+                .map(|w| word_hash(w.as_bytes())),
+        );
+    }
+    let words = stored_words(shaped, &lookups)?;
+    for a in &mut articles {
+        // A word left unshaped is drawn one character at a time: its characters' glyphs set
+        // the line box.
+        let dropped: Vec<String> = a
+            .word_texts
+            .iter()
+            .filter(|t| !words.stored.contains_key(*t))
+            .cloned()
+            .collect();
+        for t in dropped {
+            a.body_chars.extend(t.chars());
+        }
+    }
+    let glyphs = build_glyphs(fonts, &chars, &words.glyphs)?;
 
     // Titles that fold alike get a note each that tells them apart in the library.
     let mut by_title: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -572,15 +744,33 @@ pub fn assemble(
             }
         }
     }
-    // Each article's lines are as tall as its own glyphs need, in each strike.
+    // Each article's lines are as tall as its own glyphs need, in each strike; its level
+    // runs go to the Levels section.
+    let mut levels_sec = Vec::new();
     for (a, note) in articles.iter_mut().zip(&notes) {
         let mut lines = [LineBox::default(); 2];
         for s in &glyphs.strikes {
             if let Some(slot) = lines.get_mut(usize::from(s.size_class)) {
-                *slot = s.line_box(a.body_chars.iter().copied());
+                let shaped = a
+                    .word_texts
+                    .iter()
+                    .filter_map(|t| words.placed.get(t))
+                    .flat_map(|w| w.iter().map(|g| (g.key, g.dy)));
+                *slot = s.line_box(a.body_chars.iter().copied(), shaped);
             }
         }
-        a.meta = encode_fields(&a.fields, note.as_deref(), lines)?.bytes;
+        let mut span = LevelSpan::default();
+        if !a.runs.is_empty() {
+            let bytes: Vec<u8> = a.runs.iter().flat_map(|r| r.encode()).collect();
+            span = LevelSpan {
+                first: u32::try_from(levels_sec.len() / RUN_LEN)
+                    .context("more level runs than the format counts")?,
+                count: a.runs.len() as u32,
+                crc: crc32(&bytes),
+            };
+            levels_sec.extend_from_slice(&bytes);
+        }
+        a.meta = encode_fields(&a.fields, note.as_deref(), lines, span)?.bytes;
     }
     let mut articles_sec = Vec::with_capacity(articles.len() * 32);
     let mut meta_sec = Vec::new();
@@ -704,6 +894,12 @@ pub fn assemble(
         sections.push((SectionKind::Glyphs, s.bytes));
     }
     sections.push((SectionKind::GlyphBitmaps, glyphs.bitmaps));
+    if !levels_sec.is_empty() {
+        sections.push((SectionKind::Levels, levels_sec));
+    }
+    if !words.stored.is_empty() {
+        sections.push((SectionKind::Shapes, encode_shapes(&words.stored)?));
+    }
     // The dictionary costs window RAM on the device: kept only when some chunk uses it.
     if uses_dictionary {
         sections.push((SectionKind::Dictionary, dictionary));

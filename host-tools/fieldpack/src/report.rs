@@ -231,6 +231,10 @@ pub struct ScriptCost {
     pub record_bytes: u64,
     /// Bytes of their bitmaps; a bitmap two glyphs share is counted once, for the first.
     pub bitmap_bytes: u64,
+    /// Shaped words of the script (SPEC.md, Shapes).
+    pub shaped_words: u32,
+    /// Bytes those words take in the Shapes section (records and data).
+    pub shaped_bytes: u64,
 }
 
 /// The script of a code point, for reporting glyph costs: by Unicode block, the blocks a
@@ -286,21 +290,17 @@ fn script_costs(b: &mut Bundle<&[u8]>) -> Vec<ScriptCost> {
                 break;
             }
             let e = GlyphEntry::decode(&rb);
-            let script = script_of(e.codepoint);
-            let cost = costs.entry(script).or_insert(ScriptCost {
-                script,
-                glyphs_small: 0,
-                glyphs_large: 0,
-                record_bytes: 0,
-                bitmap_bytes: 0,
-            });
+            let script = key_script(e.codepoint);
+            let cost = costs
+                .entry(script)
+                .or_insert_with(|| ScriptCost::new(script));
             if s.header.size_class == 0 {
                 cost.glyphs_small += 1;
             } else {
                 cost.glyphs_large += 1;
             }
             cost.record_bytes += GLYPH_RECORD_LEN as u64;
-            if let Some(Ok(Some(g))) = char::from_u32(e.codepoint).map(|c| b.glyph(&s, c)) {
+            if let Ok(Some(g)) = b.glyph_by_key(&s, e.codepoint) {
                 let bits = g.bitmap_bits();
                 if bits > 0 && bitmaps_seen.insert((g.bit_offset, bits)) {
                     cost.bitmap_bytes += u64::from(bits).div_ceil(8);
@@ -308,9 +308,56 @@ fn script_costs(b: &mut Bundle<&[u8]>) -> Vec<ScriptCost> {
             }
         }
     }
+    // Shaped words, by their font's script: a word's bytes run to the next word's data.
+    let section_len = b
+        .sections()
+        .iter()
+        .find(|(k, _)| *k == SectionKind::Shapes)
+        .map_or(0, |(_, s)| s.len);
+    let count = b.shaped_word_count().unwrap_or(0);
+    let words: Vec<_> = (0..count)
+        .filter_map(|i| b.shaped_word_at(i).ok())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        let end = words.get(i + 1).map_or(section_len, |n| n.record.data);
+        let script = key_script(fieldpack_format::shaped::shaped_key(w.font, 0));
+        let cost = costs
+            .entry(script)
+            .or_insert_with(|| ScriptCost::new(script));
+        cost.shaped_words += 1;
+        cost.shaped_bytes += u64::from(end.saturating_sub(w.record.data))
+            + fieldpack_format::shaped::WORD_RECORD_LEN as u64;
+    }
     let mut out: Vec<ScriptCost> = costs.into_values().collect();
-    out.sort_by_key(|c| std::cmp::Reverse(c.record_bytes + c.bitmap_bytes));
+    out.sort_by_key(|c| std::cmp::Reverse(c.record_bytes + c.bitmap_bytes + c.shaped_bytes));
     out
+}
+
+impl ScriptCost {
+    fn new(script: &'static str) -> Self {
+        ScriptCost {
+            script,
+            glyphs_small: 0,
+            glyphs_large: 0,
+            record_bytes: 0,
+            bitmap_bytes: 0,
+            shaped_words: 0,
+            shaped_bytes: 0,
+        }
+    }
+}
+
+/// The script of a glyph key: a code point's, or a shaped glyph's font's.
+fn key_script(key: u32) -> &'static str {
+    if key >= fieldpack_format::shaped::SHAPED_KEY {
+        let font = ((key - fieldpack_format::shaped::SHAPED_KEY) >> 16) as usize;
+        crate::shape::shaping_fonts()
+            .ok()
+            .and_then(|f| f.get(font))
+            .map_or("Shaped (unknown font)", |f| f.script_name)
+    } else {
+        script_of(key)
+    }
 }
 
 /// One article in `inspect` and `list`.
@@ -764,18 +811,24 @@ pub fn render_inspection(r: &Inspection) -> String {
     if !r.scripts.is_empty() {
         let _ = writeln!(
             s,
-            "\nglyphs by script (records in every strike, bitmaps once):"
+            "\nglyphs by script (records in every strike, bitmaps once; shaped words):"
         );
         let _ = writeln!(
             s,
-            "  {:<16} {:>7} {:>7} {:>9} {:>9}",
-            "script", "small", "large", "records", "bitmaps"
+            "  {:<16} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
+            "script", "small", "large", "records", "bitmaps", "words", "word bytes"
         );
         for c in &r.scripts {
             let _ = writeln!(
                 s,
-                "  {:<16} {:>7} {:>7} {:>9} {:>9}",
-                c.script, c.glyphs_small, c.glyphs_large, c.record_bytes, c.bitmap_bytes
+                "  {:<16} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
+                c.script,
+                c.glyphs_small,
+                c.glyphs_large,
+                c.record_bytes,
+                c.bitmap_bytes,
+                c.shaped_words,
+                c.shaped_bytes
             );
         }
     }
@@ -1046,6 +1099,7 @@ pub fn check_bytes(
     };
     v.articles = b.article_count();
     let mut reader = ArticleReader::new(&b);
+    let mut used_words: BTreeSet<u32> = BTreeSet::new();
     for i in 0..b.article_count() {
         match reader.read(&mut b, i) {
             Ok(a) => {
@@ -1053,6 +1107,8 @@ pub fn check_bytes(
                 v.chunks += u64::from(a.chunks);
                 v.text_bytes += a.body.len() as u64;
                 check_line_boxes(&mut b, &a, &mut v.problems);
+                check_runs(&mut b, &a, &mut v.problems);
+                check_article_words(&mut b, &a, &mut used_words, &mut v.problems);
             }
             Err(e) => {
                 let p = article_problem(&mut b, i, &e);
@@ -1063,6 +1119,7 @@ pub fn check_bytes(
     check_tiling(&mut b, &mut v.problems);
     check_titles(&mut b, bytes, &entries, &mut v.problems);
     check_glyphs(&mut b, &mut v.problems);
+    check_shapes(&mut b, &used_words, &mut v.problems);
     match crate::sign::check(bytes) {
         Ok(None) => {
             if key.is_some() {
@@ -1244,14 +1301,37 @@ fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut 
         return;
     };
     let stored = meta.lines;
-    // Line feeds end paragraphs: never drawn.
-    let chars: BTreeSet<char> = a
-        .body
-        .chars()
-        .chain(a.title.chars())
-        .filter(|c| !c.is_control())
-        .collect();
+    let levels = meta.levels;
+    // The shaped words it draws, cut as a device cuts them, with their glyphs.
+    let runs = read_runs(b, levels).unwrap_or_default();
+    let mut words: Vec<&str> = crate::shape::device_words(&a.body, &runs);
+    words.extend(a.title.split(' '));
+    let mut found: BTreeSet<&str> = BTreeSet::new();
+    let mut shaped_ink: Vec<(u32, [i32; 2])> = Vec::new();
+    for w in words {
+        if let Ok(Some(word)) = b.shaped_word(w.as_bytes()) {
+            found.insert(w);
+            if let Ok(glyphs) = resolved_glyphs(b, &word) {
+                shaped_ink.extend(glyphs.iter().map(|g| (g.key, g.dy)));
+            }
+        }
+    }
+    // The characters drawn one by one (not inside shaped words); line feeds end paragraphs
+    // and are never drawn.
+    let is_shaped = |w: &str| found.contains(w);
+    let mut chars = crate::shape::unshaped_chars(&a.body, &runs, is_shaped);
+    chars.extend(crate::shape::unshaped_chars(&a.title, &[], is_shaped));
+    chars.retain(|c| !c.is_control());
     for s in b.strikes().to_vec() {
+        let class = usize::from(s.header.size_class).min(1);
+        let shaped_rows: Vec<(u32, u32)> = shaped_ink
+            .iter()
+            .filter_map(|&(key, dy)| {
+                let g = b.glyph_by_key(&s, key).ok().flatten()?;
+                let dy = i64::from(dy[class]);
+                (g.height > 0).then_some(((i64::from(g.y) + dy).max(0) as u32, u32::from(g.height)))
+            })
+            .collect();
         let ink: Vec<(u32, u32)> = chars
             .iter()
             .filter_map(|&c| match b.glyph(&s, c) {
@@ -1261,6 +1341,7 @@ fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut 
             })
             .filter(|g| g.height > 0)
             .map(|g| (u32::from(g.y), u32::from(g.height)))
+            .chain(shaped_rows)
             .collect();
         let compact = LineBox {
             top: s.header.compact_top,
@@ -1282,6 +1363,201 @@ fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut 
                     got.top, got.height, s.header.size_class, want.top, want.height
                 ),
             });
+        }
+    }
+}
+
+/// An article's level runs, checked against their checksum.
+fn read_runs(
+    b: &mut Bundle<&[u8]>,
+    levels: fieldpack_format::LevelSpan,
+) -> Result<Vec<fieldpack_format::LevelRun>, fieldpack_format::Error> {
+    let span = b.level_runs(levels)?;
+    (0..levels.count).map(|i| b.level_run(span, i)).collect()
+}
+
+/// An article's level runs: present and intact, and the ones its text and direction give
+/// (UAX #9 levels, dictionary word boundaries, font changes), recomputed.
+fn check_runs(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut Vec<Problem>) {
+    let Ok(rec) = b.article(a.index) else { return };
+    let mut mbuf = [0u8; MAX_META_LEN];
+    let Ok(meta) = b.meta(&rec, &mut mbuf) else {
+        return;
+    };
+    let levels = meta.levels;
+    let mut report = |message: String| {
+        problems.push(Problem {
+            section: SectionKind::Levels.spec_name().to_string(),
+            offset: None,
+            article: Some(a.index),
+            title: Some(a.title.clone()),
+            message,
+        })
+    };
+    let stored = match read_runs(b, levels) {
+        Ok(r) => r,
+        Err(e) => return report(format!("its level runs cannot be read: {e}")),
+    };
+    match crate::shape::article_runs(&a.body, a.rtl) {
+        Ok(want) if want.runs != stored => report(format!(
+            "{} level runs, where its text gives {} (first difference at run {})",
+            stored.len(),
+            want.runs.len(),
+            stored
+                .iter()
+                .zip(&want.runs)
+                .position(|(x, y)| x != y)
+                .unwrap_or(stored.len().min(want.runs.len()))
+        )),
+        Ok(_) => {}
+        Err(e) => report(format!("cannot recompute its level runs: {e:#}")),
+    }
+}
+
+/// A stored shaped word's glyphs in each size class's pixels, their advances resolved
+/// against the strikes (SPEC.md, "Shapes").
+fn resolved_glyphs(
+    b: &mut Bundle<&[u8]>,
+    word: &fieldpack_format::Word,
+) -> Result<Vec<crate::shape::Placed>, fieldpack_format::Error> {
+    let strikes: Vec<_> = b.strikes().to_vec();
+    let mut at = word.first_glyph();
+    let mut out = Vec::new();
+    for _ in 0..word.record.glyph_count {
+        let g = b.next_shaped_glyph(word, &mut at)?;
+        let mut advance = [0i32; 2];
+        for (class, slot) in advance.iter_mut().enumerate() {
+            *slot = match g.advance {
+                Some(a) => i32::from(a[class]),
+                None => match strikes
+                    .iter()
+                    .find(|s| usize::from(s.header.size_class) == class)
+                {
+                    Some(s) => b
+                        .glyph_by_key(s, g.key)?
+                        .map_or(0, |r| i32::from(r.advance)),
+                    None => 0,
+                },
+            };
+        }
+        out.push(crate::shape::Placed {
+            key: g.key,
+            advance,
+            dx: g.offset.map(|o| i32::from(o.0)),
+            dy: g.offset.map(|o| i32::from(o.1)),
+        });
+    }
+    Ok(out)
+}
+
+/// Every word of an article a device looks up that the bundle has shaped: stored as its font
+/// shapes it today (glyphs, advances, offsets, width, direction). Adds their hashes to `used`.
+fn check_article_words(
+    b: &mut Bundle<&[u8]>,
+    a: &ExtractedArticle,
+    used: &mut BTreeSet<u32>,
+    problems: &mut Vec<Problem>,
+) {
+    let Ok(rec) = b.article(a.index) else { return };
+    let mut mbuf = [0u8; MAX_META_LEN];
+    let Ok(meta) = b.meta(&rec, &mut mbuf) else {
+        return;
+    };
+    let levels = meta.levels;
+    let runs = read_runs(b, levels).unwrap_or_default();
+    let Ok(fonts) = crate::shape::shaping_fonts() else {
+        return;
+    };
+    let mut words: BTreeSet<&str> = crate::shape::device_words(&a.body, &runs)
+        .into_iter()
+        .collect();
+    for m in [
+        Some(a.title.as_str()),
+        a.source.as_deref(),
+        a.author.as_deref(),
+        a.date.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        words.extend(m.split(' '));
+    }
+    for w in words.into_iter().filter(|w| crate::shape::is_looked_up(w)) {
+        let word = match b.shaped_word(w.as_bytes()) {
+            Ok(Some(word)) => word,
+            Ok(None) => continue,
+            Err(e) => {
+                problems.push(problem_of(&e));
+                continue;
+            }
+        };
+        used.insert(word.record.hash);
+        let stored = resolved_glyphs(b, &word);
+        let want = crate::shape::word_font(w, fonts).map(|f| {
+            crate::shape::shape(w, f).and_then(|sh| Ok((sh.rtl, crate::shape::place(&sh)?)))
+        });
+        let width = |g: &[crate::shape::Placed]| {
+            [0, 1].map(|c| g.iter().map(|p| p.advance[c]).sum::<i32>())
+        };
+        let ok = match (&stored, &want) {
+            (Ok(got), Some(Ok((rtl, placed)))) => {
+                got == placed
+                    && *rtl == word.rtl
+                    && width(got) == [i32::from(word.advance[0]), i32::from(word.advance[1])]
+            }
+            _ => false,
+        };
+        if !ok {
+            problems.push(Problem {
+                section: SectionKind::Shapes.spec_name().to_string(),
+                offset: None,
+                article: Some(a.index),
+                title: Some(a.title.clone()),
+                message: format!(
+                    "the word \"{w}\" is stored with other glyphs than its font shapes"
+                ),
+            });
+        }
+    }
+}
+
+/// The Shapes section as a whole: records sorted by hash, every word intact and drawn by some
+/// article (`used`).
+fn check_shapes(b: &mut Bundle<&[u8]>, used: &BTreeSet<u32>, problems: &mut Vec<Problem>) {
+    let count = match b.shaped_word_count() {
+        Ok(n) => n,
+        Err(e) => {
+            problems.push(problem_of(&e));
+            return;
+        }
+    };
+    let mut report = |message: String| {
+        problems.push(Problem {
+            section: SectionKind::Shapes.spec_name().to_string(),
+            offset: None,
+            article: None,
+            title: None,
+            message,
+        })
+    };
+    let mut prev: Option<(u32, u32)> = None;
+    for i in 0..count {
+        let word = match b.shaped_word_at(i) {
+            Ok(w) => w,
+            Err(e) => {
+                report(format!("word {i}: {e}"));
+                continue;
+            }
+        };
+        let (hash, data) = (word.record.hash, word.record.data);
+        if prev.is_some_and(|(h, d)| h >= hash || d >= data) {
+            report(format!("word {i} (hash {hash:08x}) is out of order"));
+        }
+        prev = Some((hash, data));
+        if !used.contains(&hash) {
+            report(format!(
+                "word {i} (hash {hash:08x}) is no word of any article"
+            ));
         }
     }
 }
@@ -1313,7 +1589,9 @@ fn check_glyphs(b: &mut Bundle<&[u8]>, problems: &mut Vec<Problem>) {
             }
             let e = GlyphEntry::decode(&rb);
             let bad = |m: String| problem(SectionKind::Glyphs, Some(at.into()), m);
-            if char::from_u32(e.codepoint).is_none() || previous.is_some_and(|p| p >= e.codepoint) {
+            let key_ok = char::from_u32(e.codepoint).is_some()
+                || e.codepoint >= fieldpack_format::shaped::SHAPED_KEY;
+            if !key_ok || previous.is_some_and(|p| p >= e.codepoint) {
                 problems.push(bad(format!(
                     "glyph record U+{:04X} is not a character in ascending order",
                     e.codepoint

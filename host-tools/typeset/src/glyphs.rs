@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use fieldpack_format::layout::{GlyphEntry, GlyphMetrics, StrikeHeader, GLYPH_RECORD_LEN};
+use fieldpack_format::shaped::SHAPED_CLASSES;
 use fieldpack_format::LineBox;
+
+use crate::shape::rasterise;
 
 /// The replacement glyph drawn for characters no font covers.
 pub const REPLACEMENT: char = '\u{FFFD}';
@@ -349,7 +352,11 @@ impl BuiltStrike {
     /// The rows every line of a text drawing `chars` takes in this strike: its glyphs' ink
     /// and one row between lines (SPEC.md, Article metadata); the compact box for a text
     /// without ink.
-    pub fn line_box(&self, chars: impl IntoIterator<Item = char>) -> LineBox {
+    pub fn line_box(
+        &self,
+        chars: impl IntoIterator<Item = char>,
+        shaped: impl IntoIterator<Item = (u32, [i32; SHAPED_CLASSES])>,
+    ) -> LineBox {
         // Control characters (the line feeds between paragraphs) are never drawn.
         let ink = chars
             .into_iter()
@@ -362,7 +369,14 @@ impl BuiltStrike {
                 };
                 self.ink_rows.get(&cp).copied()
             });
-        LineBox::enclosing(ink, self.line_height, self.compact)
+        // A shaped word's glyphs are drawn `dy` rows below their place (marks above, below).
+        let class = usize::from(self.size_class).min(SHAPED_CLASSES - 1);
+        let shaped = shaped.into_iter().filter_map(|(key, dy)| {
+            let (top, rows) = self.ink_rows.get(&key).copied()?;
+            let dy = i64::from(dy[class]);
+            Some(((i64::from(top) + dy).max(0) as u32, rows))
+        });
+        LineBox::enclosing(ink.chain(shaped), self.line_height, self.compact)
     }
 }
 
@@ -423,7 +437,12 @@ struct Chosen {
     compact_descent: i32,
 }
 
-fn choose(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Chosen {
+fn choose(
+    fonts: &Fonts,
+    size_class: u8,
+    chars: &BTreeSet<char>,
+    shaped: &Shaped,
+) -> Result<Chosen> {
     let cascade = strike_fonts(fonts, size_class);
     let mut chosen: BTreeMap<u32, FontGlyph> = BTreeMap::new();
     let mut missing = BTreeSet::new();
@@ -477,19 +496,34 @@ fn choose(fonts: &Fonts, size_class: u8, chars: &BTreeSet<char>) -> Chosen {
         }
         chosen.insert(c as u32, g);
     }
+    // Shaped words' glyphs, where their words put them: a mark's offset moves its ink.
+    let class = usize::from(size_class).min(SHAPED_CLASSES - 1);
+    for &(key, dy) in &shaped.instances {
+        if let std::collections::btree_map::Entry::Vacant(e) = chosen.entry(key) {
+            let mut g = rasterise(key, size_class)?.cropped();
+            // Its usual advance: a word stores only the advances that differ.
+            g.advance = shaped.advances.get(&key).map_or(0, |a| i32::from(a[class]));
+            e.insert(g);
+        }
+        if let Some(fg) = chosen.get(&key).filter(|fg| !fg.rows.is_empty()) {
+            let dy = dy[class];
+            ascent = ascent.max(fg.top - dy);
+            descent = descent.max(fg.rows.len() as i32 - fg.top + dy);
+        }
+    }
     let (compact_ascent, compact_descent) = if c_ascent + c_descent == 0 {
         (ascent, descent)
     } else {
         (c_ascent, c_descent)
     };
-    Chosen {
+    Ok(Chosen {
         glyphs: chosen,
         missing,
         ascent,
         descent,
         compact_ascent,
         compact_descent,
-    }
+    })
 }
 
 fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Result<BuiltStrike> {
@@ -563,12 +597,23 @@ fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Resul
     })
 }
 
-/// Builds the strike of every size class for the characters in `chars`, and their bitmaps.
-pub fn build_glyphs(fonts: &Fonts, chars: &BTreeSet<char>) -> Result<BuiltGlyphs> {
+/// The shaped glyphs a bundle draws: each use (its key and how far it is drawn below its place
+/// in each size class) and each glyph's usual advance.
+#[derive(Default)]
+pub struct Shaped {
+    /// Every use of a shaped glyph: (key, offset down per size class).
+    pub instances: BTreeSet<(u32, [i32; SHAPED_CLASSES])>,
+    /// Each shaped glyph's usual advance per size class.
+    pub advances: BTreeMap<u32, [u8; SHAPED_CLASSES]>,
+}
+
+/// Builds the strike of every size class for the characters in `chars` and the `shaped`
+/// glyphs, and their bitmaps.
+pub fn build_glyphs(fonts: &Fonts, chars: &BTreeSet<char>, shaped: &Shaped) -> Result<BuiltGlyphs> {
     let mut pool = BitmapPool::default();
     let strikes = SIZE_CLASSES
         .iter()
-        .map(|&class| encode_strike(class, choose(fonts, class, chars), &mut pool))
+        .map(|&class| encode_strike(class, choose(fonts, class, chars, shaped)?, &mut pool))
         .collect::<Result<Vec<_>>>()?;
     Ok(BuiltGlyphs {
         strikes,
@@ -597,13 +642,13 @@ mod tests {
     fn shipped_fonts_cover_the_scripts() {
         let fonts = fonts().expect("fonts load");
         let chars: BTreeSet<char> = "Aé’“”Жω한中".chars().collect();
-        let built = build_glyphs(fonts, &chars).expect("glyphs");
+        let built = build_glyphs(fonts, &chars, &Shaped::default()).expect("glyphs");
         for s in &built.strikes {
             assert!(s.missing.is_empty(), "{:?}", s.missing);
             // The characters plus space, replacement, ellipsis and middle dot.
             assert_eq!(s.glyph_count, chars.len() + 4);
         }
-        let built = build_glyphs(fonts, &['\u{1F600}'].into()).expect("glyphs");
+        let built = build_glyphs(fonts, &['\u{1F600}'].into(), &Shaped::default()).expect("glyphs");
         assert_eq!(built.strikes[1].missing.len(), 1);
     }
 }

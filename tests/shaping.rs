@@ -1,0 +1,171 @@
+//! Shaping checked against HarfBuzz itself: every word a bundle stores as shaped (the UDHR in
+//! Arabic, Persian, Urdu, Hebrew, Hindi, Bengali and Thai, and a mixed Arabic and English page)
+//! has exactly the glyphs and positions that `hb-shape` gives for the same font, script and
+//! direction, turned into pixels by the format's documented rounding.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{pack, root};
+use fieldpack::report::ArticleReader;
+use fieldpack::shape::{device_words, is_looked_up, shaping_fonts, to_pixels, word_font, CLASS_PX};
+use fieldpack_format::{Bundle, LevelRun};
+
+fn pages() -> Vec<PathBuf> {
+    let udhr = root().join("tests/udhr");
+    let mut v: Vec<PathBuf> = ["arb", "pes_1", "urd", "heb", "hin", "ben", "tha"]
+        .iter()
+        .map(|l| udhr.join(format!("{l}.html")))
+        .collect();
+    v.push(root().join("tests/pages/mixed-ar-en.html"));
+    v
+}
+
+/// One line of `hb-shape --output-format=json` output: (glyph id, x advance, x offset, y offset).
+fn parse_hb_line(line: &str) -> Vec<(u16, i32, i32, i32)> {
+    let v: serde_json::Value = serde_json::from_str(line).expect("hb-shape JSON");
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|g| {
+            let n = |k: &str| g[k].as_i64().unwrap_or_else(|| panic!("{k} in {g}")) as i32;
+            (n("g") as u16, n("ax"), n("dx"), n("dy"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_shaped_word_equals_hb_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("scripts.fpk");
+    let bytes = pack(&[], &pages(), &fpk);
+    let mut b = Bundle::open(&bytes[..]).expect("open");
+    let fonts = shaping_fonts().expect("fonts");
+    let strikes: Vec<_> = b.strikes().to_vec();
+
+    // Every word a device looks up in the bundle's articles, as the device cuts them (the
+    // level runs mark Thai word boundaries), with the font that shapes it.
+    let mut words: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    let mut reader = ArticleReader::new(&b);
+    for i in 0..b.article_count() {
+        let a = reader.read(&mut b, i).expect("article");
+        let rec = b.article(i).expect("record");
+        let mut mbuf = [0u8; 512];
+        let levels = b.meta(&rec, &mut mbuf).expect("meta").levels;
+        let span = b.level_runs(levels).expect("runs");
+        let runs: Vec<LevelRun> = (0..levels.count)
+            .map(|r| b.level_run(span, r).expect("run"))
+            .collect();
+        let mut cut = device_words(&a.body, &runs);
+        cut.extend(a.title.split(' '));
+        for w in cut.into_iter().filter(|w| is_looked_up(w)) {
+            if let Some(font) = word_font(w, fonts) {
+                words
+                    .entry(usize::from(font))
+                    .or_default()
+                    .insert(w.to_string());
+            }
+        }
+    }
+    assert_eq!(
+        words.keys().copied().collect::<Vec<_>>(),
+        (0..fonts.len()).collect::<Vec<_>>(),
+        "every shaping font has words"
+    );
+
+    let mut compared = 0usize;
+    let mut mismatches = Vec::new();
+    for (&font, words) in &words {
+        let f = &fonts[font];
+        let text_file = dir.path().join(format!("words-{font}.txt"));
+        let lines: Vec<&str> = words.iter().map(String::as_str).collect();
+        std::fs::write(&text_file, lines.join("\n") + "\n").expect("write words");
+        let out = Command::new("hb-shape")
+            .arg("--no-glyph-names")
+            .arg("--output-format=json")
+            .arg(format!("--direction={}", if f.rtl { "rtl" } else { "ltr" }))
+            .arg(format!("--script={}", f.script_code))
+            .arg(format!("--text-file={}", text_file.display()))
+            .arg(root().join("assets/fonts").join(f.file))
+            .output()
+            .expect("hb-shape (Debian's libharfbuzz-bin; bash scripts/setup installs it)");
+        assert!(
+            out.status.success(),
+            "hb-shape: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).expect("utf-8");
+        let hb: Vec<&str> = stdout.lines().collect();
+        assert_eq!(hb.len(), words.len(), "one hb-shape line per word");
+        let upem = f.units_per_em();
+        for (text, line) in words.iter().zip(hb) {
+            compared += 1;
+            let Some(word) = b.shaped_word(text.as_bytes()).expect("lookup") else {
+                mismatches.push(format!("{} {text:?}: not in the bundle", f.name));
+                continue;
+            };
+            // What the bundle makes a device draw, per size class: (key, x, y) and the width.
+            let mut got: Vec<[(u32, i32, i32); 2]> = Vec::new();
+            let mut pen = [0i32; 2];
+            let mut at = word.first_glyph();
+            for _ in 0..word.record.glyph_count {
+                let g = b.next_shaped_glyph(&word, &mut at).expect("glyph");
+                let mut placed = [(0u32, 0i32, 0i32); 2];
+                for c in 0..2 {
+                    let advance = match g.advance {
+                        Some(a) => i32::from(a[c]),
+                        None => b
+                            .glyph_by_key(&strikes[c], g.key)
+                            .expect("glyph record")
+                            .map_or(0, |r| i32::from(r.advance)),
+                    };
+                    placed[c] = (
+                        g.key,
+                        pen[c] + i32::from(g.offset[c].0),
+                        i32::from(g.offset[c].1),
+                    );
+                    pen[c] += advance;
+                }
+                got.push(placed);
+            }
+            // HarfBuzz's glyphs in font units, in pixels by the format's rule: each advance
+            // and offset rounded on its own, a glyph at the sum of the advances before it.
+            let mut want: Vec<[(u32, i32, i32); 2]> = Vec::new();
+            let mut hb_pen = [0i32; 2];
+            for (gid, ax, dx, dy) in parse_hb_line(line) {
+                let mut placed = [(0u32, 0i32, 0i32); 2];
+                for c in 0..2 {
+                    let px = CLASS_PX[c];
+                    placed[c] = (
+                        fieldpack_format::shaped::shaped_key(font as u8, gid),
+                        hb_pen[c] + to_pixels(dx, px, upem),
+                        -to_pixels(dy, px, upem),
+                    );
+                    hb_pen[c] += to_pixels(ax, px, upem);
+                }
+                want.push(placed);
+            }
+            let width = [i32::from(word.advance[0]), i32::from(word.advance[1])];
+            if got != want || pen != hb_pen || width != hb_pen {
+                mismatches.push(format!(
+                    "{} {text:?}: bundle {got:?} width {width:?}, hb-shape {want:?} width {hb_pen:?}",
+                    f.name
+                ));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} words differ from hb-shape:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
+    );
+    assert!(compared > 3000, "only {compared} words");
+    eprintln!(
+        "{compared} words of {} scripts' pages equal hb-shape's glyphs and positions",
+        words.len()
+    );
+}
