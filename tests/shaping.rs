@@ -1,5 +1,6 @@
 //! Shaping checked against HarfBuzz itself: every word a bundle stores as shaped (the UDHR in
-//! Arabic, Persian, Urdu, Hebrew, Hindi, Bengali and Thai, and a mixed Arabic and English page)
+//! Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Thai, Tamil, Khmer, Burmese, Punjabi and Lao,
+//! and a mixed Arabic and English page)
 //! has exactly the glyphs and positions that `hb-shape` gives for the same font, script and
 //! direction, turned into pixels by the format's documented rounding.
 
@@ -16,10 +17,12 @@ use fieldpack_format::{Bundle, LevelRun};
 
 fn pages() -> Vec<PathBuf> {
     let udhr = root().join("tests/udhr");
-    let mut v: Vec<PathBuf> = ["arb", "pes_1", "urd", "heb", "hin", "ben", "tha"]
-        .iter()
-        .map(|l| udhr.join(format!("{l}.html")))
-        .collect();
+    let mut v: Vec<PathBuf> = [
+        "arb", "pes_1", "urd", "heb", "hin", "ben", "tha", "tam", "khm", "mya", "pan", "lao",
+    ]
+    .iter()
+    .map(|l| udhr.join(format!("{l}.html")))
+    .collect();
     v.push(root().join("tests/pages/mixed-ar-en.html"));
     v
 }

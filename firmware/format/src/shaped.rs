@@ -121,11 +121,14 @@ pub fn word_hash(text: &[u8]) -> u32 {
 }
 
 /// Whether `c` is of a script whose words a writer shapes (Arabic, Hebrew, Devanagari, Bengali,
-/// Thai and their presentation forms): a reader looks up exactly the words holding one.
+/// Gurmukhi, Tamil, Thai, Lao, Myanmar, Khmer and their extensions and presentation forms): a
+/// reader looks up exactly the words holding one.
 pub const fn is_shaped_script(c: char) -> bool {
     matches!(c as u32,
-        0x0590..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x09FF | 0x0E00..=0x0E7F
-        | 0xA8E0..=0xA8FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+        0x0590..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x0A7F | 0x0B80..=0x0BFF
+        | 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x19E0..=0x19FF
+        | 0xA8E0..=0xA8FF | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F | 0xFB1D..=0xFDFF
+        | 0xFE70..=0xFEFF)
 }
 
 /// Glyph id bits of a stored shaped glyph; the two top bits flag what follows.

@@ -724,8 +724,12 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             tall |= g.is_some_and(|g| self.is_tall(&g));
             width = width.saturating_add(adv);
-            if matches!(c, '-' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '/')
-                && prev.is_some_and(|p| p.is_alphanumeric())
+            // A line may end after a hyphen or dash, and after Ethiopic's word space and
+            // punctuation, which stand where other scripts put a space (UAX #14 class BA).
+            if matches!(
+                c,
+                '-' | '\u{2010}' | '\u{2013}' | '\u{2014}' | '/' | '\u{1361}'..='\u{1366}'
+            ) && prev.is_some_and(|p| p.is_alphanumeric())
             {
                 last = Some((next, next, Break::Soft, width));
             }

@@ -471,10 +471,12 @@ fn choose(
             );
             continue;
         }
-        let found = cascade
-            .iter()
-            .find_map(|f| f.glyph(c as u32).map(|g| (f, g)));
-        let Some((_, g)) = found else {
+        // Scripts with an outline font of their own take it; the bitmap fonts the rest.
+        let found = match crate::shape::rasterise_char(c, size_class)? {
+            Some(g) => Some(g),
+            None => cascade.iter().find_map(|f| f.glyph(c as u32)),
+        };
+        let Some(g) = found else {
             missing.insert(c);
             continue;
         };

@@ -57,7 +57,7 @@ impl ShapingFont {
 type FontFile = (&'static str, &'static str, &'static [u8], [u8; 4], bool);
 
 /// The shaping fonts in key order: a shaped glyph's key names its font by this index.
-const FONT_FILES: [FontFile; 5] = [
+const FONT_FILES: [FontFile; 11] = [
     (
         "Noto Sans Arabic",
         "NotoSansArabic-Regular.ttf",
@@ -91,6 +91,50 @@ const FONT_FILES: [FontFile; 5] = [
         "NotoSansThai-Regular.ttf",
         include_bytes!("../../../assets/fonts/NotoSansThai-Regular.ttf"),
         *b"Thai",
+        false,
+    ),
+    (
+        "Noto Sans Tamil",
+        "NotoSansTamil-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansTamil-Regular.ttf"),
+        *b"Taml",
+        false,
+    ),
+    (
+        "Noto Sans Khmer",
+        "NotoSansKhmer-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansKhmer-Regular.ttf"),
+        *b"Khmr",
+        false,
+    ),
+    (
+        "Noto Sans Myanmar",
+        "NotoSansMyanmar-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansMyanmar-Regular.ttf"),
+        *b"Mymr",
+        false,
+    ),
+    (
+        "Noto Sans Gurmukhi",
+        "NotoSansGurmukhi-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansGurmukhi-Regular.ttf"),
+        *b"Guru",
+        false,
+    ),
+    (
+        "Noto Sans Lao",
+        "NotoSansLao-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansLao-Regular.ttf"),
+        *b"Laoo",
+        false,
+    ),
+    // Not a shaping font: Ethiopic syllables stand alone, but Unifont's are drawn in 16-pixel
+    // cells with wide gaps; this font's are proportional (see `outline_font`).
+    (
+        "Noto Sans Ethiopic",
+        "NotoSansEthiopic-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSansEthiopic-Regular.ttf"),
+        *b"Ethi",
         false,
     ),
 ];
@@ -141,8 +185,50 @@ pub fn script_font(c: char) -> Option<u8> {
         0x0900..=0x097F | 0xA8E0..=0xA8FF => Some(2),
         0x0980..=0x09FF => Some(3),
         0x0E00..=0x0E7F => Some(4),
+        0x0B80..=0x0BFF => Some(5),
+        0x1780..=0x17FF | 0x19E0..=0x19FF => Some(6),
+        0x1000..=0x109F | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F => Some(7),
+        0x0A00..=0x0A7F => Some(8),
+        0x0E80..=0x0EFF => Some(9),
         _ => None,
     }
+}
+
+/// The outline font a character is drawn from when it is drawn on its own (a strike's glyph for
+/// the character, not a shaped word's): its shaping script's font, so that a word a device sets
+/// a character at a time looks like the rest, and Noto Sans Ethiopic for Ethiopic.
+pub fn outline_font(c: char) -> Option<u8> {
+    script_font(c).or(match c as u32 {
+        0x1200..=0x139F | 0x2D80..=0x2DDF | 0xAB00..=0xAB2F => Some(10),
+        _ => None,
+    })
+}
+
+/// The bitmap of `c` from its outline font (`outline_font`) in a size class, with its advance,
+/// relative to the pen on the baseline; `None` when the font lacks it.
+pub fn rasterise_char(c: char, size_class: u8) -> Result<Option<FontGlyph>> {
+    let Some(font) = outline_font(c) else {
+        return Ok(None);
+    };
+    let fonts = shaping_fonts()?;
+    let Some(f) = fonts.get(usize::from(font)) else {
+        return Ok(None);
+    };
+    let Some(gid) = f.face.glyph_index(c) else {
+        return Ok(None);
+    };
+    let px = CLASS_PX
+        .get(usize::from(size_class))
+        .or(CLASS_PX.last())
+        .copied()
+        .unwrap_or(16);
+    let advance = f
+        .face
+        .glyph_hor_advance(gid)
+        .map_or(0, |a| to_pixels(i32::from(a), px, f.units_per_em()));
+    let mut g = rasterise(shaped_key(font, gid.0), size_class)?;
+    g.advance = advance;
+    Ok(Some(g))
 }
 
 /// Whether a character belongs to a script written without spaces between words, whose word
