@@ -248,7 +248,7 @@ impl<S: Storage> Bundle<S> {
         }
         let at = section.offset + start as u32;
         let mut crc = Crc32::new();
-        let mut piece = [0u8; 64];
+        let mut piece = [0u8; 32];
         let mut done = 0u32;
         let total = bytes as u32;
         while done < total {
@@ -296,11 +296,19 @@ impl<S: Storage> Bundle<S> {
 
     /// The shaped word whose text is `text`, if the bundle has one; its checksum is checked.
     pub fn shaped_word(&mut self, text: &[u8]) -> Result<Option<Word>, Error> {
-        let count = self.shaped_word_count()?;
-        if count == 0 || text.is_empty() || text.len() > MAX_WORD_LEN {
+        if text.is_empty() || text.len() > MAX_WORD_LEN {
             return Ok(None);
         }
-        let hash = word_hash(text);
+        self.shaped_word_by_hash(word_hash(text))
+    }
+
+    /// The shaped word whose text has `hash` ([`word_hash`]), if the bundle has one; its
+    /// checksum is checked.
+    pub fn shaped_word_by_hash(&mut self, hash: u32) -> Result<Option<Word>, Error> {
+        let count = self.shaped_word_count()?;
+        if count == 0 {
+            return Ok(None);
+        }
         let (mut lo, mut hi) = (0u32, count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
@@ -410,7 +418,7 @@ impl<S: Storage> Bundle<S> {
         crc.update(&[rec.glyph_count]);
         crc.update(&head[..1]);
         crc.update(&head[5..]);
-        let mut piece = [0u8; 64];
+        let mut piece = [0u8; 32];
         let mut done = at + WORD_HEADER_LEN as u32;
         let stop = section.offset + end;
         while done < stop {

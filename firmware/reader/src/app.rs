@@ -1221,18 +1221,23 @@ impl<'a, S: Storage> App<'a, S> {
             (through, len)
         };
         let w = s.len() as u32 * font.character_size.width;
-        // A progress rule along the bottom.
+        // A progress rule along the bottom, filling in the article's reading direction: from
+        // the right in a right-to-left article, its count then at the left.
         let rule_w = profile.width.saturating_sub(w + 8);
         let done = (u64::from(rule_w) * u64::from(done_part) / u64::from(whole)) as u32;
-        fill(target, 2, y + fh as i32 / 2, rule_w, 1, theme.muted)?;
-        fill(target, 2, y + fh as i32 / 2 - 1, done, 3, theme.text)?;
-        ui_text(
-            target,
-            font,
-            &s,
-            Point::new((profile.width - w - 2) as i32, y),
-            theme.muted,
-        )
+        let (rule_x, count_x) = if art.rtl {
+            ((w + 6) as i32, 2)
+        } else {
+            (2, (profile.width - w - 2) as i32)
+        };
+        let done_x = if art.rtl {
+            rule_x.saturating_add(rule_w.saturating_sub(done) as i32)
+        } else {
+            rule_x
+        };
+        fill(target, rule_x, y + fh as i32 / 2, rule_w, 1, theme.muted)?;
+        fill(target, done_x, y + fh as i32 / 2 - 1, done, 3, theme.text)?;
+        ui_text(target, font, &s, Point::new(count_x, y), theme.muted)
     }
 
     fn draw_info<D: DrawTarget<Color = C>, C: PixelColor>(

@@ -68,10 +68,12 @@ pub struct OpenArticle {
 const CACHE_SLOTS: usize = 32;
 
 /// A small direct-mapped cache of glyph records: text reuses few characters, and each lookup
-/// in the bundle is a binary search over storage.
+/// in the bundle is a binary search over storage. A slot is 12 bytes (its key, the bitmap
+/// offset with the advance, the four other metrics), not a whole record: on a device it sits
+/// on the stack.
 #[derive(Clone, Copy)]
 struct GlyphCache {
-    slots: [(u32, GlyphRecord); CACHE_SLOTS],
+    slots: [(u32, u32, [u8; 4]); CACHE_SLOTS],
 }
 
 impl GlyphCache {
@@ -79,18 +81,35 @@ impl GlyphCache {
 
     const fn new() -> Self {
         GlyphCache {
-            slots: [(
-                Self::EMPTY_TAG,
-                GlyphRecord {
-                    codepoint: 0,
-                    advance: 0,
-                    bit_offset: 0,
-                    width: 0,
-                    height: 0,
-                    x: 0,
-                    y: 0,
-                },
-            ); CACHE_SLOTS],
+            slots: [(Self::EMPTY_TAG, 0, [0; 4]); CACHE_SLOTS],
+        }
+    }
+
+    /// The record cached for key `cp`.
+    fn get(&self, cp: u32) -> Option<GlyphRecord> {
+        let &(tag, packed, m) = self.slots.get((cp as usize) % CACHE_SLOTS)?;
+        (tag == cp).then_some(GlyphRecord {
+            codepoint: cp,
+            advance: (packed >> 24) as u8,
+            bit_offset: packed & 0x00FF_FFFF,
+            width: m[0],
+            height: m[1],
+            x: i8::from_le_bytes([m[2]]),
+            y: m[3],
+        })
+    }
+
+    /// Remembers `g` for key `cp`, unless its bitmap offset does not fit (a forged record).
+    fn put(&mut self, cp: u32, g: &GlyphRecord) {
+        if g.bit_offset > 0x00FF_FFFF {
+            return;
+        }
+        if let Some(s) = self.slots.get_mut((cp as usize) % CACHE_SLOTS) {
+            *s = (
+                cp,
+                (u32::from(g.advance) << 24) | g.bit_offset,
+                [g.width, g.height, g.x.to_le_bytes()[0], g.y],
+            );
         }
     }
 }
@@ -116,6 +135,8 @@ pub struct Typesetter<'a, S> {
     pub(crate) base: Option<(u32, u32)>,
     /// The level run last looked up.
     pub(crate) run: Option<RunCursor>,
+    /// Words looked up lately, by hash: a page sets each word, then draws it in two passes.
+    pub(crate) words: crate::shaping::WordCache,
 }
 
 /// Whether a character belongs to a script written without spaces between words, where a
@@ -224,6 +245,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             cache: GlyphCache::new(),
             base: None,
             run: None,
+            words: crate::shaping::WordCache::new(),
         })
     }
 
@@ -253,19 +275,16 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         let Some(strike) = self.strike else {
             return Ok(None);
         };
-        let slot = (cp as usize) % CACHE_SLOTS;
-        if let Some(&(tag, g)) = self.cache.slots.get(slot) {
-            if tag == cp {
-                return Ok(Some(g));
-            }
+        if let Some(g) = self.cache.get(cp) {
+            return Ok(Some(g));
         }
         let g = match self.bundle.glyph_by_key(&strike, cp)? {
             Some(g) => Some(g),
             None if cp != REPLACEMENT as u32 => self.bundle.glyph(&strike, REPLACEMENT)?,
             None => None,
         };
-        if let (Some(g), Some(s)) = (g, self.cache.slots.get_mut(slot)) {
-            *s = (cp, g);
+        if let Some(g) = &g {
+            self.cache.put(cp, g);
         }
         Ok(g)
     }
@@ -612,6 +631,8 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         // Where the text is in the article and where its next level run starts (only for
         // articles with runs: most text has none and pays nothing).
         let has_runs = art.runs.len > 0;
+        // Only a bundle with shaped words has words to look up.
+        let has_words = self.bundle.has_shaped_words();
         let mut offset = if has_runs {
             self.offset_of(art, start)?
         } else {
@@ -657,7 +678,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 offset = offset.saturating_add(1);
                 continue;
             }
-            if word_start {
+            if word_start && has_words {
                 if let Some((word, end, len)) = self.word_at(art, pos)? {
                     // A shaped word is set whole, as the host shaped it.
                     let adv = u32::from(word.width(self.size_class()));

@@ -5,7 +5,9 @@
 //! character by character from the right with mirrored brackets.
 
 use embedded_graphics::prelude::*;
-use fieldpack_format::shaped::{is_shaped_script, LevelRun, Word, MAX_WORD_LEN, SHAPED_CLASSES};
+use fieldpack_format::shaped::{
+    is_shaped_script, word_hash, LevelRun, Word, MAX_WORD_LEN, SHAPED_CLASSES,
+};
 use fieldpack_format::{Error, Storage};
 
 use crate::draw::DrawError;
@@ -24,8 +26,34 @@ pub struct RunCursor {
     pub end: u32,
 }
 
+/// Words remembered by [`WordCache`].
+const WORD_CACHE_SLOTS: usize = 8;
+
+/// A small direct-mapped cache of shaped-word lookups by the hash of their text, found or not.
+/// Hashes tell words apart exactly here: a writer makes sure no two words a reader looks up in a
+/// bundle share one (SPEC.md, Shapes).
+#[derive(Clone, Copy)]
+pub struct WordCache {
+    slots: [Option<(u32, Option<Word>)>; WORD_CACHE_SLOTS],
+}
+
+impl WordCache {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        WordCache {
+            slots: [None; WORD_CACHE_SLOTS],
+        }
+    }
+}
+
+impl Default for WordCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Most pieces a line is cut into for ordering; the rest of a line with more is one piece.
-const MAX_PIECES: usize = 32;
+const MAX_PIECES: usize = 24;
 
 /// The character drawn for `c` in right-to-left text (UAX #9 rule L4, the brackets of
 /// Unicode's mirroring list that the bundle's fonts draw).
@@ -94,7 +122,22 @@ impl<S: Storage> Typesetter<'_, S> {
             }
         }
         let count = art.runs.len / fieldpack_format::shaped::RUN_LEN as u32;
-        let index = self.bundle.run_index_at(art.runs, offset)?;
+        // Text is read forwards: the run after the last one is the likely one (Thai has a run
+        // a word), found with two reads instead of a binary search.
+        let index = match self.run {
+            Some(c)
+                if c.runs == art.runs && c.end <= offset && c.index.saturating_add(1) < count =>
+            {
+                let next = c.index + 1;
+                let after = next.saturating_add(1);
+                if after >= count || self.bundle.level_run(art.runs, after)?.offset > offset {
+                    next
+                } else {
+                    self.bundle.run_index_at(art.runs, offset)?
+                }
+            }
+            _ => self.bundle.run_index_at(art.runs, offset)?,
+        };
         let run = self.bundle.level_run(art.runs, index)?;
         let end = if index.saturating_add(1) < count {
             self.bundle
@@ -152,11 +195,13 @@ impl<S: Storage> Typesetter<'_, S> {
         if word.is_empty() || word.len() > MAX_WORD_LEN || !holds_shaped_script(word) {
             return Ok(None);
         }
-        let Some(found) = self.bundle.shaped_word(word)? else {
+        let hash = word_hash(word);
+        let text_len = text.len();
+        let Some(found) = self.lookup_hash(hash)? else {
             return Ok(None);
         };
         let end_offset = pos.offset.saturating_add(len as u32);
-        let end = if end_offset as usize >= text.len() {
+        let end = if end_offset as usize >= text_len {
             TextPos {
                 chunk: pos.chunk.saturating_add(1),
                 offset: 0,
@@ -257,6 +302,21 @@ impl<S: Storage> Typesetter<'_, S> {
             }
             return Ok(());
         }
+        self.draw_line_pieces(target, art, line, (x, width), top, color)
+    }
+
+    /// [`Typesetter::draw_line`] for a line of pieces: apart, so that the plain walk above does
+    /// not carry this one's arrays on a device's stack.
+    #[inline(never)]
+    fn draw_line_pieces<D: DrawTarget<Color = C>, C: PixelColor>(
+        &mut self,
+        target: &mut D,
+        art: &OpenArticle,
+        line: &Line,
+        (x, width): (i32, u32),
+        top: i32,
+        color: C,
+    ) -> Result<(), DrawError<D::Error>> {
         let start_offset = self.offset_of(art, line.start)?;
         let rtl_paragraph = self
             .run_at(art, start_offset)?
@@ -267,14 +327,15 @@ impl<S: Storage> Typesetter<'_, S> {
             x
         };
         // First pass: the pieces' widths and levels.
-        let mut widths = [0u32; MAX_PIECES];
+        // Pixels fit 16 bits: a piece is at most a line wide (saturating below for a forged one).
+        let mut widths = [0u16; MAX_PIECES];
         let mut levels = [0u8; MAX_PIECES];
         let mut n = 0usize;
         let mut pos = line.start;
         while pos < line.draw_end && n < MAX_PIECES {
             let p = self.piece(art, pos, line.draw_end, n + 1 == MAX_PIECES)?;
             if let (Some(w), Some(l)) = (widths.get_mut(n), levels.get_mut(n)) {
-                *w = p.width;
+                *w = u16::try_from(p.width).unwrap_or(u16::MAX);
                 *l = p.level;
             }
             n += 1;
@@ -324,21 +385,22 @@ impl<S: Storage> Typesetter<'_, S> {
             }
             k -= 1;
         }
-        let mut xs = [0i32; MAX_PIECES];
-        let mut pen = x0;
+        // Each piece's left edge, from the line's start (x0), in the visual order.
+        let mut xs = [0u16; MAX_PIECES];
+        let mut pen = 0u16;
         for &o in order.iter() {
             let o = usize::from(o);
             if let Some(slot) = xs.get_mut(o) {
                 *slot = pen;
             }
-            pen = pen.saturating_add(widths.get(o).copied().unwrap_or(0) as i32);
+            pen = pen.saturating_add(widths.get(o).copied().unwrap_or(0));
         }
         // Second pass: the same pieces, each drawn where the order put it.
         let mut pos = line.start;
         let mut i = 0usize;
         while pos < line.draw_end && i < n {
             let p = self.piece(art, pos, line.draw_end, i + 1 == MAX_PIECES)?;
-            let at = xs.get(i).copied().unwrap_or(x0);
+            let at = x0.saturating_add(i32::from(xs.get(i).copied().unwrap_or(0)));
             if let Some(word) = p.word {
                 self.draw_word(target, &word, at, top, color)?;
             } else {
@@ -441,7 +503,32 @@ impl<S: Storage> Typesetter<'_, S> {
         if word.is_empty() || !holds_shaped_script(word.as_bytes()) {
             return Ok(None);
         }
-        self.bundle.shaped_word(word.as_bytes())
+        self.lookup_word(word.as_bytes())
+    }
+
+    /// The shaped word `text`, through the cache.
+    fn lookup_word(&mut self, text: &[u8]) -> Result<Option<Word>, Error> {
+        if text.is_empty() || text.len() > MAX_WORD_LEN {
+            return Ok(None);
+        }
+        self.lookup_hash(word_hash(text))
+    }
+
+    /// The shaped word whose text has `hash`, through the cache. Not inlined: the search's
+    /// buffers are on a device's stack only while it searches.
+    #[inline(never)]
+    fn lookup_hash(&mut self, hash: u32) -> Result<Option<Word>, Error> {
+        let slot = (hash as usize) % WORD_CACHE_SLOTS;
+        if let Some(Some((h, w))) = self.words.slots.get(slot) {
+            if *h == hash {
+                return Ok(*w);
+            }
+        }
+        let found = self.bundle.shaped_word_by_hash(hash)?;
+        if let Some(s) = self.words.slots.get_mut(slot) {
+            *s = Some((hash, found));
+        }
+        Ok(found)
     }
 }
 
