@@ -9,7 +9,8 @@ use scraper::{ElementRef, Html, Node};
 
 use crate::rules::Rules;
 use crate::text::{
-    first_sentence, guess_language, is_dateline, normalize_paragraph, shorten, without_dateline,
+    first_sentence, guess_language, is_dateline, is_rtl_language, mostly_rtl, normalize_paragraph,
+    shorten, without_dateline,
 };
 
 /// Longest title kept, in characters.
@@ -387,9 +388,17 @@ fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outco
         .map(|l| l.replace('_', "-"))
         .filter(|l| !l.eq_ignore_ascii_case("und"))
         .or_else(|| guess_language(&body).map(str::to_string));
+    // The input's own direction wins; else its language's (tagged or detected); else, for a
+    // text in no language the detector knows, the direction most of its letters have.
     let dir = match raw.dir.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("rtl") => Direction::Rtl,
-        _ => Direction::Ltr,
+        Some("ltr") => Direction::Ltr,
+        _ => match lang.as_deref() {
+            Some(l) if is_rtl_language(l) => Direction::Rtl,
+            Some(_) => Direction::Ltr,
+            None if mostly_rtl(&body) => Direction::Rtl,
+            None => Direction::Ltr,
+        },
     };
     Outcome::Article(
         Article {

@@ -272,57 +272,169 @@ pub fn shorten(s: &str, max: usize) -> String {
     out
 }
 
-/// A language tag guessed from the script and common words, or `None` when unsure.
+/// A BCP 47 tag for a text, from a language detector (`whatlang`, trigrams and scripts, 69
+/// languages), or `None` when it is unsure: too little text, or a guess it does not rate
+/// reliable. A tag in the input always wins over this guess.
 pub fn guess_language(text: &str) -> Option<&'static str> {
-    let (mut hangul, mut kana, mut han, mut cyr, mut latin, mut greek) = (0, 0, 0, 0, 0, 0);
+    // A few thousand characters decide; a long article is not read whole.
+    let end = text.char_indices().nth(4000).map_or(text.len(), |(i, _)| i);
+    let sample = &text[..end];
+    let letters = sample.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 8 {
+        return None;
+    }
+    let info = whatlang::detect(sample)?;
+    if !info.is_reliable() {
+        return None;
+    }
+    Some(bcp47(info.lang()))
+}
+
+/// The BCP 47 tag of a detected language: its two-letter ISO 639-1 code where it has one, else
+/// its ISO 639-3 code (both are valid BCP 47 primary subtags).
+fn bcp47(lang: whatlang::Lang) -> &'static str {
+    let code = lang.code();
+    const TWO: [(&str, &str); 63] = [
+        ("epo", "eo"),
+        ("eng", "en"),
+        ("rus", "ru"),
+        ("cmn", "zh"),
+        ("spa", "es"),
+        ("por", "pt"),
+        ("ita", "it"),
+        ("ben", "bn"),
+        ("fra", "fr"),
+        ("deu", "de"),
+        ("ukr", "uk"),
+        ("kat", "ka"),
+        ("ara", "ar"),
+        ("hin", "hi"),
+        ("jpn", "ja"),
+        ("heb", "he"),
+        ("yid", "yi"),
+        ("pol", "pl"),
+        ("amh", "am"),
+        ("jav", "jv"),
+        ("kor", "ko"),
+        ("nob", "nb"),
+        ("dan", "da"),
+        ("swe", "sv"),
+        ("fin", "fi"),
+        ("tur", "tr"),
+        ("nld", "nl"),
+        ("hun", "hu"),
+        ("ces", "cs"),
+        ("ell", "el"),
+        ("bul", "bg"),
+        ("bel", "be"),
+        ("mar", "mr"),
+        ("kan", "kn"),
+        ("ron", "ro"),
+        ("slv", "sl"),
+        ("hrv", "hr"),
+        ("srp", "sr"),
+        ("mkd", "mk"),
+        ("lit", "lt"),
+        ("lav", "lv"),
+        ("est", "et"),
+        ("tam", "ta"),
+        ("vie", "vi"),
+        ("urd", "ur"),
+        ("tha", "th"),
+        ("guj", "gu"),
+        ("uzb", "uz"),
+        ("pan", "pa"),
+        ("aze", "az"),
+        ("ind", "id"),
+        ("tel", "te"),
+        ("pes", "fa"),
+        ("mal", "ml"),
+        ("ori", "or"),
+        ("mya", "my"),
+        ("nep", "ne"),
+        ("sin", "si"),
+        ("khm", "km"),
+        ("tuk", "tk"),
+        ("aka", "ak"),
+        ("zul", "zu"),
+        ("sna", "sn"),
+    ];
+    const MORE: [(&str, &str); 7] = [
+        ("afr", "af"),
+        ("lat", "la"),
+        ("slk", "sk"),
+        ("cat", "ca"),
+        ("hye", "hy"),
+        ("cym", "cy"),
+        ("tgl", "tl"),
+    ];
+    TWO.iter()
+        .chain(MORE.iter())
+        .find(|(three, _)| *three == code)
+        .map_or(code, |(_, two)| two)
+}
+
+/// Whether a language (a BCP 47 tag) is written right to left: Arabic, Persian, Urdu, Pashto,
+/// Sindhi, Uyghur, Kurdish in Arabic script, Dhivehi, Hebrew, Yiddish, and the like.
+pub fn is_rtl_language(tag: &str) -> bool {
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let script = tag
+        .split(['-', '_'])
+        .skip(1)
+        .find(|s| s.len() == 4)
+        .map(str::to_ascii_lowercase);
+    match script.as_deref() {
+        Some("arab" | "hebr" | "syrc" | "thaa" | "nkoo" | "adlm" | "rohg") => return true,
+        Some(_) => return false,
+        None => {}
+    }
+    matches!(
+        primary.as_str(),
+        "ar" | "arb"
+            | "fa"
+            | "pes"
+            | "prs"
+            | "ur"
+            | "ps"
+            | "pbu"
+            | "pbt"
+            | "sd"
+            | "ug"
+            | "ckb"
+            | "dv"
+            | "he"
+            | "yi"
+            | "ydd"
+            | "syr"
+            | "arc"
+            | "aii"
+            | "nqo"
+            | "bal"
+            | "glk"
+            | "mzn"
+            | "azb"
+            | "lrc"
+            | "khw"
+            | "ks"
+    )
+}
+
+/// Whether most of a text's strongly directional letters are right to left (Hebrew, Arabic,
+/// Syriac, Thaana, N'Ko scripts): the direction of a text no tag describes.
+pub fn mostly_rtl(text: &str) -> bool {
+    let (mut rtl, mut ltr) = (0usize, 0usize);
     for c in text.chars().take(4000) {
         match c as u32 {
-            0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F => hangul += 1,
-            0x3040..=0x30FF => kana += 1,
-            0x4E00..=0x9FFF | 0x3400..=0x4DBF => han += 1,
-            0x0400..=0x04FF => cyr += 1,
-            0x0370..=0x03FF => greek += 1,
-            _ if c.is_ascii_alphabetic() => latin += 1,
+            0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF => rtl += 1,
+            _ if c.is_alphabetic() => ltr += 1,
             _ => {}
         }
     }
-    let total = hangul + kana + han + cyr + latin + greek;
-    if total == 0 {
-        return None;
-    }
-    if hangul * 2 > total {
-        return Some("ko");
-    }
-    if kana * 10 > total {
-        return Some("ja");
-    }
-    if han * 2 > total {
-        return Some("zh");
-    }
-    if greek * 2 > total {
-        return Some("el");
-    }
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .take(2000)
-        .map(str::to_lowercase)
-        .collect();
-    let share = |list: &[&str]| {
-        let hits = words.iter().filter(|w| list.contains(&w.as_str())).count();
-        hits as f64 / words.len().max(1) as f64
-    };
-    if cyr * 2 > total {
-        let ru = share(&["и", "в", "не", "на", "что", "с", "по", "как", "это", "его"]);
-        return (ru > 0.05).then_some("ru");
-    }
-    if latin * 2 > total {
-        let en = share(&[
-            "the", "and", "of", "to", "in", "is", "that", "for", "was", "with",
-        ]);
-        return (en > 0.08).then_some("en");
-    }
-    None
+    rtl > ltr
 }
 
 #[cfg(test)]
@@ -438,5 +550,31 @@ mod tests {
             Some("en")
         );
         assert_eq!(guess_language("12345"), None);
+        // Languages the script alone does not tell apart, and right-to-left ones.
+        assert_eq!(
+            guess_language(
+                "Tous les êtres humains naissent libres et égaux en dignité et en droits."
+            ),
+            Some("fr")
+        );
+        assert_eq!(
+            guess_language("Alle Menschen sind frei und gleich an Würde und Rechten geboren."),
+            Some("de")
+        );
+        assert_eq!(
+            guess_language(
+                "يولد جميع الناس أحرارًا متساوين في الكرامة والحقوق. وقد وهبوا عقلاً وضميرًا"
+            ),
+            Some("ar")
+        );
+        assert_eq!(
+            guess_language(
+                "تمام افراد بشر آزاد به دنیا می‌آیند و از لحاظ حیثیت و حقوق با هم برابرند"
+            ),
+            Some("fa")
+        );
+        assert!(is_rtl_language("ar") && is_rtl_language("fa-IR") && is_rtl_language("he"));
+        assert!(is_rtl_language("pa-Arab") && !is_rtl_language("pa") && !is_rtl_language("en"));
+        assert!(mostly_rtl("שלום world עולם") && !mostly_rtl("hello שלום world"));
     }
 }

@@ -35,6 +35,8 @@ pub struct ShapingFont {
     pub script_code: &'static str,
     /// That script's name, for reports.
     pub script_name: &'static str,
+    /// Whether it shapes words (else it only draws characters on their own: Ethiopic).
+    pub shapes: bool,
     /// Whether its script is written right to left.
     pub rtl: bool,
     face: rustybuzz::Face<'static>,
@@ -164,6 +166,7 @@ pub fn shaping_fonts() -> Result<&'static [ShapingFont]> {
                         script,
                         script_code,
                         script_name,
+                        shapes: script != rustybuzz::script::ETHIOPIC,
                         rtl,
                         face,
                         raster,
