@@ -32,6 +32,8 @@ pub struct BuildOptions {
     pub file_titles: bool,
     /// Glob patterns of files and folders to leave out (`ingest::Excludes`).
     pub exclude: Vec<String>,
+    /// One article per chapter of an EPUB book (else one per book).
+    pub epub_chapters: bool,
 }
 
 impl Default for BuildOptions {
@@ -45,6 +47,7 @@ impl Default for BuildOptions {
             output: None,
             file_titles: true,
             exclude: Vec::new(),
+            epub_chapters: false,
         }
     }
 }
@@ -86,37 +89,43 @@ pub struct Collected {
     pub warnings: Vec<String>,
 }
 
-/// Reads one input file: its article (`None` when it is skipped) and warnings naming the file.
-/// Unreadable text is an error; binary, empty and boilerplate-only files are skipped.
-fn read_input(
-    input: &ingest::Input,
-    opts: &BuildOptions,
-) -> (Result<Option<Article>>, Vec<String>) {
+/// Reads one input file: its articles (none when it is skipped; a book's chapters with
+/// `--epub-chapters`) and warnings naming the file. Unreadable text is an error; binary, empty
+/// and boilerplate-only files are skipped.
+fn read_input(input: &ingest::Input, opts: &BuildOptions) -> (Result<Vec<Article>>, Vec<String>) {
     let name = crate::input::path_text(&input.path);
-    match ingest::read(input, &opts.rules, opts.utf8) {
-        Ok(Outcome::Article(mut a, w)) => {
-            // A first sentence that names nothing (a salutation, a dateline, a word or two)
-            // gives way to a file name that reads as words.
-            if opts.file_titles && a.named_by_text && crate::text::is_weak_title(&a.title) {
-                if let Some(t) = crate::text::title_from_file_name(&input.origin) {
-                    a.title = t;
-                    a.named_by_text = false;
-                }
-            }
-            (
-                Ok(Some(a)),
-                w.into_iter().map(|w| format!("{name}: {w}")).collect(),
+    let outcomes = match ingest::read_all(input, &opts.rules, opts.utf8, opts.epub_chapters) {
+        Ok(o) => o,
+        Err(e) if e.to_string().starts_with("binary file") => {
+            return (Ok(Vec::new()), vec![format!("{name}: skipped: {e}")]);
+        }
+        Err(e) => {
+            return (
+                Err(e.context(format!("cannot read article {name}"))),
+                Vec::new(),
             )
         }
-        Ok(Outcome::Skipped(why)) => (Ok(None), vec![format!("{name}: skipped: {why}")]),
-        Err(e) if e.to_string().starts_with("binary file") => {
-            (Ok(None), vec![format!("{name}: skipped: {e}")])
+    };
+    let mut articles = Vec::new();
+    let mut warnings = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Article(mut a, w) => {
+                // A first sentence that names nothing (a salutation, a dateline, a word or
+                // two) gives way to a file name that reads as words.
+                if opts.file_titles && a.named_by_text && crate::text::is_weak_title(&a.title) {
+                    if let Some(t) = crate::text::title_from_file_name(&input.origin) {
+                        a.title = t;
+                        a.named_by_text = false;
+                    }
+                }
+                warnings.extend(w.into_iter().map(|w| format!("{name}: {w}")));
+                articles.push(a);
+            }
+            Outcome::Skipped(why) => warnings.push(format!("{name}: skipped: {why}")),
         }
-        Err(e) => (
-            Err(e.context(format!("cannot read article {name}"))),
-            Vec::new(),
-        ),
     }
+    (Ok(articles), warnings)
 }
 
 fn skipped_warnings(skipped: &[ingest::Skipped]) -> Vec<String> {
@@ -172,7 +181,7 @@ pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
     let mut read: Vec<(Article, u128, String)> = Vec::new();
     for ((result, notes), input) in results.into_iter().zip(&found) {
         out.warnings.extend(notes);
-        if let Some(article) = result? {
+        for article in result? {
             let hash = hash128(&article.body());
             read.push((article, hash, input.path.display().to_string()));
         }
@@ -216,7 +225,13 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
         found
             .par_iter()
             .step_by(step)
-            .filter_map(|i| read_input(i, opts).0.ok().flatten().map(|a| a.body()))
+            .flat_map_iter(|i| {
+                read_input(i, opts)
+                    .0
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| a.body())
+            })
             .collect()
     };
     let sample_refs: Vec<&str> = sample.iter().map(String::as_str).collect();
@@ -240,13 +255,14 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
     let mut packed: Vec<(PackedArticle, u128, String)> = Vec::new();
     let mut chars = std::collections::BTreeSet::new();
     for batch in found.chunks(BATCH) {
-        let results: Vec<(String, Result<Option<PackedArticle>>, Vec<String>)> = batch
+        let results: Vec<(String, Result<Vec<PackedArticle>>, Vec<String>)> = batch
             .par_iter()
             .map(|input| {
-                let (article, notes) = read_input(input, opts);
-                let packed = article.and_then(|a| {
-                    a.map(|a| pack_article(&a, &compressor, &opts.pack))
-                        .transpose()
+                let (articles, notes) = read_input(input, opts);
+                let packed = articles.and_then(|a| {
+                    a.iter()
+                        .map(|a| pack_article(a, &compressor, &opts.pack))
+                        .collect::<Result<Vec<_>>>()
                 });
                 bar.inc(1);
                 (input.path.display().to_string(), packed, notes)
@@ -254,7 +270,12 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
             .collect();
         for (name, r, notes) in results {
             warnings.extend(notes);
-            if let Some(mut p) = r? {
+            for mut p in r? {
+                // A book's chapter is named by the book and its number.
+                let name = match p.origin.rfind('#') {
+                    Some(i) if name.ends_with(".epub") => format!("{name}{}", &p.origin[i..]),
+                    _ => name.clone(),
+                };
                 if p.meta_shortened {
                     warnings.push(format!(
                         "{name}: title, author or source shortened to fit the format's {}-byte metadata limit",

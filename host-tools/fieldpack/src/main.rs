@@ -43,6 +43,10 @@ enum Command {
         /// the input folder (`--exclude 'archive/**'`).
         #[arg(long, value_name = "GLOB")]
         exclude: Vec<String>,
+        /// Pack each chapter of an EPUB book (each document of its spine) as an article of its
+        /// own, titled by the book's table of contents; by default a book is one article.
+        #[arg(long)]
+        epub_chapters: bool,
         /// A title for the bundle, shown on the device's info screen (at most 160 bytes).
         #[arg(long, default_value = "Fieldpack", value_parser = info_text)]
         title: String,
@@ -585,6 +589,7 @@ fn run(cli: Cli) -> Result<()> {
             inputs,
             output,
             exclude,
+            epub_chapters,
             title,
             creator,
             date,
@@ -669,6 +674,7 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 output: (!to_stdout).then(|| output.clone()),
                 exclude,
+                epub_chapters,
                 file_titles: !no_file_titles,
                 rules,
                 utf8: if lossy_utf8 {

@@ -55,6 +55,8 @@ pub enum Kind {
     Markdown,
     /// HTML.
     Html,
+    /// An EPUB book.
+    Epub,
 }
 
 impl Kind {
@@ -65,6 +67,7 @@ impl Kind {
             "txt" | "text" => Some(Kind::Text),
             "md" | "markdown" => Some(Kind::Markdown),
             "html" | "htm" | "xhtml" => Some(Kind::Html),
+            "epub" => Some(Kind::Epub),
             _ => None,
         }
     }
@@ -314,21 +317,37 @@ pub fn read_bytes(
         Kind::Text => parse_text(&text),
         Kind::Markdown => parse_markdown(&text),
         Kind::Html => parse_html(&text),
+        Kind::Epub => bail!("an EPUB book is read with read_all"),
     };
     Ok(finish(raw, origin, rules, warnings))
+}
+
+/// Reads every article of an input file: one for a text, Markdown or HTML file; a book's one,
+/// or one per chapter with `epub_chapters`.
+pub fn read_all(
+    input: &Input,
+    rules: &Rules,
+    policy: Utf8Policy,
+    epub_chapters: bool,
+) -> Result<Vec<Outcome>> {
+    if input.kind != Kind::Epub {
+        return Ok(vec![read(input, rules, policy)?]);
+    }
+    let bytes = crate::input::read_regular_file(&input.path, crate::input::MAX_BOOK_FILE)?;
+    crate::epub::read_epub(&bytes, &input.origin, rules, epub_chapters)
 }
 
 /// An article as parsed, before cleaning.
 #[derive(Debug, Default)]
 pub struct Raw {
-    title: Option<String>,
-    paragraphs: Vec<String>,
-    lang: Option<String>,
-    dir: Option<String>,
-    date: Option<String>,
-    source: Option<String>,
-    author: Option<String>,
-    origin: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) paragraphs: Vec<String>,
+    pub(crate) lang: Option<String>,
+    pub(crate) dir: Option<String>,
+    pub(crate) date: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) author: Option<String>,
+    pub(crate) origin: Option<String>,
 }
 
 impl Raw {
@@ -352,7 +371,7 @@ fn clean_field(v: Option<String>) -> Option<String> {
         .map(|s| shorten(&s, 80))
 }
 
-fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outcome {
+pub(crate) fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String>) -> Outcome {
     let mut paragraphs: Vec<String> = raw
         .paragraphs
         .iter()

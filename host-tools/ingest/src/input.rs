@@ -20,6 +20,9 @@ pub fn count(n: usize, noun: &str) -> String {
 /// pages are a few MB of HTML), far below what would exhaust a laptop's memory.
 pub const MAX_ARTICLE_FILE: u64 = 64 << 20;
 
+/// Largest EPUB book read (illustrated books are big; their text is a small part).
+pub const MAX_BOOK_FILE: u64 = 256 << 20;
+
 /// Largest bundle file read: the format's own limit (offsets are 32-bit).
 pub const MAX_BUNDLE_FILE: u64 = u32::MAX as u64;
 

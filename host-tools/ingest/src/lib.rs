@@ -4,6 +4,7 @@
 //! devices, bounded sizes).
 #![deny(unsafe_code)]
 
+pub mod epub;
 pub mod ingest;
 pub mod input;
 pub mod rules;
