@@ -691,25 +691,8 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                             continue;
                         }
                         // Wider than the line: its characters are set one by one below.
-                    } else if let Some((draw_end, n, brk, w)) = last.filter(|l| l.0 != start) {
-                        let tall = self.span_is_tall(art, start, draw_end)?;
-                        return Ok(Line {
-                            start,
-                            draw_end,
-                            next: n,
-                            brk,
-                            width: w,
-                            tall,
-                        });
                     } else {
-                        return Ok(Line {
-                            start,
-                            draw_end: pos,
-                            next: pos,
-                            brk: Break::Forced,
-                            width,
-                            tall,
-                        });
+                        return self.overflow(art, (start, pos), last, width, tall);
                     }
                 }
             }
@@ -722,26 +705,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             let g = self.glyph(c)?;
             let adv = g.map_or(0, |g| u32::from(g.advance));
             if width.saturating_add(adv) > max_width && pos != start {
-                if let Some((draw_end, n, brk, w)) = last.filter(|l| l.0 != start) {
-                    // Tallness of the part kept: recomputed, as glyphs past the break may differ.
-                    let tall = self.span_is_tall(art, start, draw_end)?;
-                    return Ok(Line {
-                        start,
-                        draw_end,
-                        next: n,
-                        brk,
-                        width: w,
-                        tall,
-                    });
-                }
-                return Ok(Line {
-                    start,
-                    draw_end: pos,
-                    next: pos,
-                    brk: Break::Forced,
-                    width,
-                    tall,
-                });
+                return self.overflow(art, (start, pos), last, width, tall);
             }
             tall |= g.is_some_and(|g| self.is_tall(&g));
             width = width.saturating_add(adv);
@@ -765,6 +729,38 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             draw_end: pos,
             next: pos,
             brk: Break::End,
+            width,
+            tall,
+        })
+    }
+
+    /// The line from `start` that ends because the text at `pos` does not fit: at the latest
+    /// place it may break (`last`), else (a word longer than the line) just before `pos`.
+    fn overflow(
+        &mut self,
+        art: &OpenArticle,
+        (start, pos): (TextPos, TextPos),
+        last: Option<(TextPos, TextPos, Break, u32)>,
+        width: u32,
+        tall: bool,
+    ) -> Result<Line, Error> {
+        if let Some((draw_end, next, brk, w)) = last.filter(|l| l.0 != start) {
+            // Tallness of the part kept: recomputed, as glyphs past the break may differ.
+            let tall = self.span_is_tall(art, start, draw_end)?;
+            return Ok(Line {
+                start,
+                draw_end,
+                next,
+                brk,
+                width: w,
+                tall,
+            });
+        }
+        Ok(Line {
+            start,
+            draw_end: pos,
+            next: pos,
+            brk: Break::Forced,
             width,
             tall,
         })
