@@ -15,8 +15,8 @@ use crate::glyphs::Shaped as ShapedGlyphs;
 use crate::glyphs::{build_glyphs, fonts};
 use crate::ingest::Article;
 use crate::shape::{
-    article_runs, default_advances, device_words, encode_shapes, is_looked_up, place, shape,
-    shaping_fonts, stored_glyphs, unshaped_chars, word_font, Placed, Shaped, StoredWord,
+    article_runs, default_advances, device_words, encode_shapes, is_looked_up, is_trivial, place,
+    shape, shaping_fonts, stored_glyphs, unshaped_chars, word_font, Placed, Shaped, StoredWord,
 };
 use fieldpack_format::shaped::word_hash;
 use fieldpack_format::shaped::{LevelRun, LevelSpan, RUN_LEN};
@@ -624,19 +624,28 @@ struct StoredWords {
     stored: BTreeMap<String, StoredWord>,
 }
 
-/// Which shaped words a bundle stores: every one but those whose hash another word a device
-/// looks up shares (`lookups`, or another shaped word), which would be drawn in its place,
-/// and those the format cannot hold; those are drawn a character at a time.
+/// Which shaped words a bundle stores: every one but those a device draws right a character at
+/// a time ([`is_trivial`]), those whose hash another word a device looks up shares (`lookups`,
+/// or another shaped word), which would be drawn in its place, and those the format cannot
+/// hold; those are drawn a character at a time.
 fn stored_words(shaped: BTreeMap<String, Shaped>, lookups: &BTreeSet<u32>) -> Result<StoredWords> {
     let mut hashes: BTreeMap<u32, usize> = BTreeMap::new();
     for t in shaped.keys() {
         *hashes.entry(word_hash(t.as_bytes())).or_default() += 1;
     }
+    // Words a device draws right a character at a time are not stored; a device looks them up
+    // all the same, so no stored word may share their hash.
+    let mut trivial: BTreeSet<u32> = BTreeSet::new();
+    for (text, s) in &shaped {
+        if is_trivial(text, s)? {
+            trivial.insert(word_hash(text.as_bytes()));
+        }
+    }
     let mut placed: BTreeMap<String, Vec<Placed>> = BTreeMap::new();
     let mut fonts: BTreeMap<String, (u8, bool)> = BTreeMap::new();
     for (text, s) in shaped {
         let h = word_hash(text.as_bytes());
-        if hashes.get(&h) != Some(&1) || lookups.contains(&h) {
+        if hashes.get(&h) != Some(&1) || lookups.contains(&h) || trivial.contains(&h) {
             continue;
         }
         fonts.insert(text.clone(), (s.font, s.rtl));

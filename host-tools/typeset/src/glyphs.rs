@@ -472,10 +472,9 @@ fn choose(
             continue;
         }
         // Scripts with an outline font of their own take it; the bitmap fonts the rest.
-        let found = match crate::shape::rasterise_char(c, size_class)? {
-            Some(g) => Some(g),
-            None => cascade.iter().find_map(|f| f.glyph(c as u32)),
-        };
+        let outline = crate::shape::rasterise_char(c, size_class)?;
+        let from_outline = outline.is_some();
+        let found = outline.or_else(|| cascade.iter().find_map(|f| f.glyph(c as u32)));
         let Some(g) = found else {
             missing.insert(c);
             continue;
@@ -491,8 +490,10 @@ fn choose(
                 c_descent = c_descent.max(g.rows.len() as i32 - g.top);
             }
         }
-        if unicode_normalization::char::is_combining_mark(c) && g.advance > 0 {
-            // Marks are drawn over the character before them.
+        if !from_outline && unicode_normalization::char::is_combining_mark(c) && g.advance > 0 {
+            // Marks are drawn over the character before them (a bitmap font's have a cell of
+            // their own; an outline font's own advances are right: spacing marks such as
+            // Devanagari's vowel signs take room).
             g.x -= g.advance;
             g.advance = 0;
         }

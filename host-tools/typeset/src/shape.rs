@@ -53,6 +53,18 @@ impl ShapingFont {
     pub fn covers(&self, c: char) -> bool {
         self.face.glyph_index(c).is_some()
     }
+
+    /// The glyph id the font's character map gives `c`.
+    pub fn glyph_of(&self, c: char) -> Option<u16> {
+        self.face.glyph_index(c).map(|g| g.0)
+    }
+
+    /// A glyph's own advance (its horizontal metrics), font units.
+    pub fn advance_of(&self, gid: u16) -> i32 {
+        self.face
+            .glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(gid))
+            .map_or(0, i32::from)
+    }
 }
 
 /// A shaping font's file: name, file name, bytes, ISO 15924 script, right to left.
@@ -481,6 +493,43 @@ pub fn shape(word: &str, font: u8) -> Result<Shaped> {
         rtl: f.rtl,
         glyphs,
     })
+}
+
+/// Whether a device draws `word` as its shaping has it without storing it: one glyph a
+/// character, each the character's own glyph in the word's font (the one the strikes draw the
+/// character with), in order (reversed for right to left), at its own advance, nothing moved,
+/// in every size class. Such words (Hebrew without points, many Thai words) are left out of
+/// the Shapes section.
+pub fn is_trivial(word: &str, shaped: &Shaped) -> Result<bool> {
+    let fonts = shaping_fonts()?;
+    let Some(f) = fonts.get(usize::from(shaped.font)) else {
+        return Ok(false);
+    };
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() != shaped.glyphs.len() {
+        return Ok(false);
+    }
+    let upem = f.units_per_em();
+    let logical: Vec<&(u16, i32, i32, i32)> = if shaped.rtl {
+        shaped.glyphs.iter().rev().collect()
+    } else {
+        shaped.glyphs.iter().collect()
+    };
+    for (&c, &&(gid, ax, dx, dy)) in chars.iter().zip(&logical) {
+        if outline_font(c) != Some(shaped.font) || f.glyph_of(c) != Some(gid) {
+            return Ok(false);
+        }
+        let own = f.advance_of(gid);
+        let same = CLASS_PX.iter().all(|&px| {
+            to_pixels(ax, px, upem) == to_pixels(own, px, upem)
+                && to_pixels(dx, px, upem) == 0
+                && to_pixels(dy, px, upem) == 0
+        });
+        if !same {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// `v * px / upem` rounded to the nearest pixel, halves away from zero: how font units become
