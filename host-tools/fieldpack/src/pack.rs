@@ -516,7 +516,8 @@ pub fn pack_article(
         .collect::<Result<Vec<_>>>()
         .with_context(|| format!("{}: shaping its words", a.origin))?;
     // The characters its lines draw one by one: a shaped word's are drawn as its glyphs.
-    let is_shaped = |w: &str| words.iter().any(|(t, _)| t == w);
+    let shaped: std::collections::HashSet<&str> = words.iter().map(|(t, _)| t.as_str()).collect();
+    let is_shaped = |w: &str| shaped.contains(w);
     let mut body_chars = unshaped_chars(&body, &typeset.runs, is_shaped);
     body_chars.extend(unshaped_chars(&meta.title, &[], is_shaped));
     let mut lookups: Vec<u32> = device_words(&body, &typeset.runs)

@@ -1106,9 +1106,13 @@ pub fn check_bytes(
                 v.articles_readable += 1;
                 v.chunks += u64::from(a.chunks);
                 v.text_bytes += a.body.len() as u64;
-                check_line_boxes(&mut b, &a, &mut v.problems);
-                check_runs(&mut b, &a, &mut v.problems);
-                check_article_words(&mut b, &a, &mut used_words, &mut v.problems);
+                // Its stored line boxes and level runs, read once for the three checks.
+                if let Some((lines, runs)) = stored_layout(&mut b, i) {
+                    let cut = runs.as_deref().unwrap_or(&[]);
+                    check_line_boxes(&mut b, &a, lines, cut, &mut v.problems);
+                    check_runs(&a, &runs, &mut v.problems);
+                    check_article_words(&mut b, &a, cut, &mut used_words, &mut v.problems);
+                }
             }
             Err(e) => {
                 let p = article_problem(&mut b, i, &e);
@@ -1294,17 +1298,15 @@ fn check_titles(
 
 /// Each strike's line box in an article's metadata: the one its text and title draw (SPEC.md,
 /// Article metadata), recomputed from the glyphs' metrics.
-fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut Vec<Problem>) {
-    let Ok(rec) = b.article(a.index) else { return };
-    let mut mbuf = [0u8; MAX_META_LEN];
-    let Ok(meta) = b.meta(&rec, &mut mbuf) else {
-        return;
-    };
-    let stored = meta.lines;
-    let levels = meta.levels;
+fn check_line_boxes(
+    b: &mut Bundle<&[u8]>,
+    a: &ExtractedArticle,
+    stored: [LineBox; 2],
+    runs: &[fieldpack_format::LevelRun],
+    problems: &mut Vec<Problem>,
+) {
     // The shaped words it draws, cut as a device cuts them, with their glyphs.
-    let runs = read_runs(b, levels).unwrap_or_default();
-    let mut words: Vec<&str> = crate::shape::device_words(&a.body, &runs);
+    let mut words: Vec<&str> = crate::shape::device_words(&a.body, runs);
     words.extend(a.title.split(' '));
     let mut found: BTreeSet<&str> = BTreeSet::new();
     let mut shaped_ink: Vec<(u32, [i32; 2])> = Vec::new();
@@ -1319,7 +1321,7 @@ fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut 
     // The characters drawn one by one (not inside shaped words); line feeds end paragraphs
     // and are never drawn.
     let is_shaped = |w: &str| found.contains(w);
-    let mut chars = crate::shape::unshaped_chars(&a.body, &runs, is_shaped);
+    let mut chars = crate::shape::unshaped_chars(&a.body, runs, is_shaped);
     chars.extend(crate::shape::unshaped_chars(&a.title, &[], is_shaped));
     chars.retain(|c| !c.is_control());
     for s in b.strikes().to_vec() {
@@ -1367,24 +1369,31 @@ fn check_line_boxes(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut 
     }
 }
 
-/// An article's level runs, checked against their checksum.
-fn read_runs(
-    b: &mut Bundle<&[u8]>,
-    levels: fieldpack_format::LevelSpan,
-) -> Result<Vec<fieldpack_format::LevelRun>, fieldpack_format::Error> {
-    let span = b.level_runs(levels)?;
-    (0..levels.count).map(|i| b.level_run(span, i)).collect()
+/// Article `index`'s stored line boxes and its level runs (checked against their checksum, or
+/// why they cannot be read); `None` when its metadata cannot be read (reported elsewhere).
+type StoredLayout = (
+    [LineBox; 2],
+    Result<Vec<fieldpack_format::LevelRun>, fieldpack_format::Error>,
+);
+
+fn stored_layout(b: &mut Bundle<&[u8]>, index: u32) -> Option<StoredLayout> {
+    let rec = b.article(index).ok()?;
+    let mut mbuf = [0u8; MAX_META_LEN];
+    let meta = b.meta(&rec, &mut mbuf).ok()?;
+    let (lines, levels) = (meta.lines, meta.levels);
+    let runs = b
+        .level_runs(levels)
+        .and_then(|span| (0..levels.count).map(|i| b.level_run(span, i)).collect());
+    Some((lines, runs))
 }
 
 /// An article's level runs: present and intact, and the ones its text and direction give
 /// (UAX #9 levels, dictionary word boundaries, font changes), recomputed.
-fn check_runs(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut Vec<Problem>) {
-    let Ok(rec) = b.article(a.index) else { return };
-    let mut mbuf = [0u8; MAX_META_LEN];
-    let Ok(meta) = b.meta(&rec, &mut mbuf) else {
-        return;
-    };
-    let levels = meta.levels;
+fn check_runs(
+    a: &ExtractedArticle,
+    runs: &Result<Vec<fieldpack_format::LevelRun>, fieldpack_format::Error>,
+    problems: &mut Vec<Problem>,
+) {
     let mut report = |message: String| {
         problems.push(Problem {
             section: SectionKind::Levels.spec_name().to_string(),
@@ -1394,12 +1403,12 @@ fn check_runs(b: &mut Bundle<&[u8]>, a: &ExtractedArticle, problems: &mut Vec<Pr
             message,
         })
     };
-    let stored = match read_runs(b, levels) {
+    let stored = match runs {
         Ok(r) => r,
         Err(e) => return report(format!("its level runs cannot be read: {e}")),
     };
     match crate::shape::article_runs(&a.body, a.rtl) {
-        Ok(want) if want.runs != stored => report(format!(
+        Ok(want) if want.runs != *stored => report(format!(
             "{} level runs, where its text gives {} (first difference at run {})",
             stored.len(),
             want.runs.len(),
@@ -1455,20 +1464,14 @@ fn resolved_glyphs(
 fn check_article_words(
     b: &mut Bundle<&[u8]>,
     a: &ExtractedArticle,
+    runs: &[fieldpack_format::LevelRun],
     used: &mut BTreeSet<u32>,
     problems: &mut Vec<Problem>,
 ) {
-    let Ok(rec) = b.article(a.index) else { return };
-    let mut mbuf = [0u8; MAX_META_LEN];
-    let Ok(meta) = b.meta(&rec, &mut mbuf) else {
-        return;
-    };
-    let levels = meta.levels;
-    let runs = read_runs(b, levels).unwrap_or_default();
     let Ok(fonts) = crate::shape::shaping_fonts() else {
         return;
     };
-    let mut words: BTreeSet<&str> = crate::shape::device_words(&a.body, &runs)
+    let mut words: BTreeSet<&str> = crate::shape::device_words(&a.body, runs)
         .into_iter()
         .collect();
     for m in [
