@@ -286,21 +286,17 @@ impl<S: Storage> Typesetter<'_, S> {
         color: C,
     ) -> Result<(), DrawError<D::Error>> {
         if !self.needs_pieces(art) {
-            let mut pos = line.start;
-            let mut pen = x;
-            while pos < line.draw_end {
-                let Some((c, next)) = self.char_at(art, pos)? else {
-                    break;
-                };
-                if let Some(g) = self.glyph(c)? {
-                    // Saturating: a hostile line of millions of spaces runs the pen off the
-                    // screen, never around the integer.
-                    let adv = self.draw_glyph(target, &g, pen, top, color)?;
-                    pen = pen.saturating_add(adv as i32);
-                }
-                pos = next;
-            }
-            return Ok(());
+            // All left to right, nothing shaped: the characters in order.
+            return self.draw_chars(
+                target,
+                art,
+                (line.start, line.draw_end),
+                false,
+                x,
+                line.width,
+                top,
+                color,
+            );
         }
         self.draw_line_pieces(target, art, line, (x, width), top, color)
     }
@@ -485,6 +481,8 @@ impl<S: Storage> Typesetter<'_, S> {
             };
             let c = if rtl { mirrored(c) } else { c };
             if let Some(g) = self.glyph(c)? {
+                // Saturating: a hostile line of millions of spaces runs the pen off the screen,
+                // never around the integer.
                 if rtl {
                     pen = pen.saturating_sub(i32::from(g.advance));
                     self.draw_glyph(target, &g, pen, top, color)?;
