@@ -254,7 +254,7 @@ fn binary_empty_boilerplate_and_duplicate_files_are_skipped_and_reported() {
         "empty.md: skipped: empty",
         "ads.txt: skipped: only boilerplate",
         "b.txt: duplicate of",
-        "left out 1 file that is not an article (.txt, .md, .html): -v lists them",
+        "left out 1 file that is not an article (.txt, .md, .html, .epub, .zim): -v lists them",
         "1 article, ",
     ] {
         assert!(err.contains(needle), "{needle:?} not in: {err}");

@@ -206,7 +206,9 @@ fn files_left_out_are_one_line_listed_with_verbose_and_silent_with_quiet() {
     let o = exits(0, &["build", s(&d), "-o", s(&out)], &[]);
     let err = stderr(&o);
     assert!(
-        err.contains("left out 2 files that are not articles (.txt, .md, .html): -v lists them"),
+        err.contains(
+            "left out 2 files that are not articles (.txt, .md, .html, .epub, .zim): -v lists them"
+        ),
         "{err}"
     );
     assert!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fieldpack_format::crc32;
 use fieldpack_format::layout::{
     ArticleRecord, ChunkRecord, Header, SectionEntry, SectionKind, ARTICLE_RECORD_LEN,
-    CHUNK_RECORD_LEN, HEADER_LEN, SECTION_ENTRY_LEN,
+    CHUNK_RECORD_LEN, HEADER_LEN, SECTION_ENTRY_LEN, TITLE_RECORD_LEN,
 };
 
 fn bin() -> Command {
@@ -906,5 +906,88 @@ fn damaged_level_runs_and_shaped_words_are_caught() {
     eprintln!(
         "{} damaged bundles: verify caught every one, the reader showed its error screen for {errors}",
         places.len()
+    );
+}
+
+#[test]
+fn damaged_aliases_and_title_records_are_caught() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("articles");
+    std::fs::create_dir_all(&src).expect("dir");
+    // Articles with other names, as an archive's redirects give them.
+    let names: [(&str, &[&str]); 4] = [
+        ("Cholera", &["Asiatic cholera", "Vibrio cholerae infection"]),
+        (
+            "Oral rehydration therapy",
+            &["ORS", "Oral rehydration salts"],
+        ),
+        ("Water purification", &[]),
+        ("Hà Nội", &["Hanoi", "Thăng Long"]),
+    ];
+    for (i, (title, aliases)) in names.iter().enumerate() {
+        let list = serde_json::to_string(aliases).expect("json");
+        std::fs::write(
+            src.join(format!("{i}.md")),
+            format!("---\ntitle: \"{title}\"\naliases: {list}\n---\n\nAn article about {title}, long enough to be one.\n"),
+        )
+        .expect("write");
+    }
+    let fpk = dir.path().join("aliases.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
+    let good = std::fs::read(&fpk).expect("read");
+    ok(&["verify", s(&fpk)]);
+    let aliases = section(&good, SectionKind::Aliases);
+    let titles = section(&good, SectionKind::Titles);
+    assert_eq!(titles.len as usize, (4 + 6) * TITLE_RECORD_LEN);
+    // Every byte of the aliases, and every title record's number.
+    let mut places: Vec<usize> = (aliases.offset..aliases.offset + aliases.len)
+        .map(|a| a as usize)
+        .collect();
+    places.extend(
+        (0..10)
+            .flat_map(|r| (0..4).map(move |b| titles.offset as usize + r * TITLE_RECORD_LEN + b)),
+    );
+    let profile = fieldpack_reader::profile_by_name("128x64").expect("profile");
+    let mut inflater = Box::new(fieldpack_format::Inflater::new());
+    let mut window = vec![0u8; profile.window_bytes];
+    let (mut errors, mut undetected) = (0, Vec::new());
+    for &at in &places {
+        for flip in [0x01u8, 0x80] {
+            let mut bad = good.clone();
+            bad[at] ^= flip;
+            reseal_crcs(&mut bad);
+            // The search screen, its list, every title in it: never a panic.
+            let mut display = fieldpack_reader::NullDisplay::new(profile.width, profile.height);
+            let mut app = fieldpack_reader::App::new(&bad[..], profile, &mut inflater, &mut window);
+            for k in [
+                fieldpack_reader::Input::Hold,
+                fieldpack_reader::Input::PageDown,
+            ]
+            .into_iter()
+            .chain(std::iter::repeat_n(fieldpack_reader::Input::Down, 10))
+            .chain([fieldpack_reader::Input::Select])
+            {
+                let _ = app.draw(&mut display, &fieldpack_reader::MONO);
+                app.handle(k);
+            }
+            let _ = app.draw(&mut display, &fieldpack_reader::MONO);
+            if matches!(app.screen(), fieldpack_reader::Screen::Error { .. }) {
+                errors += 1;
+            }
+            let path = dir.path().join("bad.fpk");
+            std::fs::write(&path, &bad).expect("w");
+            if run(&["verify", s(&path)]).status.success() {
+                undetected.push((at, flip));
+            }
+        }
+    }
+    assert!(
+        undetected.is_empty(),
+        "verify passed damage at {undetected:?}"
+    );
+    assert!(errors > 0, "no damage reached the reader's error screen");
+    eprintln!(
+        "{} damaged bundles: verify caught every one, the reader showed its error screen for {errors}",
+        places.len() * 2
     );
 }

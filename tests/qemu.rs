@@ -110,8 +110,12 @@ fn damaged_truncated_foreign_and_absent_bundles_show_the_error_screen() {
             &include_bytes!("../firmware/format/tests/fixtures/version-5.fpk")[..],
         ),
         (
-            "v7.fpk",
-            &include_bytes!("../firmware/format/tests/fixtures/version-7.fpk")[..],
+            "v6.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-6.fpk")[..],
+        ),
+        (
+            "v8.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-8.fpk")[..],
         ),
     ] {
         let path = dir.path().join(name);

@@ -10,9 +10,9 @@ use crate::error::Error;
 pub use crate::layout::MAX_STRIKES;
 use crate::layout::{
     ArticleRecord, ChunkRecord, Codec, GlyphEntry, GlyphMetrics, GlyphRecord, Header, SectionEntry,
-    SectionKind, StrikeHeader, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN, GLYPH_METRICS_LEN,
-    GLYPH_RECORD_LEN, HEADER_LEN, MAX_CHUNK_RAW, MAX_EXPANSION, MAX_INFO_LEN, MAX_META_LEN,
-    SECTION_ENTRY_LEN, STRIKE_HEADER_LEN, TITLE_KEY_LEN, TITLE_RECORD_LEN,
+    SectionKind, StrikeHeader, ALIAS_RECORD_LEN, ARTICLE_RECORD_LEN, CHUNK_RECORD_LEN,
+    GLYPH_METRICS_LEN, GLYPH_RECORD_LEN, HEADER_LEN, MAX_CHUNK_RAW, MAX_EXPANSION, MAX_INFO_LEN,
+    MAX_META_LEN, SECTION_ENTRY_LEN, STRIKE_HEADER_LEN, TITLE_KEY_LEN, TITLE_RECORD_LEN,
 };
 use crate::meta::{title_prefix_cmp, ArticleMeta, BundleInfo, FoldedPrefix};
 use crate::seal::{Seal, Signer};
@@ -38,6 +38,16 @@ impl Span {
     fn end(&self) -> u32 {
         self.offset.saturating_add(self.len)
     }
+}
+
+/// One title of the title index: an article's own title or one of its aliases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TitleEntry {
+    /// The article it names.
+    pub article: u32,
+    /// Which alias it is (its number in the `Aliases` section), or `None` for the article's
+    /// own title.
+    pub alias: Option<u32>,
 }
 
 /// One glyph strike of an open bundle.
@@ -68,8 +78,10 @@ pub struct Bundle<S> {
     glyph_bitmaps: Span,
     levels: Span,
     shapes: Span,
+    aliases: Span,
     strikes: heapless::Vec<Strike, MAX_STRIKES>,
     article_count: u32,
+    alias_count: u32,
     chunk_count: u32,
     max_chunk_len: u32,
     id: [u8; 16],
@@ -169,8 +181,10 @@ impl<S: Storage> Bundle<S> {
             glyph_bitmaps: Span::default(),
             levels: Span::default(),
             shapes: Span::default(),
+            aliases: Span::default(),
             strikes: heapless::Vec::new(),
             article_count: 0,
+            alias_count: 0,
             chunk_count: 0,
             max_chunk_len: 0,
             id: [0; 16],
@@ -203,6 +217,7 @@ impl<S: Storage> Bundle<S> {
                 SectionKind::GlyphBitmaps => &mut b.glyph_bitmaps,
                 SectionKind::Levels => &mut b.levels,
                 SectionKind::Shapes => &mut b.shapes,
+                SectionKind::Aliases => &mut b.aliases,
                 SectionKind::Glyphs => {
                     if crc_of(&mut b.storage, span)? != e.crc {
                         return Err(corrupt(e.kind, e.offset));
@@ -280,7 +295,19 @@ impl<S: Storage> Bundle<S> {
             return Err(corrupt(SectionKind::Chunks, b.chunks.offset));
         }
         b.chunk_count = b.chunks.len / CHUNK_RECORD_LEN as u32;
-        if u64::from(b.titles.len) != u64::from(b.article_count) * TITLE_RECORD_LEN as u64 {
+        if b.aliases.len > 0 {
+            let mut cb = [0u8; 4];
+            if b.aliases.len < 4 {
+                return Err(corrupt(SectionKind::Aliases, b.aliases.offset));
+            }
+            b.storage.read_at(b.aliases.offset, &mut cb)?;
+            b.alias_count = u32::from_le_bytes(cb);
+            if 4 + u64::from(b.alias_count) * ALIAS_RECORD_LEN as u64 > u64::from(b.aliases.len) {
+                return Err(corrupt(SectionKind::Aliases, b.aliases.offset));
+            }
+        }
+        let titles = u64::from(b.article_count) + u64::from(b.alias_count);
+        if u64::from(b.titles.len) != titles * TITLE_RECORD_LEN as u64 {
             return Err(corrupt(SectionKind::Titles, b.titles.offset));
         }
         match (signature, tree) {
@@ -371,6 +398,17 @@ impl<S: Storage> Bundle<S> {
     /// Number of articles.
     pub fn article_count(&self) -> u32 {
         self.article_count
+    }
+
+    /// Number of titles in the title index: every article's own, and its aliases.
+    pub fn title_count(&self) -> u32 {
+        // Checked when the bundle was opened: the Titles section holds this many records.
+        self.article_count.saturating_add(self.alias_count)
+    }
+
+    /// Number of aliases (other names of articles, such as an archive's redirects).
+    pub fn alias_count(&self) -> u32 {
+        self.alias_count
     }
 
     /// The bundle's identity, from its Info section.
@@ -567,22 +605,96 @@ impl<S: Storage> Bundle<S> {
         Ok(start..start + raw_len)
     }
 
-    /// The article at position `pos` of the title order.
+    /// The article at position `pos` of the title order (an alias's article for an alias).
     pub fn title_order(&mut self, pos: u32) -> Result<u32, Error> {
+        Ok(self.title_entry(pos)?.article)
+    }
+
+    /// The title at position `pos` of the title order: its article, and which alias it is
+    /// when it is not the article's own title.
+    pub fn title_entry(&mut self, pos: u32) -> Result<TitleEntry, Error> {
         let at = self.titles.offset + pos.saturating_mul(TITLE_RECORD_LEN as u32);
-        if pos >= self.article_count {
+        if pos >= self.title_count() {
             return Err(Error::NoSuchArticle {
                 index: pos,
-                count: self.article_count,
+                count: self.title_count(),
             });
         }
         let mut rb = [0u8; 4];
         self.read_at(at, &mut rb)?;
         let id = u32::from_le_bytes(rb);
-        if id >= self.article_count {
+        if id < self.article_count {
+            return Ok(TitleEntry {
+                article: id,
+                alias: None,
+            });
+        }
+        let alias = id - self.article_count;
+        if alias >= self.alias_count {
             return Err(corrupt(SectionKind::Titles, at));
         }
-        Ok(id)
+        let (article, _) = self.alias_record(alias)?;
+        Ok(TitleEntry {
+            article,
+            alias: Some(alias),
+        })
+    }
+
+    /// Alias `k`'s record: its article and where its name is (checked to lie in the section).
+    fn alias_record(&mut self, k: u32) -> Result<(u32, Span), Error> {
+        let at = self.aliases.offset + 4 + k.saturating_mul(ALIAS_RECORD_LEN as u32);
+        let mut rb = [0u8; ALIAS_RECORD_LEN];
+        self.read_at(at, &mut rb)?;
+        let [a0, a1, a2, a3, n0, n1, n2, n3] = rb;
+        let article = u32::from_le_bytes([a0, a1, a2, a3]);
+        let name = u32::from_le_bytes([n0, n1, n2, n3]);
+        let table_end = 4 + u64::from(self.alias_count) * ALIAS_RECORD_LEN as u64;
+        if article >= self.article_count || u64::from(name) < table_end || name >= self.aliases.len
+        {
+            return Err(corrupt(SectionKind::Aliases, at));
+        }
+        let mut lb = [0u8; 1];
+        self.read_at(self.aliases.offset + name, &mut lb)?;
+        let len = u32::from(lb[0]);
+        if len == 0 || u64::from(name) + 1 + u64::from(len) > u64::from(self.aliases.len) {
+            return Err(corrupt(SectionKind::Aliases, at));
+        }
+        Ok((
+            article,
+            Span {
+                offset: self.aliases.offset + name + 1,
+                len,
+            },
+        ))
+    }
+
+    /// Alias `k`: its article and its name, read into `buf` (at least
+    /// [`crate::layout::MAX_ALIAS_LEN`] bytes).
+    pub fn alias<'b>(&mut self, k: u32, buf: &'b mut [u8]) -> Result<(u32, &'b str), Error> {
+        if k >= self.alias_count {
+            return Err(corrupt(SectionKind::Aliases, self.aliases.offset));
+        }
+        let (article, span) = self.alias_record(k)?;
+        let bytes = buf
+            .get_mut(..span.len as usize)
+            .ok_or(corrupt(SectionKind::Aliases, span.offset))?;
+        self.read_at(span.offset, bytes)?;
+        let name =
+            core::str::from_utf8(bytes).map_err(|_| corrupt(SectionKind::Aliases, span.offset))?;
+        Ok((article, name))
+    }
+
+    /// The text of the title at position `pos`: the article's title or the alias's name, read
+    /// into `buf` (at least [`MAX_META_LEN`] bytes).
+    pub fn title_text<'b>(&mut self, pos: u32, buf: &'b mut [u8]) -> Result<&'b str, Error> {
+        let entry = self.title_entry(pos)?;
+        match entry.alias {
+            Some(k) => Ok(self.alias(k, buf)?.1),
+            None => {
+                let rec = self.article(entry.article)?;
+                Ok(self.meta(&rec, buf)?.title)
+            }
+        }
     }
 
     /// Where the key of the title at `pos` (in title order) is.
@@ -615,7 +727,7 @@ impl<S: Storage> Bundle<S> {
     /// starts with it.
     fn title_bound(&mut self, prefix: &str, buf: &mut [u8], below: Ordering) -> Result<u32, Error> {
         let folded = FoldedPrefix::new(prefix);
-        let (mut lo, mut hi) = (0u32, self.article_count);
+        let (mut lo, mut hi) = (0u32, self.title_count());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let mut head = [0u8; 8];
@@ -626,12 +738,7 @@ impl<S: Storage> Bundle<S> {
             };
             let order = match decided {
                 Some(o) => o,
-                None => {
-                    let id = self.title_order(mid)?;
-                    let rec = self.article(id)?;
-                    let meta = self.meta(&rec, buf)?;
-                    title_prefix_cmp(meta.title, prefix)
-                }
+                None => title_prefix_cmp(self.title_text(mid, buf)?, prefix),
             };
             let before = match below {
                 Ordering::Greater => order != Ordering::Greater,
@@ -718,7 +825,7 @@ impl<S: Storage> Bundle<S> {
     }
 
     /// Where each known section is, for tools that report on a bundle.
-    pub fn sections(&self) -> [(SectionKind, Span); 11] {
+    pub fn sections(&self) -> [(SectionKind, Span); 12] {
         [
             (SectionKind::Info, self.info),
             (SectionKind::Articles, self.articles),
@@ -731,6 +838,7 @@ impl<S: Storage> Bundle<S> {
             (SectionKind::GlyphBitmaps, self.glyph_bitmaps),
             (SectionKind::Levels, self.levels),
             (SectionKind::Shapes, self.shapes),
+            (SectionKind::Aliases, self.aliases),
         ]
     }
 

@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 6;
+pub const VERSION: u16 = 7;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -31,6 +31,16 @@ pub const TITLE_RECORD_LEN: usize = 16;
 
 /// Bytes of a title's key in the `Titles` section.
 pub const TITLE_KEY_LEN: usize = 12;
+
+/// Length of an alias record in the `Aliases` section: target article and name offset.
+pub const ALIAS_RECORD_LEN: usize = 8;
+
+/// Longest alias name, in bytes of UTF-8 (its length is stored in one byte).
+pub const MAX_ALIAS_LEN: usize = 255;
+
+/// What a search list draws between an alias and its article's title (a writer puts its
+/// glyph in the strikes of a bundle with aliases).
+pub const ALIAS_ARROW: char = '\u{2192}';
 
 /// Length of one offer in the `Offers` section: a character and how many titles go on with it.
 pub const OFFER_LEN: usize = 8;
@@ -128,6 +138,8 @@ pub enum SectionKind {
     Levels,
     /// Words the host shaped: their text and glyphs, sorted by text.
     Shapes,
+    /// Other names of articles (an archive's redirects), which the title index also lists.
+    Aliases,
     /// The publisher's Ed25519 signature over the root of the hash tree.
     Signature,
     /// SHA-256 hash tree over the bundle's blocks, for signed bundles.
@@ -155,6 +167,7 @@ impl SectionKind {
             SectionKind::Offers => 12,
             SectionKind::Levels => 13,
             SectionKind::Shapes => 14,
+            SectionKind::Aliases => 15,
             SectionKind::Unknown(c) => c,
         }
     }
@@ -177,6 +190,7 @@ impl SectionKind {
             12 => SectionKind::Offers,
             13 => SectionKind::Levels,
             14 => SectionKind::Shapes,
+            15 => SectionKind::Aliases,
             c => SectionKind::Unknown(c),
         }
     }
@@ -200,6 +214,7 @@ impl SectionKind {
             SectionKind::Offers => "Offers",
             SectionKind::Levels => "Levels",
             SectionKind::Shapes => "Shapes",
+            SectionKind::Aliases => "Aliases",
             SectionKind::Unknown(_) => "Unknown",
         }
     }
@@ -222,6 +237,7 @@ impl SectionKind {
             SectionKind::Offers => "title offers",
             SectionKind::Levels => "level runs",
             SectionKind::Shapes => "shaped words",
+            SectionKind::Aliases => "title aliases",
             SectionKind::Unknown(_) => "unknown",
         }
     }
@@ -661,7 +677,7 @@ mod tests {
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[6, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[7, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -677,12 +693,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 7;
+        b[8] = 8;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 7,
-                supported: 6
+                found: 8,
+                supported: 7
             })
         );
         b[1] = b'X';

@@ -18,7 +18,7 @@ pub mod search;
 pub mod shaped;
 pub mod storage;
 
-pub use bundle::{Bundle, Inflater, Span, Strike};
+pub use bundle::{Bundle, Inflater, Span, Strike, TitleEntry};
 pub use crc::{crc32, Crc32};
 pub use error::{Error, StorageError};
 pub use layout::{

@@ -177,11 +177,9 @@ impl<S: Storage> Bundle<S> {
             return Ok(None);
         }
         // The key was cut before `at`: the title itself decides.
-        let id = self.title_order(pos)?;
-        let rec = self.article(id)?;
-        let meta = self.meta(&rec, buf)?;
+        let title = self.title_text(pos, buf)?;
         let mut seen = 0usize;
-        for c in fold_str(meta.title) {
+        for c in fold_str(title) {
             if seen == at {
                 return Ok(Some(c));
             }

@@ -1063,18 +1063,26 @@ impl<'a, S: Storage> App<'a, S> {
             } else {
                 theme.text
             };
-            let id = ts.bundle.title_order(pos)?;
-            let rec = ts.bundle.article(id)?;
+            let entry = ts.bundle.title_entry(pos)?;
+            let rec = ts.bundle.article(entry.article)?;
             let mut buf = [0u8; MAX_META_LEN];
             let meta = ts.bundle.meta(&rec, &mut buf)?;
-            ts.draw_str(
-                target,
-                meta.title,
-                margin as i32,
-                row_y + 1,
-                right - margin,
-                fg,
-            )?;
+            let mut x = margin;
+            if let Some(k) = entry.alias {
+                // An alias is listed as "alias → title": the name typed, then where it leads,
+                // the name taking at most half the row when the title needs the rest.
+                let mut abuf = [0u8; fieldpack_format::layout::MAX_ALIAS_LEN];
+                let (_, name) = ts.bundle.alias(k, &mut abuf)?;
+                let arrow = " \u{2192} ";
+                let row = right.saturating_sub(margin);
+                let wanted = ts.measure(meta.title)?.saturating_add(ts.measure(arrow)?);
+                let room = row.saturating_sub(wanted.min(row / 2));
+                x = x.saturating_add(ts.draw_str(target, name, x as i32, row_y + 1, room, fg)?);
+                let room = right.saturating_sub(x);
+                x = x.saturating_add(ts.draw_str(target, arrow, x as i32, row_y + 1, room, fg)?);
+            }
+            let room = right.saturating_sub(x);
+            ts.draw_str(target, meta.title, x as i32, row_y + 1, room, fg)?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! `fieldpack build`: from files and folders to one bundle, written atomically.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,8 @@ use crate::compress::{train_dictionary, ChunkCompressor};
 use crate::ingest::{self, Article, Outcome, Utf8Policy};
 use crate::pack::{assemble, hash128, pack_article, PackOptions, Packed, PackedArticle};
 use crate::rules::Rules;
+use crate::select::Selection;
+use crate::zim::ZimArchive;
 
 /// Everything `build` needs besides the inputs.
 #[derive(Clone, Debug)]
@@ -34,6 +36,14 @@ pub struct BuildOptions {
     pub exclude: Vec<String>,
     /// One article per chapter of an EPUB book (else one per book).
     pub epub_chapters: bool,
+    /// Glob patterns of titles or paths to keep (`Selection`); none: every article.
+    pub select: Vec<String>,
+    /// Titles to keep, besides `select` (a file of titles, one a line).
+    pub select_titles: Vec<String>,
+    /// At most this many articles (an archive's most linked first).
+    pub limit: Option<usize>,
+    /// The bundle at most this many bytes: articles are added while they fit.
+    pub max_size: Option<u64>,
 }
 
 impl Default for BuildOptions {
@@ -48,6 +58,10 @@ impl Default for BuildOptions {
             file_titles: true,
             exclude: Vec::new(),
             epub_chapters: false,
+            select: Vec::new(),
+            select_titles: Vec::new(),
+            limit: None,
+            max_size: None,
         }
     }
 }
@@ -167,23 +181,248 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
-/// Reads and cleans every article under `inputs`; errors name the file.
+/// Where one article (or a file of articles) of a build comes from.
+#[derive(Clone, Copy, Debug)]
+enum Unit {
+    /// An input file (`found[i]`).
+    File(usize),
+    /// Article `article` of archive `archive`.
+    Zim { archive: usize, article: usize },
+}
+
+/// A build's inputs: the files found and the archives opened, and every unit to read, in the
+/// order they are taken (files first, then each archive's articles: by links to them when a
+/// limit or a size is set, else by path).
+struct Plan {
+    found: Vec<ingest::Input>,
+    archives: Vec<ZimArchive>,
+    units: Vec<Unit>,
+    warnings: Vec<String>,
+}
+
+/// A progress bar on standard error for `len` items of `noun` when asked for and worth it
+/// (50 or more), else a hidden one.
+fn progress_bar(shown: bool, len: usize, message: &'static str, noun: &str) -> ProgressBar {
+    if !shown || len < 50 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {noun} ({{eta}})"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// Redirects that lead nowhere are named one by one up to this many an archive.
+const DANGLING_NAMED: usize = 5;
+
+impl Plan {
+    fn new(inputs: &[PathBuf], opts: &BuildOptions, ranked: bool) -> Result<Plan> {
+        let (found, skipped) = ingest::discover(inputs, &ingest::Excludes::new(&opts.exclude)?)?;
+        if let Some(out) = &opts.output {
+            if let Some(i) = found.iter().find(|i| crate::input::same_file(&i.path, out)) {
+                bail!(
+                    "the output {} is also an input ({}): refusing to overwrite it",
+                    crate::input::path_text(out),
+                    crate::input::path_text(&i.path)
+                );
+            }
+        }
+        let mut warnings = skipped_warnings(&skipped);
+        let selection = Selection::new(&opts.select, &opts.select_titles)?;
+        let mut units = Vec::new();
+        let mut archives = Vec::new();
+        for (i, input) in found.iter().enumerate() {
+            if input.kind != ingest::Kind::Zim {
+                units.push(Unit::File(i));
+                continue;
+            }
+            let name = crate::input::path_text(&input.path);
+            let archive = ZimArchive::open(&input.path, &input.origin)
+                .with_context(|| format!("cannot read archive {name}"))?;
+            let n = archive.dangling.len();
+            for d in archive.dangling.iter().take(DANGLING_NAMED) {
+                warnings.push(format!("{name}: {d}"));
+            }
+            if n > DANGLING_NAMED {
+                warnings.push(format!(
+                    "{name}: {} more entries left out (redirects that lead to no article, unreadable entries)",
+                    n - DANGLING_NAMED
+                ));
+            }
+            let mut chosen: Vec<usize> = (0..archive.articles.len())
+                .filter(|&j| {
+                    let a = &archive.articles[j];
+                    selection.keeps(&a.title, &a.aliases, &a.path)
+                })
+                .collect();
+            if ranked && chosen.len() > 1 {
+                // The articles most linked to first: those the archive's own pages lead a
+                // reader to most often (a title order would keep "A..." and drop "Z...").
+                let bar = progress_bar(opts.progress, chosen.len(), "ranking by links", "articles");
+                let links = archive.inbound_links(&|n| bar.inc(n));
+                bar.finish_and_clear();
+                chosen.sort_by(|&x, &y| links[y].cmp(&links[x]).then(x.cmp(&y)));
+            }
+            let a = archives.len();
+            units.extend(chosen.into_iter().map(|article| Unit::Zim {
+                archive: a,
+                article,
+            }));
+            archives.push(archive);
+        }
+        Ok(Plan {
+            found,
+            archives,
+            units,
+            warnings,
+        })
+    }
+
+    /// The bytes of text a unit roughly holds, to sample the dictionary's training text.
+    fn size_of(&self, unit: Unit) -> u64 {
+        match unit {
+            Unit::File(i) => std::fs::metadata(&self.found[i].path).map_or(0, |m| m.len()),
+            Unit::Zim { archive, .. } => {
+                let a = &self.archives[archive];
+                let file = self
+                    .found
+                    .iter()
+                    .find(|f| f.origin == a.name)
+                    .and_then(|f| std::fs::metadata(&f.path).ok())
+                    .map_or(0, |m| m.len());
+                // Compressed HTML: about three times its size as text, shared by its articles.
+                file.saturating_mul(3) / a.articles.len().max(1) as u64
+            }
+        }
+    }
+
+    /// The name a unit's messages give (a file, or an archive and the entry's path).
+    fn name(&self, unit: Unit) -> String {
+        match unit {
+            Unit::File(i) => crate::input::path_text(&self.found[i].path),
+            Unit::Zim { archive, article } => {
+                let a = &self.archives[archive];
+                format!(
+                    "{}#{}",
+                    crate::input::path_text(&self.found_path(archive)),
+                    crate::input::printable(&a.articles[article].path)
+                )
+            }
+        }
+    }
+
+    fn found_path(&self, archive: usize) -> PathBuf {
+        let name = &self.archives[archive].name;
+        self.found
+            .iter()
+            .find(|f| &f.origin == name && f.kind == ingest::Kind::Zim)
+            .map_or_else(|| PathBuf::from(name), |f| f.path.clone())
+    }
+
+    /// Reads `units` (their positions in `self.units` given with them), in parallel, each
+    /// archive cluster decompressed once, and makes `each` of every article kept by
+    /// `selection` (an archive's were chosen before): for each unit, what `each` made of its
+    /// articles or the error that kept them, and its warnings. A damaged archive entry is a
+    /// warning (the rest is read); an unreadable file is an error. Articles are handed to
+    /// `each` as they are read, so a batch holds what `each` makes, not their text.
+    fn read<T: Send>(
+        &self,
+        units: &[(usize, Unit)],
+        opts: &BuildOptions,
+        selection: &Selection,
+        each: &(dyn Fn(Article) -> Result<T> + Sync),
+    ) -> Vec<(usize, Result<Vec<T>>, Vec<String>)> {
+        // One task a file, one a cluster of an archive.
+        let mut files = Vec::new();
+        let mut clusters: BTreeMap<(usize, u32), Vec<(usize, usize)>> = BTreeMap::new();
+        for &(at, unit) in units {
+            match unit {
+                Unit::File(i) => files.push((at, i)),
+                Unit::Zim { archive, article } => {
+                    let cluster = self.archives[archive].articles[article].cluster;
+                    clusters
+                        .entry((archive, cluster))
+                        .or_default()
+                        .push((at, article));
+                }
+            }
+        }
+        let clusters: Vec<_> = clusters.into_iter().collect();
+        let from_files = files.par_iter().map(|&(at, i)| {
+            let (r, w) = read_input(&self.found[i], opts);
+            let made = r.and_then(|articles| {
+                articles
+                    .into_iter()
+                    .filter(|a| selection.keeps(&a.title, &a.aliases, &a.origin))
+                    .map(each)
+                    .collect::<Result<Vec<T>>>()
+            });
+            vec![(at, made, w)]
+        });
+        let from_archives = clusters.par_iter().map(|((archive, cluster), members)| {
+            let z = &self.archives[*archive];
+            let blobs: Vec<u32> = members.iter().map(|&(_, j)| z.articles[j].blob).collect();
+            let shown = crate::input::path_text(&self.found_path(*archive));
+            let place = z
+                .cluster_offset(*cluster)
+                .map_or(String::new(), |o| format!(" at byte offset {o}"));
+            let read: Vec<(&(usize, usize), Result<Vec<u8>>)> =
+                members.iter().zip(z.read_cluster(*cluster, &blobs)).collect();
+            read.into_par_iter()
+                .map(|(&(at, j), html)| {
+                    let a = &z.articles[j];
+                    let entry = crate::input::printable(&a.path);
+                    match html.and_then(|h| z.article(a, &h, &opts.rules)) {
+                        Ok(Outcome::Article(article, w)) => (
+                            at,
+                            each(article).map(|t| vec![t]),
+                            w.into_iter().map(|w| format!("{shown}#{entry}: {w}")).collect(),
+                        ),
+                        Ok(Outcome::Skipped(why)) => (
+                            at,
+                            Ok(Vec::new()),
+                            vec![format!("{shown}#{entry}: skipped: {why}")],
+                        ),
+                        Err(e) => (
+                            at,
+                            Ok(Vec::new()),
+                            vec![format!(
+                                "{shown}: entry {entry} (cluster {cluster}{place}) cannot be read: {e:#}: left out, the rest of the archive packed"
+                            )],
+                        ),
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut out: Vec<_> = from_files.chain(from_archives).flatten().collect();
+        out.sort_by_key(|r| r.0);
+        out
+    }
+}
+
+/// Reads and cleans every article under `inputs` (all of them: no limit or size); errors name
+/// the file.
 pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
-    let (found, skipped) = ingest::discover(inputs, &ingest::Excludes::new(&opts.exclude)?)?;
+    let plan = Plan::new(inputs, opts, false)?;
     let mut out = Collected {
-        warnings: skipped_warnings(&skipped),
+        warnings: plan.warnings.clone(),
         ..Collected::default()
     };
-    let results: Vec<_> = found
-        .par_iter()
-        .map(|input| read_input(input, opts))
-        .collect();
+    let units: Vec<(usize, Unit)> = plan.units.iter().copied().enumerate().collect();
     let mut read: Vec<(Article, u128, String)> = Vec::new();
-    for ((result, notes), input) in results.into_iter().zip(&found) {
+    let selection = Selection::new(&opts.select, &opts.select_titles)?;
+    for (at, result, notes) in plan.read(&units, opts, &selection, &Ok) {
         out.warnings.extend(notes);
+        let name = plan.name(plan.units[at]);
         for article in result? {
             let hash = hash128(&article.body());
-            read.push((article, hash, input.path.display().to_string()));
+            read.push((article, hash, name.clone()));
         }
     }
     out.articles = in_bundle_order(read, |a| a.origin.as_str(), &mut out.warnings);
@@ -194,44 +433,61 @@ pub fn collect(inputs: &[PathBuf], opts: &BuildOptions) -> Result<Collected> {
 /// a build of any size samples the same amount.
 const DICTIONARY_SAMPLE_BYTES: u64 = 8 << 20;
 
-/// Files read and compressed together: bounds the text held at once.
-const BATCH: usize = 256;
+/// A unit packed: its place in the order taken, its name, its articles (or why none), its
+/// warnings.
+type PackedUnit = (usize, String, Result<Vec<PackedArticle>>, Vec<String>);
+
+/// Units read and compressed together: each archive cluster is decompressed once a batch, and
+/// a batch holds only packed articles, so a batch is large.
+const BATCH: usize = 4096;
+
+/// What a packed article costs in a bundle at least: its stored text, records and names
+/// (shared glyphs and shaped words not counted), to know when more cannot fit.
+fn least_cost(p: &PackedArticle) -> u64 {
+    let chunks: usize = p.chunks.iter().map(|c| c.1.len()).sum();
+    let aliases: usize = p.aliases.iter().map(|a| a.len() + 1 + 8 + 16).sum();
+    (chunks
+        + p.meta.len()
+        + fieldpack_format::layout::ARTICLE_RECORD_LEN
+        + fieldpack_format::layout::CHUNK_RECORD_LEN * p.chunks.len()
+        + fieldpack_format::layout::TITLE_RECORD_LEN
+        + aliases
+        + 4 * p.runs.len()) as u64
+}
 
 /// Builds a bundle from `inputs`, streaming: articles are read, cleaned and compressed a batch
 /// at a time and only their compressed form is kept, so memory follows the bundle, not the
-/// input. Returns the bundle and the warnings, each naming its file.
+/// input. With a limit or a size, articles are taken in order (the most linked of an archive
+/// first) until the limit, or until more would not fit. Returns the bundle and the warnings,
+/// each naming its file.
 pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<String>)> {
-    let (found, skipped) = ingest::discover(inputs, &ingest::Excludes::new(&opts.exclude)?)?;
-    if let Some(out) = &opts.output {
-        if let Some(i) = found.iter().find(|i| crate::input::same_file(&i.path, out)) {
-            bail!(
-                "the output {} is also an input ({}): refusing to overwrite it",
-                crate::input::path_text(out),
-                crate::input::path_text(&i.path)
-            );
-        }
-    }
-    let mut warnings = skipped_warnings(&skipped);
+    let ranked = opts.limit.is_some() || opts.max_size.is_some();
+    let plan = Plan::new(inputs, opts, ranked)?;
+    let mut warnings = plan.warnings.clone();
+    let selection = Selection::new(&opts.select, &opts.select_titles)?;
+    let candidates = plan.units.len();
+    // With a limit, no more units than articles are wanted (a book may give several).
+    let considered = opts.limit.map_or(candidates, |n| n.min(candidates));
 
     // The dictionary is trained on evenly spaced articles, up to a fixed amount of text.
-    let total: u64 = found
-        .iter()
-        .map(|i| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0))
-        .sum();
-    let step = total.div_ceil(DICTIONARY_SAMPLE_BYTES).max(1) as usize;
     let sample: Vec<String> = if opts.pack.dictionary_size == 0 {
         Vec::new()
     } else {
-        found
-            .par_iter()
+        let sizes: Vec<u64> = plan.units[..considered]
+            .iter()
+            .map(|&u| plan.size_of(u))
+            .collect();
+        let total: u64 = sizes.iter().sum();
+        let step = total.div_ceil(DICTIONARY_SAMPLE_BYTES).max(1) as usize;
+        let picked: Vec<(usize, Unit)> = plan.units[..considered]
+            .iter()
+            .copied()
+            .enumerate()
             .step_by(step)
-            .flat_map_iter(|i| {
-                read_input(i, opts)
-                    .0
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|a| a.body())
-            })
+            .collect();
+        plan.read(&picked, opts, &selection, &|a| Ok(a.body()))
+            .into_iter()
+            .flat_map(|(_, r, _)| r.unwrap_or_default())
             .collect()
     };
     let sample_refs: Vec<&str> = sample.iter().map(String::as_str).collect();
@@ -239,38 +495,40 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
     drop(sample);
     let compressor = ChunkCompressor::new(dictionary.clone(), opts.pack.effort);
 
-    let bar = if opts.progress && found.len() >= 50 {
-        let bar =
-            ProgressBar::with_draw_target(Some(found.len() as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_message("packing");
-        bar
+    let noun = if plan.archives.is_empty() {
+        "files"
     } else {
-        ProgressBar::hidden()
+        "articles"
     };
-    let mut packed: Vec<(PackedArticle, u128, String)> = Vec::new();
+    let bar = progress_bar(opts.progress, considered, "packing", noun);
+    // Each packed article with its place in the order taken.
+    let mut packed: Vec<((PackedArticle, usize), u128, String)> = Vec::new();
     let mut chars = std::collections::BTreeSet::new();
-    for batch in found.chunks(BATCH) {
-        let results: Vec<(String, Result<Vec<PackedArticle>>, Vec<String>)> = batch
-            .par_iter()
-            .map(|input| {
-                let (articles, notes) = read_input(input, opts);
-                let packed = articles.and_then(|a| {
-                    a.iter()
-                        .map(|a| pack_article(a, &compressor, &opts.pack))
-                        .collect::<Result<Vec<_>>>()
-                });
-                bar.inc(1);
-                (input.path.display().to_string(), packed, notes)
-            })
+    let mut taken = 0usize;
+    let mut least = 0u64;
+    let units: Vec<(usize, Unit)> = plan.units.iter().copied().enumerate().collect();
+    // The bar moves an article at a time, and is set right at each batch's end (a file may
+    // hold no article, or a book several).
+    let pack = |a: Article| {
+        let p = pack_article(&a, &compressor, &opts.pack);
+        bar.inc(1);
+        p
+    };
+    let mut done = 0u64;
+    'batches: for batch in units.chunks(BATCH) {
+        let results: Vec<PackedUnit> = plan
+            .read(batch, opts, &selection, &pack)
+            .into_iter()
+            .map(|(at, packed, notes)| (at, plan.name(plan.units[at]), packed, notes))
             .collect();
-        for (name, r, notes) in results {
+        done += batch.len() as u64;
+        bar.set_position(done);
+        for (at, name, r, notes) in results {
             warnings.extend(notes);
-            for mut p in r? {
+            for mut p in r.with_context(|| format!("cannot read article {name}"))? {
+                if opts.limit.is_some_and(|n| taken >= n) {
+                    break 'batches;
+                }
                 // A book's chapter is named by the book and its number.
                 let name = match p.origin.rfind('#') {
                     Some(i) if name.ends_with(".epub") => format!("{name}{}", &p.origin[i..]),
@@ -282,23 +540,110 @@ pub fn build(inputs: &[PathBuf], opts: &BuildOptions) -> Result<(Packed, Vec<Str
                         fieldpack_format::layout::MAX_META_LEN
                     ));
                 }
-                chars.append(&mut p.chars);
+                least += least_cost(&p);
+                // To fit a size, each article's characters stay with it (a bundle of fewer
+                // articles needs fewer glyphs); else they are merged now.
+                if opts.max_size.is_none() {
+                    chars.append(&mut p.chars);
+                }
                 let hash = p.body_hash;
-                packed.push((p, hash, name));
+                packed.push(((p, at), hash, name));
+                taken += 1;
             }
+        }
+        // What is packed cannot fit already: more would not either.
+        if opts.max_size.is_some_and(|max| least > max) {
+            break;
         }
     }
     bar.finish_and_clear();
+    if let Some(n) = opts.limit {
+        if candidates > n {
+            let how = if plan.archives.is_empty() {
+                "the first in path order"
+            } else {
+                "the most linked to"
+            };
+            warnings.push(format!(
+                "--limit {n}: {n} articles kept of {candidates}, {how}"
+            ));
+        }
+    }
 
-    let articles = in_bundle_order(packed, |a| a.origin.as_str(), &mut warnings);
+    let articles = in_bundle_order(packed, |a| a.0.origin.as_str(), &mut warnings);
     if articles.is_empty() {
         let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        bail!("no articles found in {}", names.join(", "));
+        if selection.is_all() {
+            bail!("no articles found in {}", names.join(", "));
+        }
+        bail!("no article of {} matches --select", names.join(", "));
     }
-    Ok((
-        assemble(articles, &chars, dictionary, &opts.pack)?,
-        warnings,
-    ))
+    let Some(max) = opts.max_size else {
+        let articles = articles.into_iter().map(|(p, _)| p).collect();
+        return Ok((
+            assemble(articles, &chars, dictionary, &opts.pack)?,
+            warnings,
+        ));
+    };
+    let (bundle, kept) = fit(articles, &dictionary, &opts.pack, max)?;
+    if kept < candidates {
+        warnings.push(format!(
+            "--max-size {max}: {kept} of {candidates} articles fitted ({} bytes); the rest left out",
+            bundle.len()
+        ));
+    }
+    Ok((bundle, warnings))
+}
+
+/// The bundle of the most articles, taken in order, that is at most `max` bytes: estimates
+/// from the articles' least costs, then bundles assembled until the longest prefix that fits is
+/// found. Returns it and how many articles it holds.
+fn fit(
+    mut articles: Vec<(PackedArticle, usize)>,
+    dictionary: &[u8],
+    opts: &PackOptions,
+    max: u64,
+) -> Result<(Packed, usize)> {
+    articles.sort_by_key(|a| a.1);
+    let articles: Vec<PackedArticle> = articles.into_iter().map(|a| a.0).collect();
+    let none = std::collections::BTreeSet::new();
+    let make = |n: usize| -> Result<Packed> {
+        let mut some: Vec<PackedArticle> = articles[..n].to_vec();
+        // Bundle order is by origin, whatever order they were taken in.
+        some.sort_by(|a, b| a.origin.cmp(&b.origin));
+        assemble(some, &none, dictionary.to_vec(), opts)
+    };
+    // The longest prefix whose least costs fit: no longer one can.
+    let mut sum = 0u64;
+    let mut hi = articles.len();
+    for (i, a) in articles.iter().enumerate() {
+        sum += least_cost(a);
+        if sum > max {
+            hi = i;
+            break;
+        }
+    }
+    // Binary search over prefix lengths: `lo` fits (or is 0), `hi + 1` does not.
+    let mut best: Option<(Packed, usize)> = None;
+    let (mut lo, mut hi) = (0usize, hi);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        let b = make(mid)?;
+        if b.len() as u64 <= max {
+            lo = mid;
+            best = Some((b, mid));
+        } else {
+            hi = mid - 1;
+        }
+    }
+    match best {
+        Some(b) => Ok(b),
+        None if lo > 0 => Ok((make(lo)?, lo)),
+        None => bail!(
+            "--max-size {max}: not even one article fits (the smallest bundle of the first is {} bytes)",
+            make(1).map_or(0, |b| b.len())
+        ),
+    }
 }
 
 /// Temporary files being written now, removed if the tool is interrupted.

@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Pack files and folders of articles (.txt, .md, .html) into one bundle.
+    /// Pack files and folders of articles (.txt, .md, .html), EPUB books and ZIM archives into
+    /// one bundle.
     Build {
         /// Article files or folders (searched recursively).
         #[arg(required = true)]
@@ -47,6 +48,24 @@ enum Command {
         /// own, titled by the book's table of contents; by default a book is one article.
         #[arg(long)]
         epub_chapters: bool,
+        /// Keep only articles whose title, other name (an archive's redirect) or path matches
+        /// GLOB, ignoring case (repeatable: any may match): `--select 'Cholera*'`,
+        /// `--select '*vaccin*'`.
+        #[arg(long, value_name = "GLOB")]
+        select: Vec<String>,
+        /// Keep only articles whose titles (or other names) FILE lists, one a line, compared
+        /// ignoring case and accents (with --select: either keeps an article).
+        #[arg(long, value_name = "FILE")]
+        select_file: Option<PathBuf>,
+        /// At most N articles: from an archive the N its own pages link to most (the articles
+        /// a reader of it meets most often), from files the first N in path order.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Keep the bundle at most SIZE bytes (suffixes K, M, G: 1024s; e.g. the flash left on a
+        /// device, 12M): articles are added in the order --limit takes them while they fit, and
+        /// the count that fitted is reported.
+        #[arg(long, value_name = "SIZE", value_parser = byte_size)]
+        max_size: Option<u64>,
         /// A title for the bundle, shown on the device's info screen (at most 160 bytes).
         #[arg(long, default_value = "Fieldpack", value_parser = info_text)]
         title: String,
@@ -560,6 +579,27 @@ fn write_output(path: &std::path::Path, bytes: &[u8], what: &str) -> Result<()> 
     }
 }
 
+/// A size in bytes: a number, optionally followed by K, M or G (1024, 1024^2, 1024^3; `KiB`,
+/// `MiB`, `GiB` and `B` are read alike).
+fn byte_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size in bytes (e.g. 4000000, 12M)"))?;
+    let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("{s:?}: unknown unit (K, M or G)")),
+    };
+    n.checked_mul(scale)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("{s:?} is not a usable size"))
+}
+
 fn has_article_ext(p: &std::path::Path) -> bool {
     fieldpack::ingest::Kind::of(p).is_some()
 }
@@ -590,6 +630,10 @@ fn run(cli: Cli) -> Result<()> {
             output,
             exclude,
             epub_chapters,
+            select,
+            select_file,
+            limit,
+            max_size,
             title,
             creator,
             date,
@@ -675,6 +719,18 @@ fn run(cli: Cli) -> Result<()> {
                 output: (!to_stdout).then(|| output.clone()),
                 exclude,
                 epub_chapters,
+                select,
+                select_titles: match &select_file {
+                    Some(f) => fieldpack::input::read_text_file(f, 64 << 20)?
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    None => Vec::new(),
+                },
+                limit,
+                max_size,
                 file_titles: !no_file_titles,
                 rules,
                 utf8: if lossy_utf8 {
@@ -695,7 +751,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
             } else if !quiet && !left_out.is_empty() {
                 eprintln!(
-                    "left out {} that {} (.txt, .md, .html): -v lists them",
+                    "left out {} that {} (.txt, .md, .html, .epub, .zim): -v lists them",
                     fieldpack::input::count(left_out.len(), "file"),
                     if left_out.len() == 1 {
                         "is not an article"

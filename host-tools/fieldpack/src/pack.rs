@@ -428,6 +428,8 @@ pub struct PackedArticle {
     /// The hashes of words a device looks up for it but finds unshaped (a shaped word with
     /// one of these hashes would be drawn in their place: the build leaves such words out).
     pub lookups: Vec<u32>,
+    /// Other names the title index lists for it.
+    pub aliases: Vec<String>,
 }
 
 /// A 128-bit hash of text: two SipHash passes with different keys (fixed, so builds repeat).
@@ -483,6 +485,15 @@ pub fn pack_article(
     for c in drawn.into_iter().flatten().flat_map(str::chars) {
         *counts.entry(c).or_insert(0) += 1;
     }
+    // A search lists an alias as "alias → title".
+    for c in a
+        .aliases
+        .iter()
+        .flat_map(|x| x.chars())
+        .chain(Some(fieldpack_format::layout::ALIAS_ARROW).filter(|_| !a.aliases.is_empty()))
+    {
+        *counts.entry(c).or_insert(0) += 1;
+    }
     let fonts = fonts()?;
     let uncovered = counts
         .iter()
@@ -494,14 +505,18 @@ pub fn pack_article(
         .with_context(|| format!("{}: finding bidi levels and words", a.origin))?;
     let shaping = shaping_fonts()?;
     // The metadata a screen draws is set as one line each, cut into words at spaces.
-    let drawn_meta = [
+    let drawn_meta: Vec<&str> = [
         Some(meta.title.as_str()),
         a.source.as_deref(),
         a.author.as_deref(),
         a.date.as_deref(),
-    ];
+    ]
+    .into_iter()
+    .flatten()
+    .chain(a.aliases.iter().map(String::as_str))
+    .collect();
     let mut texts: Vec<String> = typeset.words.clone();
-    for w in drawn_meta.into_iter().flatten().flat_map(|m| m.split(' ')) {
+    for w in drawn_meta.iter().flat_map(|m| m.split(' ')) {
         if word_font(w, shaping).is_some() && !texts.iter().any(|t| t == w) {
             texts.push(w.to_string());
         }
@@ -522,7 +537,7 @@ pub fn pack_article(
     body_chars.extend(unshaped_chars(&meta.title, &[], is_shaped));
     let mut lookups: Vec<u32> = device_words(&body, &typeset.runs)
         .into_iter()
-        .chain(drawn_meta.into_iter().flatten().flat_map(|m| m.split(' ')))
+        .chain(drawn_meta.iter().flat_map(|m| m.split(' ')))
         .filter(|w| is_looked_up(w) && !is_shaped(w))
         .map(|w| word_hash(w.as_bytes()))
         .collect();
@@ -546,6 +561,7 @@ pub fn pack_article(
         words,
         word_texts: Vec::new(),
         lookups,
+        aliases: a.aliases.clone(),
     })
 }
 
@@ -829,20 +845,52 @@ pub fn assemble(
         });
     }
 
-    let mut order: Vec<usize> = (0..articles.len()).collect();
-    order.sort_by(|&x, &y| {
-        fieldpack_format::title_cmp(&articles[x].title, &articles[y].title)
-            .then_with(|| articles[x].title.cmp(&articles[y].title))
-            .then(x.cmp(&y))
-    });
-    let mut titles_sec = Vec::with_capacity(order.len() * 16);
-    for &i in &order {
-        titles_sec.extend_from_slice(&(i as u32).to_le_bytes());
-        titles_sec.extend_from_slice(&fieldpack_format::meta::title_key(&articles[i].title));
-    }
-    let folded: Vec<Vec<char>> = order
+    // Every title the index lists: each article's own (its number), then the aliases
+    // (numbered after the articles, in article order): (record value, article, text).
+    let mut listed: Vec<(u32, usize, &str)> = articles
         .iter()
-        .map(|&i| fieldpack_format::fold::fold_str(&articles[i].title).collect())
+        .enumerate()
+        .map(|(i, a)| (i as u32, i, a.title.as_str()))
+        .collect();
+    let mut aliases_sec = Vec::new();
+    let alias_count: usize = articles.iter().map(|a| a.aliases.len()).sum();
+    if alias_count > 0 {
+        aliases_sec.extend_from_slice(&(alias_count as u32).to_le_bytes());
+        let mut names = Vec::new();
+        let names_at = 4 + alias_count * fieldpack_format::layout::ALIAS_RECORD_LEN;
+        for (i, a) in articles.iter().enumerate() {
+            for name in &a.aliases {
+                anyhow::ensure!(
+                    !name.is_empty() && name.len() <= fieldpack_format::layout::MAX_ALIAS_LEN,
+                    "{}: alias {name:?} is empty or longer than {} bytes",
+                    a.origin,
+                    fieldpack_format::layout::MAX_ALIAS_LEN
+                );
+                // Aliases are numbered after the articles, in the order they are listed.
+                let value = listed.len() as u32;
+                listed.push((value, i, name.as_str()));
+                aliases_sec.extend_from_slice(&(i as u32).to_le_bytes());
+                let at = u32::try_from(names_at + names.len()).context("aliases over 4 GiB")?;
+                aliases_sec.extend_from_slice(&at.to_le_bytes());
+                names.push(name.len() as u8);
+                names.extend_from_slice(name.as_bytes());
+            }
+        }
+        aliases_sec.extend_from_slice(&names);
+    }
+    listed.sort_by(|x, y| {
+        fieldpack_format::title_cmp(x.2, y.2)
+            .then_with(|| x.2.cmp(y.2))
+            .then(x.0.cmp(&y.0))
+    });
+    let mut titles_sec = Vec::with_capacity(listed.len() * 16);
+    for &(value, _, text) in &listed {
+        titles_sec.extend_from_slice(&value.to_le_bytes());
+        titles_sec.extend_from_slice(&fieldpack_format::meta::title_key(text));
+    }
+    let folded: Vec<Vec<char>> = listed
+        .iter()
+        .map(|&(_, _, text)| fieldpack_format::fold::fold_str(text).collect())
         .collect();
     let offers_sec = offers_section(&folded);
 
@@ -860,6 +908,7 @@ pub fn assemble(
         if uses_dictionary {
             h.update(&dictionary);
         }
+        h.update(&aliases_sec);
         let digest = h.finalize();
         let mut id = [0u8; 16];
         id.copy_from_slice(&digest[..16]);
@@ -909,6 +958,9 @@ pub fn assemble(
     }
     if !words.stored.is_empty() {
         sections.push((SectionKind::Shapes, encode_shapes(&words.stored)?));
+    }
+    if !aliases_sec.is_empty() {
+        sections.push((SectionKind::Aliases, aliases_sec));
     }
     // The dictionary costs window RAM on the device: kept only when some chunk uses it.
     if uses_dictionary {

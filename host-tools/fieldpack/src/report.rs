@@ -38,6 +38,8 @@ pub struct ExtractedArticle {
     pub stored: u64,
     /// Chunks of the body.
     pub chunks: u32,
+    /// Other names the title index lists for it.
+    pub aliases: Vec<String>,
 }
 
 /// Reads a bundle file whole (the host has the memory; the device never does this). Only a
@@ -75,6 +77,8 @@ pub fn read_article(b: &mut Bundle<&[u8]>, index: u32) -> Result<ExtractedArticl
 pub struct ArticleReader {
     inflater: Box<Inflater>,
     window: Vec<u8>,
+    /// Each article's aliases, read from the bundle at the first article.
+    aliases: Option<std::collections::HashMap<u32, Vec<String>>>,
 }
 
 impl ArticleReader {
@@ -83,11 +87,21 @@ impl ArticleReader {
         ArticleReader {
             inflater: Box::new(Inflater::new()),
             window: vec![0u8; b.window_needed() as usize],
+            aliases: None,
         }
     }
 
     /// Article `index` of `b`, its body checked against its CRC.
     pub fn read(&mut self, b: &mut Bundle<&[u8]>, index: u32) -> Result<ExtractedArticle> {
+        if self.aliases.is_none() {
+            let mut map: std::collections::HashMap<u32, Vec<String>> = Default::default();
+            let mut abuf = [0u8; fieldpack_format::layout::MAX_ALIAS_LEN];
+            for k in 0..b.alias_count() {
+                let (article, name) = b.alias(k, &mut abuf)?;
+                map.entry(article).or_default().push(name.to_string());
+            }
+            self.aliases = Some(map);
+        }
         let rec = b.article(index)?;
         let mut mbuf = [0u8; MAX_META_LEN];
         let meta = b.meta(&rec, &mut mbuf)?;
@@ -124,6 +138,12 @@ impl ArticleReader {
             body,
             stored,
             chunks: rec.chunk_count,
+            aliases: self
+                .aliases
+                .as_ref()
+                .and_then(|m| m.get(&index))
+                .cloned()
+                .unwrap_or_default(),
         })
     }
 }
@@ -172,6 +192,8 @@ pub struct Inspection {
     pub id: Option<String>,
     /// Who signed it (the name it gives and the key), when it is signed.
     pub signed_by: Option<(String, String)>,
+    /// Other names of articles (an archive's redirects) that the title index lists.
+    pub aliases: u32,
     /// Sections.
     pub sections: Vec<SectionRow>,
     /// Glyph strikes.
@@ -472,8 +494,10 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         )),
         _ => None,
     };
+    let mut aliases = 0;
     if let Ok(b) = opened.as_mut() {
         id = Some(b.id().iter().map(|b| format!("{b:02x}")).collect());
+        aliases = b.alias_count();
         let mut reader = ArticleReader::new(b);
         for i in 0..b.article_count() {
             match reader.read(b, i) {
@@ -515,6 +539,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         window_bytes,
         id,
         signed_by,
+        aliases,
         sections: entries
             .iter()
             .map(|e| SectionRow {
@@ -781,6 +806,13 @@ pub fn render_inspection(r: &Inspection) -> String {
         None => {
             let _ = writeln!(s, "  signed   no");
         }
+    }
+    if r.aliases > 0 {
+        let _ = writeln!(
+            s,
+            "  aliases  {} (other names of articles, found by a search as their titles are)",
+            r.aliases
+        );
     }
     let _ = writeln!(s, "\nsections:");
     let _ = writeln!(
@@ -1124,6 +1156,8 @@ pub fn check_bytes(
     check_titles(&mut b, bytes, &entries, &mut v.problems);
     check_glyphs(&mut b, &mut v.problems);
     check_shapes(&mut b, &used_words, &mut v.problems);
+    check_aliases(&mut b, bytes, &entries, &mut v.problems);
+    check_id(&mut b, bytes, &entries, &mut v.problems);
     match crate::sign::check(bytes) {
         Ok(None) => {
             if key.is_some() {
@@ -1233,24 +1267,46 @@ fn check_titles(
     let mut previous: Option<String> = None;
     // The folded titles in the index's order, to check the Offers section against.
     let mut folded: Vec<Vec<char>> = Vec::new();
-    for pos in 0..b.article_count() {
+    for pos in 0..b.title_count() {
         let at = (titles + pos as usize * TITLE_RECORD_LEN) as u64;
-        let id = match b.title_order(pos) {
-            Ok(id) => id,
+        let entry = match b.title_entry(pos) {
+            Ok(e) => e,
             Err(e) => {
                 problems.push(problem_of(&e));
                 continue;
             }
         };
-        if !ids.insert(id) {
+        let id = entry.article;
+        // The record's own number: the article's, or the alias's after every article.
+        let listed = entry.alias.map_or(u64::from(id), |k| {
+            u64::from(b.article_count()) + u64::from(k)
+        });
+        if !ids.insert(listed) {
+            let what = match entry.alias {
+                Some(k) => format!("alias {k}"),
+                None => format!("article {id}"),
+            };
             problems.push(problem(
                 SectionKind::Titles,
                 Some(at),
-                format!("title index lists article {id} twice"),
+                format!("title index lists {what} twice"),
             ));
             continue;
         }
-        let Some(title) = title_of(b, id) else {
+        let title = match entry.alias {
+            None => title_of(b, id),
+            Some(k) => {
+                let mut abuf = [0u8; fieldpack_format::layout::MAX_ALIAS_LEN];
+                match b.alias(k, &mut abuf) {
+                    Ok((_, name)) => Some(name.to_string()),
+                    Err(e) => {
+                        problems.push(problem_of(&e));
+                        None
+                    }
+                }
+            }
+        };
+        let Some(title) = title else {
             continue;
         };
         let key_at = at as usize + 4;
@@ -1277,7 +1333,7 @@ fn check_titles(
         previous = Some(title);
     }
     // The offers follow from the titles alone: the section must be what a writer makes of them.
-    if folded.len() == b.article_count() as usize {
+    if folded.len() == b.title_count() as usize {
         if let Some(e) = entries.iter().find(|e| e.kind == SectionKind::Offers) {
             let stored =
                 bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize));
@@ -1293,6 +1349,128 @@ fn check_titles(
                 ));
             }
         }
+    }
+}
+
+/// The Aliases section is what a writer makes of its aliases: records in article order, an
+/// article's names in the order of their text, none folding to its article's title or to
+/// another of its names, the names back to back after the records.
+fn check_aliases(
+    b: &mut Bundle<&[u8]>,
+    bytes: &[u8],
+    entries: &[SectionEntry],
+    problems: &mut Vec<Problem>,
+) {
+    let Some(e) = entries.iter().find(|e| e.kind == SectionKind::Aliases) else {
+        return;
+    };
+    let mut listed: Vec<(u32, String)> = Vec::new();
+    let mut abuf = [0u8; fieldpack_format::layout::MAX_ALIAS_LEN];
+    for k in 0..b.alias_count() {
+        match b.alias(k, &mut abuf) {
+            Ok((article, name)) => listed.push((article, name.to_string())),
+            Err(err) => {
+                problems.push(problem_of(&err));
+                return;
+            }
+        }
+    }
+    let fold = |s: &str| fieldpack_format::fold::fold_str(s).collect::<String>();
+    for (k, pair) in listed.windows(2).enumerate() {
+        let (a, b) = (&pair[0], &pair[1]);
+        if (a.0, &a.1) >= (b.0, &b.1) || (a.0 == b.0 && fold(&a.1) == fold(&b.1)) {
+            problems.push(problem(
+                SectionKind::Aliases,
+                Some(u64::from(e.offset) + 4 + 8 * (k as u64 + 1)),
+                format!("alias {} is out of order or repeats an earlier one", k + 1),
+            ));
+        }
+    }
+    for (k, (article, name)) in listed.iter().enumerate() {
+        if title_of(b, *article).is_some_and(|t| fold(&t) == fold(name)) {
+            problems.push(problem(
+                SectionKind::Aliases,
+                Some(u64::from(e.offset) + 4 + 8 * k as u64),
+                format!("alias {k} is its article's own title"),
+            ));
+        }
+    }
+    // Rebuilt from what was read, the section's bytes must come out the same.
+    let mut want = (listed.len() as u32).to_le_bytes().to_vec();
+    let mut at = 4 + 8 * listed.len();
+    let mut names = Vec::new();
+    for (article, name) in &listed {
+        want.extend_from_slice(&article.to_le_bytes());
+        want.extend_from_slice(&(at as u32).to_le_bytes());
+        names.push(name.len() as u8);
+        names.extend_from_slice(name.as_bytes());
+        at += 1 + name.len();
+    }
+    want.extend_from_slice(&names);
+    let stored = bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize));
+    if stored != Some(&want[..]) {
+        let first = stored.map_or(0, |s| {
+            s.iter().zip(&want).take_while(|(a, b)| a == b).count()
+        });
+        problems.push(problem(
+            SectionKind::Aliases,
+            Some(u64::from(e.offset) + first as u64),
+            "the aliases are not laid out as a writer lays them out",
+        ));
+    }
+}
+
+/// The bundle's `id` in Info is the hash of what it holds (SPEC.md, Info): recomputed, so that
+/// damage that keeps every checksum right (a repaired section CRC) is still found.
+fn check_id(
+    b: &mut Bundle<&[u8]>,
+    bytes: &[u8],
+    entries: &[SectionEntry],
+    problems: &mut Vec<Problem>,
+) {
+    use sha2::Digest;
+    let section = |kind: SectionKind| {
+        entries.iter().find(|e| e.kind == kind).and_then(|e| {
+            bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize))
+        })
+    };
+    let (Some(meta), Some(bodies)) = (section(SectionKind::Meta), section(SectionKind::Bodies))
+    else {
+        return;
+    };
+    let mut h = sha2::Sha256::new();
+    for i in 0..b.article_count() {
+        let Ok(rec) = b.article(i) else { return };
+        let m = rec.meta_offset as usize;
+        let Some(m) = meta.get(m..m.saturating_add(usize::from(rec.meta_len))) else {
+            return;
+        };
+        h.update(m);
+        for c in rec.first_chunk..rec.first_chunk.saturating_add(rec.chunk_count) {
+            let Ok(c) = b.chunk(c) else { return };
+            let o = c.offset as usize;
+            let Some(data) = bodies.get(o..o.saturating_add(c.stored_len as usize)) else {
+                return;
+            };
+            h.update([c.codec.code()]);
+            h.update(data);
+        }
+    }
+    for kind in [SectionKind::Dictionary, SectionKind::Aliases] {
+        if let Some(d) = section(kind) {
+            h.update(d);
+        }
+    }
+    let digest = h.finalize();
+    if digest[..16] != b.id() {
+        problems.push(problem(
+            SectionKind::Info,
+            entries
+                .iter()
+                .find(|e| e.kind == SectionKind::Info)
+                .map(|e| u64::from(e.offset)),
+            "the bundle's id is not the hash of its articles, dictionary and aliases (SPEC.md, Info)",
+        ));
     }
 }
 
@@ -1818,6 +1996,11 @@ pub fn article_text(a: &ExtractedArticle) -> String {
     }
     if !a.origin.is_empty() {
         let _ = writeln!(s, "origin: {}", q(&a.origin));
+    }
+    if !a.aliases.is_empty() {
+        // A JSON array is YAML's flow sequence.
+        let list = serde_json::to_string(&a.aliases).unwrap_or_default();
+        let _ = writeln!(s, "aliases: {list}");
     }
     s.push_str("---\n");
     for p in a.body.split('\n') {

@@ -367,13 +367,11 @@ pub fn presses_to_find(
         let ts = app.typesetter().context("no bundle is open")?;
         let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
         let pos = ts.bundle.find_title(text, &mut buf)?;
-        let id = ts.bundle.title_order(pos).ok();
-        let meta_title = match id {
-            Some(id) => {
-                let rec = ts.bundle.article(id)?;
-                ts.bundle.meta(&rec, &mut buf)?.title.to_string()
-            }
-            None => String::new(),
+        // The title there: an article's own or an alias.
+        let meta_title = if pos < ts.bundle.title_count() {
+            ts.bundle.title_text(pos, &mut buf)?.to_string()
+        } else {
+            String::new()
         };
         anyhow::ensure!(
             fieldpack_format::title_has_prefix(&meta_title, text),

@@ -37,6 +37,8 @@ pub struct Article {
     pub author: Option<String>,
     /// Whether the title was made from the text's first sentence (the file had no headline).
     pub named_by_text: bool,
+    /// Other names the article is found by (an archive's redirects to it), each normalised.
+    pub aliases: Vec<String>,
 }
 
 impl Article {
@@ -57,6 +59,8 @@ pub enum Kind {
     Html,
     /// An EPUB book.
     Epub,
+    /// A Kiwix ZIM archive (read by `crate::zim`, a whole archive at a time).
+    Zim,
 }
 
 impl Kind {
@@ -68,6 +72,7 @@ impl Kind {
             "md" | "markdown" => Some(Kind::Markdown),
             "html" | "htm" | "xhtml" => Some(Kind::Html),
             "epub" => Some(Kind::Epub),
+            "zim" => Some(Kind::Zim),
             _ => None,
         }
     }
@@ -122,7 +127,7 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> Result<(Vec<Input>, V
 pub type Skipped = (PathBuf, String);
 
 /// Why a file in an input folder is not read: not one of the article kinds.
-pub const NOT_ARTICLE: &str = "not an article file (.txt, .md or .html)";
+pub const NOT_ARTICLE: &str = "not an article file (.txt, .md, .html, .epub or .zim)";
 
 /// Whether a file in an input folder is left out without a word: kinds that sit beside
 /// articles saved from the web (a page's stylesheets, scripts and pictures).
@@ -318,6 +323,7 @@ pub fn read_bytes(
         Kind::Markdown => parse_markdown(&text),
         Kind::Html => parse_html(&text),
         Kind::Epub => bail!("an EPUB book is read with read_all"),
+        Kind::Zim => bail!("a ZIM archive is read with zim::ZimArchive"),
     };
     Ok(finish(raw, origin, rules, warnings))
 }
@@ -330,8 +336,10 @@ pub fn read_all(
     policy: Utf8Policy,
     epub_chapters: bool,
 ) -> Result<Vec<Outcome>> {
-    if input.kind != Kind::Epub {
-        return Ok(vec![read(input, rules, policy)?]);
+    match input.kind {
+        Kind::Epub => {}
+        Kind::Zim => bail!("a ZIM archive is read with zim::ZimArchive"),
+        _ => return Ok(vec![read(input, rules, policy)?]),
     }
     let bytes = crate::input::read_regular_file(&input.path, crate::input::MAX_BOOK_FILE)?;
     crate::epub::read_epub(&bytes, &input.origin, rules, epub_chapters)
@@ -348,6 +356,7 @@ pub struct Raw {
     pub(crate) source: Option<String>,
     pub(crate) author: Option<String>,
     pub(crate) origin: Option<String>,
+    pub(crate) aliases: Vec<String>,
 }
 
 impl Raw {
@@ -360,6 +369,11 @@ impl Raw {
             source: fm.get("source").or_else(|| fm.get("publisher")).cloned(),
             author: fm.get("author").cloned(),
             origin: fm.get("origin").cloned(),
+            // A list, as `extract` writes it: a JSON array, which is YAML's flow sequence.
+            aliases: fm
+                .get("aliases")
+                .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
+                .unwrap_or_default(),
             paragraphs: Vec::new(),
         }
     }
@@ -419,6 +433,7 @@ pub(crate) fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String
             None => Direction::Ltr,
         },
     };
+    let aliases = clean_aliases(raw.aliases, &title);
     Outcome::Article(
         Article {
             origin: raw.origin.unwrap_or_else(|| origin.to_string()),
@@ -430,9 +445,41 @@ pub(crate) fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String
             source: clean_field(raw.source),
             author: clean_field(raw.author),
             named_by_text,
+            aliases,
         },
         warnings,
     )
+}
+
+/// Other names of an article, normalised and shortened as titles are, without empty ones,
+/// repeats, or names that fold to the title itself (a search finds those by the title).
+pub fn clean_aliases(aliases: Vec<String>, title: &str) -> Vec<String> {
+    let folded = |s: &str| fieldpack_format::fold::fold_str(s).collect::<String>();
+    let own = folded(title);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for a in aliases {
+        let a = shorten(&normalize_paragraph(&a), MAX_TITLE_CHARS);
+        let cut = cut_to_bytes(&a, fieldpack_format::layout::MAX_ALIAS_LEN);
+        let f = folded(cut);
+        if !cut.is_empty() && f != own && seen.insert(f) {
+            out.push(cut.to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `s` cut at a character boundary to at most `max` bytes.
+fn cut_to_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].trim_end()
 }
 
 /// Plain text, optionally with the same front matter as Markdown: with blank lines between blocks, a block of short lines is one hard-wrapped
@@ -560,6 +607,25 @@ pub fn parse_markdown(text: &str) -> Raw {
 const HTML_SKIP: &[&str] = &[
     "script", "style", "nav", "aside", "footer", "form", "noscript", "template", "svg", "iframe",
     "button", "select", "textarea", "head", "object", "canvas", "menu", "figure",
+];
+
+/// Classes of elements that make no sense as text: MediaWiki's (Wikipedia's, and the pages
+/// of Kiwix archives made from it) edit links, citation marks and reference lists, infoboxes
+/// and navigation boxes, tables of contents, and what it marks as not for print.
+const SKIP_CLASSES: &[&str] = &[
+    "mw-editsection",
+    "reference",
+    "references",
+    "reflist",
+    "mw-references-wrap",
+    "infobox",
+    "navbox",
+    "vertical-navbox",
+    "toc",
+    "metadata",
+    "noprint",
+    "mw-jump-link",
+    "catlinks",
 ];
 
 /// Elements that start and end a paragraph.
@@ -812,6 +878,9 @@ fn collect_html(
                 if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
                     continue;
                 }
+                if e.classes().any(|c| SKIP_CLASSES.contains(&c)) {
+                    continue;
+                }
                 let block = HTML_BLOCK.contains(&name);
                 if block {
                     end_block(cur, out);
@@ -851,6 +920,24 @@ mod tests {
         assert_eq!(a.paragraphs, ["Первый абзац.", "один", "два"]);
         assert_eq!(a.lang.as_deref(), Some("ru"));
         assert_eq!(a.source.as_deref(), Some("Example News"));
+    }
+
+    #[test]
+    fn wikipedia_chrome_is_dropped() {
+        let a = article(
+            parse_html(
+                r##"<html lang="en"><body><h1>Cholera</h1>
+                <table class="infobox vcard"><tr><th>Specialty</th><td>Infectious disease</td></tr></table>
+                <div id="toc" class="toc"><ul><li>1 Signs</li></ul></div>
+                <h2>Signs<span class="mw-editsection">[edit]</span></h2>
+                <p>Cholera causes watery diarrhoea.<sup class="reference"><a href="#cite-1">[1]</a></sup></p>
+                <div class="navbox">Diseases of poverty</div>
+                <ol class="references"><li>WHO fact sheet</li></ol></body></html>"##,
+            ),
+            "page",
+        );
+        assert_eq!(a.title, "Cholera");
+        assert_eq!(a.paragraphs, ["Signs", "Cholera causes watery diarrhoea."]);
     }
 
     #[test]

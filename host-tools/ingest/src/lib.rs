@@ -8,4 +8,6 @@ pub mod epub;
 pub mod ingest;
 pub mod input;
 pub mod rules;
+pub mod select;
 pub mod text;
+pub mod zim;

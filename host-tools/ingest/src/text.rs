@@ -292,7 +292,7 @@ pub fn guess_language(text: &str) -> Option<&'static str> {
 
 /// The BCP 47 tag of a detected language: its two-letter ISO 639-1 code where it has one, else
 /// its ISO 639-3 code (both are valid BCP 47 primary subtags).
-fn bcp47(lang: whatlang::Lang) -> &'static str {
+pub(crate) fn bcp47(lang: whatlang::Lang) -> &'static str {
     let code = lang.code();
     const TWO: [(&str, &str); 63] = [
         ("epo", "eo"),
