@@ -957,7 +957,9 @@ impl<'a, S: Storage> App<'a, S> {
         let mut count: heapless::String<32> = heapless::String::new();
         let _ = write_count(&mut count, range.len());
         let _ = count.push('/');
-        let _ = write_count(&mut count, self.article_count());
+        // Out of every title the search looks through: articles' own and their other names.
+        let titles = self.ts.as_ref().map_or(0, |t| t.bundle.title_count());
+        let _ = write_count(&mut count, titles);
         // Which key picks which box, where the bar has room to say it.
         let label = if self.profile.width >= 240 {
             "Find: Up / Select / Down"
