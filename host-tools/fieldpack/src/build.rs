@@ -372,8 +372,10 @@ impl Plan {
             let place = z
                 .cluster_offset(*cluster)
                 .map_or(String::new(), |o| format!(" at byte offset {o}"));
-            let read: Vec<(&(usize, usize), Result<Vec<u8>>)> =
-                members.iter().zip(z.read_cluster(*cluster, &blobs)).collect();
+            let read: Vec<_> = members
+                .iter()
+                .zip(z.read_cluster(*cluster, &blobs))
+                .collect();
             read.into_par_iter()
                 .map(|(&(at, j), html)| {
                     let a = &z.articles[j];

@@ -606,7 +606,7 @@ pub fn parse_markdown(text: &str) -> Raw {
 /// Elements whose content is never article text.
 const HTML_SKIP: &[&str] = &[
     "script", "style", "nav", "aside", "footer", "form", "noscript", "template", "svg", "iframe",
-    "button", "select", "textarea", "head", "object", "canvas", "menu", "figure",
+    "button", "select", "textarea", "head", "object", "canvas", "menu",
 ];
 
 /// Classes of elements that make no sense as text: MediaWiki's (Wikipedia's, and the pages
@@ -627,6 +627,19 @@ const SKIP_CLASSES: &[&str] = &[
     "mw-jump-link",
     "catlinks",
 ];
+
+/// Whether an element of this class is dropped: `SKIP_CLASSES`, and bylines (the author and
+/// date, which the metadata carries).
+fn skipped_class(c: &str) -> bool {
+    SKIP_CLASSES.contains(&c) || c.contains("byline")
+}
+
+/// `skipped_class` as a CSS selector.
+fn skipped_selector() -> String {
+    let mut sel: Vec<String> = SKIP_CLASSES.iter().map(|c| format!(".{c}")).collect();
+    sel.push("[class*=byline]".into());
+    sel.join(", ")
+}
 
 /// Elements that start and end a paragraph.
 const HTML_BLOCK: &[&str] = &[
@@ -772,10 +785,12 @@ fn find_end_tag(text: &str, name: &str) -> Option<usize> {
     None
 }
 
-/// HTML: title from `og:title`, the first `<h1>` or `<title>`; text from the body's block
-/// elements; scripts, styles, navigation and comments dropped; `lang` and `dir` kept.
+/// HTML: title from `og:title`, the first `<h1>` or `<title>`; text from the block elements of
+/// the page's main content (Readability's) or else its body; scripts, styles, navigation and
+/// comments dropped; `lang` and `dir` kept.
 pub fn parse_html(text: &str) -> Raw {
-    let doc = Html::parse_document(&flatten_deep_html(text));
+    let flat = flatten_deep_html(text);
+    let doc = Html::parse_document(&flat);
     let mut raw = Raw::default();
     let meta = |names: &[&str]| -> Option<String> {
         doc.root_element()
@@ -828,15 +843,98 @@ pub fn parse_html(text: &str) -> Raw {
         .filter(|h| raw.title.as_deref().map(str::trim) == Some(element_text(*h).trim()))
         .map(|h| h.id());
     let mut cur = String::new();
-    let body = root
-        .descendent_elements()
-        .find(|e| e.value().name() == "body")
-        .unwrap_or(root);
-    collect_html(body, skip_id, &mut cur, &mut raw.paragraphs);
+    // The page's main content, as Readability finds it, when it finds one; else the whole body.
+    let found = main_content(&flat);
+    let byline = found.as_ref().and_then(|(_, b)| b.clone());
+    let main = found.map(|(content, _)| Html::parse_fragment(&content));
+    let body = match &main {
+        Some(fragment) => fragment.root_element(),
+        None => root
+            .descendent_elements()
+            .find(|e| e.value().name() == "body")
+            .unwrap_or(root),
+    };
+    // The headline, where the content repeats it, is the title, not a paragraph.
+    let skip = match &main {
+        Some(_) => body
+            .descendent_elements()
+            .filter(|e| matches!(e.value().name(), "h1" | "h2"))
+            .find(|h| raw.title.as_deref().map(str::trim) == Some(element_text(*h).trim()))
+            .map(|h| h.id()),
+        None => skip_id,
+    };
+    collect_html(body, skip, &mut cur, &mut raw.paragraphs);
     if !cur.trim().is_empty() {
         raw.paragraphs.push(cur);
     }
+    if main.is_some() {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        // The byline Readability found is the author, not the text.
+        if let Some(b) = byline.as_deref().map(norm).filter(|b| !b.is_empty()) {
+            if let Some(i) = raw.paragraphs.iter().position(|p| norm(p) == b) {
+                raw.paragraphs.remove(i);
+            }
+            if raw.author.is_none() {
+                raw.author = Some(b);
+            }
+        }
+        // Paragraphs after the text that are a link and nothing else ("Back to all notices",
+        // "Read more") are the site's navigation.
+        let links: Vec<String> = body
+            .descendent_elements()
+            .filter(|e| matches!(e.value().name(), "p" | "div"))
+            .filter(|e| {
+                let own = norm(&element_text(*e));
+                !own.is_empty()
+                    && e.children().all(|c| match c.value() {
+                        Node::Text(t) => t.trim().is_empty(),
+                        Node::Element(x) => x.name() == "a",
+                        _ => true,
+                    })
+                    && e.children()
+                        .filter(|c| matches!(c.value(), Node::Element(_)))
+                        .count()
+                        == 1
+            })
+            .map(|e| norm(&element_text(e)))
+            .collect();
+        while raw.paragraphs.len() > 1
+            && raw
+                .paragraphs
+                .last()
+                .is_some_and(|p| links.contains(&norm(p)))
+        {
+            raw.paragraphs.pop();
+        }
+    }
     raw
+}
+
+/// The main content of a page (its article, without the site's menus, banners, share bars,
+/// related lists, comments and footer) as HTML, and the byline it found, by Readability's
+/// algorithm (`dom_smoothie`, a port of Mozilla's readability.js); `None` when it finds none.
+fn main_content(page: &str) -> Option<(String, Option<String>)> {
+    let cfg = dom_smoothie::Config {
+        // The classes mark what else is dropped (MediaWiki's chrome: `SKIP_CLASSES`).
+        keep_classes: true,
+        ..dom_smoothie::Config::default()
+    };
+    // A page that trips the crate up is read whole instead: a build never stops on a page.
+    let article = std::panic::catch_unwind(|| {
+        // What is dropped by class goes first: Readability turns a <div> of text into a <p>,
+        // and its class with it.
+        let doc = dom_query::Document::from(page);
+        doc.select(&skipped_selector()).remove();
+        let mut r = dom_smoothie::Readability::with_document(doc, None, Some(cfg)).ok()?;
+        r.parse().ok()
+    })
+    .ok()??;
+    (!article.text_content.trim().is_empty()).then(|| {
+        (
+            article.content.to_string(),
+            article.byline.map(|b| b.to_string()),
+        )
+    })
 }
 
 /// The text of `el`'s block elements as paragraphs. Iterative, with an explicit stack: a page
@@ -878,7 +976,7 @@ fn collect_html(
                 if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
                     continue;
                 }
-                if e.classes().any(|c| SKIP_CLASSES.contains(&c)) {
+                if e.classes().any(skipped_class) {
                     continue;
                 }
                 let block = HTML_BLOCK.contains(&name);
