@@ -342,7 +342,13 @@ pub fn read_all(
         _ => return Ok(vec![read(input, rules, policy)?]),
     }
     let bytes = crate::input::read_regular_file(&input.path, crate::input::MAX_BOOK_FILE)?;
-    crate::epub::read_epub(&bytes, &input.origin, rules, epub_chapters)
+    #[cfg(feature = "epub")]
+    return crate::epub::read_epub(&bytes, &input.origin, rules, epub_chapters);
+    #[cfg(not(feature = "epub"))]
+    {
+        let _ = (bytes, epub_chapters);
+        bail!("this build reads no EPUB books (the ingest crate's `epub` feature is off)")
+    }
 }
 
 /// An article as parsed, before cleaning.

@@ -4,10 +4,12 @@
 //! devices, bounded sizes).
 #![deny(unsafe_code)]
 
+#[cfg(feature = "epub")]
 pub mod epub;
 pub mod ingest;
 pub mod input;
 pub mod rules;
 pub mod select;
 pub mod text;
+#[cfg(feature = "zim")]
 pub mod zim;
