@@ -264,7 +264,13 @@ impl Plan {
             if ranked && chosen.len() > 1 {
                 // The articles most linked to first: those the archive's own pages lead a
                 // reader to most often (a title order would keep "A..." and drop "Z...").
-                let bar = progress_bar(opts.progress, chosen.len(), "ranking by links", "articles");
+                // Links come from every page of the archive, chosen or not.
+                let bar = progress_bar(
+                    opts.progress,
+                    archive.articles.len(),
+                    "ranking by links",
+                    "articles",
+                );
                 let links = archive.inbound_links(&|n| bar.inc(n));
                 bar.finish_and_clear();
                 chosen.sort_by(|&x, &y| links[y].cmp(&links[x]).then(x.cmp(&y)));

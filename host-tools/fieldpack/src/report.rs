@@ -1335,19 +1335,14 @@ fn check_titles(
     // The offers follow from the titles alone: the section must be what a writer makes of them.
     if folded.len() == b.title_count() as usize {
         if let Some(e) = entries.iter().find(|e| e.kind == SectionKind::Offers) {
-            let stored =
-                bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize));
             let expected = crate::pack::offers_section(&folded);
-            if stored != Some(&expected[..]) {
-                let at = stored.map_or(0, |s| {
-                    s.iter().zip(&expected).take_while(|(a, b)| a == b).count()
-                });
-                problems.push(problem(
-                    SectionKind::Offers,
-                    Some(u64::from(e.offset) + at as u64),
-                    "the title offers do not follow from the title index",
-                ));
-            }
+            check_rebuilt(
+                bytes,
+                e,
+                &expected,
+                "the title offers do not follow from the title index",
+                problems,
+            );
         }
     }
 }
@@ -1407,15 +1402,38 @@ fn check_aliases(
         at += 1 + name.len();
     }
     want.extend_from_slice(&names);
-    let stored = bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize));
-    if stored != Some(&want[..]) {
+    check_rebuilt(
+        bytes,
+        e,
+        &want,
+        "the aliases are not laid out as a writer lays them out",
+        problems,
+    );
+}
+
+/// The bytes of a section, when they lie in the file.
+fn section_bytes<'a>(bytes: &'a [u8], e: &SectionEntry) -> Option<&'a [u8]> {
+    bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize))
+}
+
+/// A section that follows from the rest of the bundle must be what a writer makes of it: a
+/// problem at its first differing byte otherwise.
+fn check_rebuilt(
+    bytes: &[u8],
+    e: &SectionEntry,
+    want: &[u8],
+    message: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let stored = section_bytes(bytes, e);
+    if stored != Some(want) {
         let first = stored.map_or(0, |s| {
-            s.iter().zip(&want).take_while(|(a, b)| a == b).count()
+            s.iter().zip(want).take_while(|(a, b)| a == b).count()
         });
         problems.push(problem(
-            SectionKind::Aliases,
+            e.kind,
             Some(u64::from(e.offset) + first as u64),
-            "the aliases are not laid out as a writer lays them out",
+            message,
         ));
     }
 }
@@ -1430,9 +1448,10 @@ fn check_id(
 ) {
     use sha2::Digest;
     let section = |kind: SectionKind| {
-        entries.iter().find(|e| e.kind == kind).and_then(|e| {
-            bytes.get(e.offset as usize..(e.offset as usize).saturating_add(e.len as usize))
-        })
+        entries
+            .iter()
+            .find(|e| e.kind == kind)
+            .and_then(|e| section_bytes(bytes, e))
     };
     let (Some(meta), Some(bodies)) = (section(SectionKind::Meta), section(SectionKind::Bodies))
     else {
