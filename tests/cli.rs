@@ -115,7 +115,7 @@ fn whole_corpus_builds_verifies_and_extracts_losslessly() {
     let out2 = dir.path().join("extracted-private");
     ok(&["extract", s(&private), "-o", s(&out2)]);
     assert!(out2
-        .join("001-Human-rights-activists-and-specialists-are-calling-on-Moscow.txt")
+        .join("001-Human-rights-activists-and-specialists-are-calling-on-Moscow.md")
         .is_file());
     let again2 = dir.path().join("again-private.fpk");
     ok(&["build", "-q", "-o", s(&again2), s(&out2)]);
@@ -141,7 +141,7 @@ fn sample_article_title_body_and_no_boilerplate() {
     let out = dir.path().join("x");
     ok(&["extract", s(&fpk), "-o", s(&out)]);
     let text = std::fs::read_to_string(
-        out.join("1-Human-rights-activists-and-specialists-are-calling-on-Moscow.txt"),
+        out.join("1-Human-rights-activists-and-specialists-are-calling-on-Moscow.md"),
     )
     .expect("extracted");
     assert!(text.starts_with(
@@ -348,7 +348,7 @@ fn markdown_front_matter_and_user_rules() {
     let out = dir.path().join("x");
     ok(&["extract", s(&fpk), "-o", s(&out)]);
     let text =
-        std::fs::read_to_string(out.join("1-Water-points-in-the-east.txt")).expect("extracted");
+        std::fs::read_to_string(out.join("1-Water-points-in-the-east.md")).expect("extracted");
     assert_eq!(
         text,
         "---\ntitle: \"Water points in the east\"\nlang: \"en\"\ndate: \"2024-03-01\"\nsource: \"Field team\"\nauthor: \"R. K.\"\n---\n\nThree wells work again.\n"
@@ -536,4 +536,83 @@ fn completions_man_pages_and_exit_statuses() {
     let o = run(&["build", "--device", "100x50", "-o", "x.fpk", "in"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("possible values: 128x64, 296x128, 240x135, 320x240"));
+}
+
+/// The paragraphs (with their block marks) of the one article in `file`, as the library reads it.
+fn blocks_of(file: &std::path::Path) -> (String, Vec<String>) {
+    let (inputs, _) =
+        ingest::discover(&[file.to_path_buf()], &ingest::Excludes::default()).expect("discover");
+    match ingest::read(&inputs[0], &Rules::builtin(), Utf8Policy::Strict).expect("read") {
+        Outcome::Article(a, _) => (a.title, a.paragraphs),
+        Outcome::Skipped(why) => panic!("{}: skipped: {why}", file.display()),
+    }
+}
+
+#[test]
+fn structure_is_the_same_from_html_markdown_and_text_and_survives_extract() {
+    let pages = root().join("tests/pages/structure");
+    let (title, html) = blocks_of(&pages.join("guide.html"));
+    let (md_title, md) = blocks_of(&pages.join("guide.md"));
+    assert_eq!(title, "Oral rehydration at home");
+    assert_eq!(md_title, title);
+    // A saved site page and the same guide written in Markdown: the same blocks, byte for byte.
+    assert_eq!(html, md);
+    let shown = fieldpack::blocks::body_to_text(&html.join("\n"));
+    assert_eq!(
+        shown,
+        std::fs::read_to_string(pages.join("guide.expected")).expect("expected"),
+        "{shown}"
+    );
+    // Plain text keeps what it can say unambiguously: its lists, nested by indentation; its
+    // first line is its title, not repeated as a paragraph.
+    let (text_title, text) = blocks_of(&pages.join("guide.txt"));
+    assert_eq!(text_title, title);
+    let items: Vec<&String> = text.iter().filter(|p| p.starts_with('\u{1}')).collect();
+    assert_eq!(
+        fieldpack::blocks::body_to_text(
+            &items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+        ),
+        "1. Wash your hands with soap.\n2. Measure one litre of safe water.\n  a. Boiled and cooled water is best.\n  b. Chlorinated water is next best.\n3. Stir in six level teaspoons of sugar and half a level teaspoon of salt until they dissolve.\n• Blood in the stool\n• Not able to drink\n• Very sleepy or hard to wake\n"
+    );
+
+    // Packed with the web pages, extracted as Markdown and packed again: the same bundle.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fpk = dir.path().join("structure.fpk");
+    let web = root().join("tests/pages/web");
+    let mut args = vec!["build", "-q", "-o", s(&fpk), s(&pages)];
+    let mut web_pages: Vec<PathBuf> = std::fs::read_dir(&web)
+        .expect("pages")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    web_pages.sort();
+    assert_eq!(web_pages.len(), 20);
+    args.extend(web_pages.iter().map(|p| s(p)));
+    ok(&args);
+    ok(&["verify", s(&fpk)]);
+    let out = dir.path().join("md");
+    ok(&["extract", s(&fpk), "-o", s(&out)]);
+    // The guide as a page and as Markdown is one article (the second a duplicate, kept once),
+    // and the text file another.
+    let guides: Vec<String> = std::fs::read_dir(&out)
+        .expect("extracted")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter(|t| t.contains("title: \"Oral rehydration at home\""))
+        .collect();
+    assert_eq!(guides.len(), 2);
+    let guide = guides
+        .into_iter()
+        .find(|t| t.contains("| Age |"))
+        .expect("the guide, extracted");
+    assert!(guide.contains("\n1. Wash your hands with soap.\n2. Measure one litre of safe water.\n   a. Boiled and cooled water is best.\n"), "{guide}");
+    assert!(
+        guide.contains("| Age | Amount |\n| --- | --- |\n| Under 2 years | 50 to 100 ml |\n"),
+        "{guide}"
+    );
+    let again = dir.path().join("again.fpk");
+    ok(&["build", "-q", "-o", s(&again), s(&out)]);
+    assert!(
+        std::fs::read(&fpk).expect("read") == std::fs::read(&again).expect("read"),
+        "the extracted Markdown packs to another bundle"
+    );
 }

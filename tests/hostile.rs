@@ -173,7 +173,7 @@ fn html_nested_sixty_thousand_deep_builds() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = dir.path().join("x");
     ok(&["extract", s(&fpk), "-o", s(&out)]);
-    let got = std::fs::read_to_string(out.join("1-Deep.txt")).expect("extracted");
+    let got = std::fs::read_to_string(out.join("1-Deep.md")).expect("extracted");
     assert!(
         got.ends_with("\nThe text at the bottom.\n\nAfter.\n"),
         "{got}"
@@ -409,8 +409,8 @@ fn extract_writes_every_article_inside_its_folder_under_safe_unique_names() {
         "names that differ only in case: {names:?}"
     );
     assert_eq!(before, 9, "{names:?}");
-    assert!(!dir.path().join("escape.txt").exists());
-    assert!(names.contains(&"_con.txt".to_string()), "{names:?}");
+    assert!(!dir.path().join("escape.md").exists());
+    assert!(names.contains(&"_con.md".to_string()), "{names:?}");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -441,17 +441,17 @@ fn extract_never_writes_through_links_or_over_files() {
     std::fs::remove_file(out.join("sub")).expect("rm");
 
     // An existing file is not replaced, and then nothing at all is written.
-    std::fs::write(out.join("x.txt"), "mine").expect("w");
+    std::fs::write(out.join("x.md"), "mine").expect("w");
     let o = run(&["extract", s(&fpk), "-o", s(&out)]);
     fails(&o, &["already exists", "--overwrite"]);
     assert_eq!(
-        std::fs::read_to_string(out.join("x.txt")).expect("r"),
+        std::fs::read_to_string(out.join("x.md")).expect("r"),
         "mine"
     );
     assert_eq!(walk(&out).len(), 1);
     ok(&["extract", s(&fpk), "-o", s(&out), "--overwrite"]);
     assert_ne!(
-        std::fs::read_to_string(out.join("x.txt")).expect("r"),
+        std::fs::read_to_string(out.join("x.md")).expect("r"),
         "mine"
     );
 }
@@ -986,4 +986,105 @@ fn damage_caught<T: std::fmt::Debug>(n: usize, undetected: &[T], errors: usize) 
     eprintln!(
         "{n} damaged bundles: verify caught every one, the reader showed its error screen for {errors}"
     );
+}
+
+/// A one-article bundle of `paragraphs` as given, packed by the library with no ingest in
+/// between: what a hostile writer could make with valid checksums.
+fn forged_bundle(paragraphs: &[String]) -> Vec<u8> {
+    use fieldpack::compress::{ChunkCompressor, Effort};
+    use fieldpack::pack::{assemble, pack_article, PackOptions};
+    let a = fieldpack::ingest::Article {
+        origin: "forged.md".into(),
+        title: "Forged".into(),
+        paragraphs: paragraphs.to_vec(),
+        lang: Some("en".into()),
+        dir: fieldpack_format::Direction::Ltr,
+        date: None,
+        source: None,
+        author: None,
+        named_by_text: false,
+        aliases: Vec::new(),
+    };
+    let opts = PackOptions {
+        dictionary_size: 0,
+        effort: Effort::Fast,
+        ..PackOptions::default()
+    };
+    let compressor = ChunkCompressor::new(Vec::new(), Effort::Fast);
+    let packed = pack_article(&a, &compressor, &opts).expect("pack");
+    assemble(vec![packed], &Default::default(), Vec::new(), &opts)
+        .expect("assemble")
+        .to_bytes()
+}
+
+#[test]
+fn forged_block_marks_never_panic_the_reader_and_verify_names_them() {
+    let wide_row = format!(
+        "\u{1}r1{}\u{2}{}",
+        vec!["255"; 16].join(","),
+        vec!["cell"; 16].join("\u{3}")
+    );
+    // (paragraph, whether a writer could have made it)
+    let cases: Vec<(String, bool)> = vec![
+        ("\u{1}h9\u{2}A heading too deep".into(), false),
+        ("\u{1}z1\u{2}An unknown kind".into(), false),
+        (
+            "\u{1}o1\u{2}A numbered item without its number".into(),
+            false,
+        ),
+        (
+            format!("\u{1}o1{}\u{2}A label too long", "9".repeat(40)),
+            false,
+        ),
+        ("\u{1}h1 never terminated".into(), false),
+        ("\u{1}".into(), false),
+        ("\u{1}r1999,0\u{2}a\u{3}b".into(), false),
+        ("\u{1}r13\u{2}a\u{3}b\u{3}c\u{4}d\u{4}e".into(), false),
+        ("\u{1}t11\u{2}".into(), false),
+        ("Text with \u{3} and \u{4} in it".into(), false),
+        (format!("\u{1}r14\u{2}{}\u{4}y", "x".repeat(3000)), false),
+        (wide_row, false),
+        (
+            format!("\u{1}q8\u{2}{}", "deep quote ".repeat(80).trim_end()),
+            true,
+        ),
+        ("\u{1}u8\u{2}A bullet eight lists deep".into(), true),
+        (format!("\u{1}p1\u{2}{}x", " ".repeat(5000)), true),
+        (
+            format!("\u{1}o1{}\u{2}A label that fills its line", "٣".repeat(8)),
+            true,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut inflater = Box::new(fieldpack_format::Inflater::new());
+    for (i, (p, valid)) in cases.iter().enumerate() {
+        let paragraphs = vec!["Before.".to_string(), p.clone(), "After.".to_string()];
+        let bytes = forged_bundle(&paragraphs);
+        for profile in fieldpack_reader::PROFILES {
+            let mut window = vec![0u8; profile.window_bytes];
+            let mut display = fieldpack_reader::NullDisplay::new(profile.width, profile.height);
+            let mut app =
+                fieldpack_reader::App::new(&bytes[..], profile, &mut inflater, &mut window);
+            // Into the article, through every page and back: never a panic.
+            for k in [fieldpack_reader::Input::Select]
+                .into_iter()
+                .chain(std::iter::repeat_n(fieldpack_reader::Input::Down, 40))
+                .chain(std::iter::repeat_n(fieldpack_reader::Input::Up, 8))
+            {
+                let _ = app.draw(&mut display, &fieldpack_reader::MONO);
+                app.handle(k);
+            }
+            let _ = app.draw(&mut display, &fieldpack_reader::MONO);
+        }
+        let path = dir.path().join(format!("forged-{i}.fpk"));
+        std::fs::write(&path, &bytes).expect("w");
+        let o = run(&["verify", s(&path)]);
+        if *valid {
+            assert!(o.status.success(), "case {i}: {}", text(&o.stderr));
+        } else {
+            assert!(!o.status.success(), "case {i}: verify passed {p:?}");
+            let err = text(&o.stderr) + &text(&o.stdout);
+            assert!(err.contains("paragraph 2"), "case {i}: {err}");
+        }
+    }
 }

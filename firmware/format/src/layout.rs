@@ -11,8 +11,11 @@ use crate::error::Error;
 /// transfers that mangle binary files (as PNG's signature does).
 pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 
+/// Most characters a reader looks ahead for the end of a table cell's header.
+pub const MAX_LABEL_SCAN: usize = 256;
+
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 7;
+pub const VERSION: u16 = 8;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -677,7 +680,7 @@ mod tests {
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[7, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[8, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -693,12 +696,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 8;
+        b[8] = 9;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 8,
-                supported: 7
+                found: 9,
+                supported: 8
             })
         );
         b[1] = b'X';

@@ -7,6 +7,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod blocks;
 pub mod bundle;
 pub mod crc;
 pub mod error;

@@ -3,7 +3,7 @@
 #![deny(unsafe_code)]
 
 // Reading articles is its own crate; its modules keep their paths here.
-pub use fieldpack_ingest::{epub, ingest, input, rules, select, text, zim};
+pub use fieldpack_ingest::{blocks, epub, ingest, input, rules, select, text, zim};
 // So does typesetting (glyph strikes, shaping, bidi levels).
 pub use fieldpack_typeset::{glyphs, shape};
 

@@ -902,9 +902,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let a = report::find_article(&file, &article)?;
             let shown = if text {
-                let mut body = a.body.clone();
-                body.push('\n');
-                body
+                fieldpack::blocks::body_to_text(&a.body)
             } else {
                 report::article_text(&a)
             };

@@ -178,6 +178,13 @@ pub fn split_chunks(body: &str, limit: usize) -> Vec<&str> {
         if let Some(i) = window.rfind('\n').or_else(|| window.rfind(' ')) {
             cut = lo + i + 1;
         }
+        // Never inside a block mark (SPEC.md, "Blocks"): a reader reads a mark from one chunk.
+        let head = &rest[..cut];
+        if let Some(m) = head.rfind('\u{1}') {
+            if !head[m..].contains('\u{2}') && m > 0 {
+                cut = m;
+            }
+        }
         out.push(&rest[..cut]);
         rest = &rest[cut..];
     }
@@ -474,15 +481,26 @@ pub fn pack_article(
         })
         .collect();
     let mut counts: BTreeMap<char, usize> = BTreeMap::new();
+    // A block mark is not drawn; a numbered item's label is.
+    let hidden = crate::shape::hide_marks(&body);
+    let marks = crate::shape::mark_chars(&body);
+    for &c in &marks {
+        *counts.entry(c).or_insert(0) += 1;
+    }
     let drawn = [
         Some(meta.title.as_str()),
-        Some(body.as_str()),
+        Some(&*hidden),
         a.lang.as_deref(),
         a.date.as_deref(),
         a.source.as_deref(),
         a.author.as_deref(),
     ];
-    for c in drawn.into_iter().flatten().flat_map(str::chars) {
+    for c in drawn
+        .into_iter()
+        .flatten()
+        .flat_map(str::chars)
+        .filter(|c| !c.is_control())
+    {
         *counts.entry(c).or_insert(0) += 1;
     }
     // A search lists an alias as "alias → title".
@@ -535,6 +553,7 @@ pub fn pack_article(
     let is_shaped = |w: &str| shaped.contains(w);
     let mut body_chars = unshaped_chars(&body, &typeset.runs, is_shaped);
     body_chars.extend(unshaped_chars(&meta.title, &[], is_shaped));
+    body_chars.extend(marks);
     let mut lookups: Vec<u32> = device_words(&body, &typeset.runs)
         .into_iter()
         .chain(drawn_meta.iter().flat_map(|m| m.split(' ')))

@@ -1143,6 +1143,7 @@ pub fn check_bytes(
                     let cut = runs.as_deref().unwrap_or(&[]);
                     check_line_boxes(&mut b, &a, lines, cut, &mut v.problems);
                     check_runs(&a, &runs, &mut v.problems);
+                    check_blocks(&a, &mut v.problems);
                     check_article_words(&mut b, &a, cut, &mut used_words, &mut v.problems);
                 }
             }
@@ -1520,6 +1521,7 @@ fn check_line_boxes(
     let is_shaped = |w: &str| found.contains(w);
     let mut chars = crate::shape::unshaped_chars(&a.body, runs, is_shaped);
     chars.extend(crate::shape::unshaped_chars(&a.title, &[], is_shaped));
+    chars.extend(crate::shape::mark_chars(&a.body));
     chars.retain(|c| !c.is_control());
     for s in b.strikes().to_vec() {
         let class = usize::from(s.header.size_class).min(1);
@@ -1586,6 +1588,51 @@ fn stored_layout(b: &mut Bundle<&[u8]>, index: u32) -> Option<StoredLayout> {
 
 /// An article's level runs: present and intact, and the ones its text and direction give
 /// (UAX #9 levels, dictionary word boundaries, font changes), recomputed.
+/// Every paragraph's block mark is one a writer makes (SPEC.md, "Blocks"): a known kind,
+/// depth and label; controls only in marks and table rows; each table's rows with a cell a
+/// column and the widths its cells give.
+fn check_blocks(a: &ExtractedArticle, problems: &mut Vec<Problem>) {
+    use fieldpack_format::blocks::{BlockKind, Mark, CELL, LABEL_END};
+    let mut report = |n: usize, message: String| {
+        problems.push(Problem {
+            section: SectionKind::Bodies.spec_name().to_string(),
+            offset: None,
+            article: Some(a.index),
+            title: Some(a.title.clone()),
+            message: format!("paragraph {}: {message}", n + 1),
+        })
+    };
+    let paragraphs: Vec<&str> = a.body.split('\n').collect();
+    for (n, p) in paragraphs.iter().enumerate() {
+        let m = match Mark::parse(p.as_bytes()) {
+            Ok(m) => m,
+            Err(e) => {
+                report(n, format!("its block mark is malformed ({e:?})"));
+                continue;
+            }
+        };
+        let text = &p[usize::from(m.len)..];
+        let cell_controls = m.kind.is_row();
+        if text
+            .chars()
+            .any(|c| c.is_control() && !(cell_controls && (c == CELL || c == LABEL_END)))
+        {
+            report(n, "a control character outside a block mark".into());
+        }
+        if text.is_empty() && m.kind != BlockKind::Pre {
+            report(n, "empty".into());
+        }
+    }
+    let mut rebuilt: Vec<String> = paragraphs.iter().map(|p| p.to_string()).collect();
+    crate::blocks::set_table_widths(&mut rebuilt);
+    if let Some(n) = rebuilt.iter().zip(&paragraphs).position(|(x, y)| x != y) {
+        report(
+            n,
+            "a table row whose column widths or cells are not those its table gives".into(),
+        );
+    }
+}
+
 fn check_runs(
     a: &ExtractedArticle,
     runs: &Result<Vec<fieldpack_format::LevelRun>, fieldpack_format::Error>,
@@ -1871,7 +1918,7 @@ pub fn render_verification(v: &Verification) -> String {
 }
 
 /// Longest name of one file or folder that `extract` writes, in bytes (file systems allow 255;
-/// room is left for the `-2` and `.txt` a name may get).
+/// room is left for the `-2` and `.md` a name may get).
 const MAX_NAME_BYTES: usize = 100;
 
 /// Names Windows reserves for devices, whatever the extension.
@@ -1957,7 +2004,7 @@ fn extract_name(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| last.clone());
-        *last = format!("{stem}.txt");
+        *last = format!("{stem}.md");
     }
     // A folder part that is already a file (or the reverse) cannot be both: the article goes
     // to the top folder under its joined name.
@@ -1972,13 +2019,13 @@ fn extract_name(
     }
     let (dir, file) = parts.split_at(parts.len() - 1);
     let file = &file[0];
-    let stem = file.trim_end_matches(".txt");
+    let stem = file.trim_end_matches(".md");
     let mut n = 1;
     loop {
         let name = if n == 1 {
             file.clone()
         } else {
-            format!("{stem}-{n}.txt")
+            format!("{stem}-{n}.md")
         };
         let mut rel: Vec<String> = dir.to_vec();
         rel.push(name);
@@ -1995,7 +2042,8 @@ fn extract_name(
     }
 }
 
-/// An article as the text `extract` writes: front matter, then paragraphs between blank lines.
+/// An article as `extract` writes it: front matter, then its blocks in Markdown (which packs
+/// back to the same article).
 pub fn article_text(a: &ExtractedArticle) -> String {
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let mut s = String::from("---\n");
@@ -2021,12 +2069,8 @@ pub fn article_text(a: &ExtractedArticle) -> String {
         let list = serde_json::to_string(&a.aliases).unwrap_or_default();
         let _ = writeln!(s, "aliases: {list}");
     }
-    s.push_str("---\n");
-    for p in a.body.split('\n') {
-        s.push('\n');
-        s.push_str(p);
-        s.push('\n');
-    }
+    s.push_str("---\n\n");
+    s.push_str(&crate::blocks::body_to_markdown(&a.body));
     s
 }
 

@@ -150,8 +150,14 @@ pub fn read_epub(
     for (heading, ps, _) in parts {
         if let Some(h) = heading {
             // A heading that the document repeats as its first paragraph is kept once.
-            if ps.first().map(|p| p.trim()) != Some(h.as_str()) {
-                paragraphs.push(h);
+            let first = ps.first().map(|p| crate::blocks::plain_text(p));
+            if first.as_deref().map(str::trim) != Some(h.trim()) {
+                paragraphs.push(crate::blocks::block(
+                    fieldpack_format::blocks::BlockKind::Heading,
+                    1,
+                    "",
+                    &crate::blocks::clean_input(&h),
+                ));
             }
         }
         paragraphs.extend(ps);

@@ -7,11 +7,13 @@ use anyhow::{bail, Context, Result};
 use fieldpack_format::Direction;
 use scraper::{ElementRef, Html, Node};
 
+use crate::blocks::{block, clean_input, clean_label, row};
 use crate::rules::Rules;
 use crate::text::{
     first_sentence, guess_language, is_dateline, is_rtl_language, mostly_rtl, normalize_paragraph,
     shorten, without_dateline,
 };
+use fieldpack_format::blocks::{write::mark, BlockKind};
 
 /// Longest title kept, in characters.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -363,6 +365,8 @@ pub struct Raw {
     pub(crate) author: Option<String>,
     pub(crate) origin: Option<String>,
     pub(crate) aliases: Vec<String>,
+    /// A plain text, whose first line may be its headline.
+    pub(crate) plain: bool,
 }
 
 impl Raw {
@@ -381,6 +385,7 @@ impl Raw {
                 .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
                 .unwrap_or_default(),
             paragraphs: Vec::new(),
+            plain: false,
         }
     }
 }
@@ -395,10 +400,13 @@ pub(crate) fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String
     let mut paragraphs: Vec<String> = raw
         .paragraphs
         .iter()
-        .map(|p| normalize_paragraph(&rules.strip(p)))
+        .map(|p| crate::blocks::normalize_block(p, |t| rules.strip(t)))
         .filter(|p| !p.is_empty())
         .collect();
     rules.drop_boilerplate(&mut paragraphs);
+    // Preformatted lines keep their blank lines inside a block, not at its ends.
+    trim_blank_pre(&mut paragraphs);
+    crate::blocks::set_table_widths(&mut paragraphs);
     if paragraphs.is_empty() {
         return Outcome::Skipped(if raw.paragraphs.iter().all(|p| p.trim().is_empty()) {
             "empty: no text".into()
@@ -411,17 +419,38 @@ pub(crate) fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String
         .map(|t| normalize_paragraph(&rules.strip(&t)))
         .filter(|t| !t.is_empty())
         .map(|t| shorten(&t, MAX_TITLE_CHARS));
+    // A text whose first line is a headline (short, not a sentence: no full stop) and then
+    // goes on is titled by that line, which is then not repeated as its first paragraph.
+    let mut headline = headline;
+    if raw.plain && headline.is_none() && paragraphs.len() > 1 {
+        let (m, _, first) = crate::blocks::split_mark(&paragraphs[0]);
+        let headline_like = m.kind == BlockKind::Text
+            && first.chars().count() <= 80
+            && first.chars().any(char::is_alphabetic)
+            && !first.ends_with(['.', '!', '?', ':', ';', ',', '…', '"', '\u{201D}'])
+            && !is_dateline(first)
+            && first_sentence(first, 80) == first;
+        if headline_like {
+            headline = Some(first.to_string());
+            paragraphs.remove(0);
+        }
+    }
     let named_by_text = headline.is_none();
     // A text without a headline is named by its first sentence, less a news dateline (the
     // build may prefer a descriptive file name: see `BuildOptions::file_titles`).
     let title = headline.unwrap_or_else(|| {
         let first = paragraphs
             .iter()
-            .find(|p| !is_dateline(p))
-            .unwrap_or(&paragraphs[0]);
-        first_sentence(without_dateline(first), 80)
+            .map(|p| crate::blocks::plain_text(p))
+            .find(|p| !p.is_empty() && !is_dateline(p))
+            .unwrap_or_else(|| crate::blocks::plain_text(&paragraphs[0]));
+        first_sentence(without_dateline(&first), 80)
     });
-    let body = paragraphs.join("\n");
+    let body = paragraphs
+        .iter()
+        .map(|p| crate::blocks::plain_text(p))
+        .collect::<Vec<_>>()
+        .join("\n");
     // "und" is BCP 47 for "undetermined": no better than no tag, so guess.
     let lang = clean_field(raw.lang)
         .map(|l| l.replace('_', "-"))
@@ -457,6 +486,38 @@ pub(crate) fn finish(raw: Raw, origin: &str, rules: &Rules, warnings: Vec<String
     )
 }
 
+/// Drops blank preformatted lines at the ends of each run of them.
+fn trim_blank_pre(paragraphs: &mut Vec<String>) {
+    let pre = |p: &str| crate::blocks::split_mark(p).0.kind == BlockKind::Pre;
+    let blank = |p: &str| pre(p) && crate::blocks::split_mark(p).2.is_empty();
+    let n = paragraphs.len();
+    let mut keep = vec![true; n];
+    let mut i = 0;
+    while i < n {
+        if !pre(&paragraphs[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < n && pre(&paragraphs[j]) {
+            j += 1;
+        }
+        let mut a = i;
+        while a < j && blank(&paragraphs[a]) {
+            keep[a] = false;
+            a += 1;
+        }
+        let mut b = j;
+        while b > a && blank(&paragraphs[b - 1]) {
+            keep[b - 1] = false;
+            b -= 1;
+        }
+        i = j;
+    }
+    let mut k = keep.into_iter();
+    paragraphs.retain(|_| k.next().unwrap_or(true));
+}
+
 /// Other names of an article, normalised and shortened as titles are, without empty ones,
 /// repeats, or names that fold to the title itself (a search finds those by the title).
 pub fn clean_aliases(aliases: Vec<String>, title: &str) -> Vec<String> {
@@ -489,33 +550,108 @@ fn cut_to_bytes(s: &str, max: usize) -> &str {
 }
 
 /// Plain text, optionally with the same front matter as Markdown: with blank lines between blocks, a block of short lines is one hard-wrapped
-/// paragraph; otherwise (no blank lines, or long lines) each line is a paragraph.
+/// paragraph; otherwise (no blank lines, or long lines) each line is a paragraph. Lists are
+/// kept where they are unambiguous: a block starting with a line "1.", "a)", "-", "*" or "•"
+/// and holding another, or beside such a block, is a list whose items are those lines (with
+/// the lines after each that start no item), nested by their indentation.
 pub fn parse_text(text: &str) -> Raw {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let (fm, text) = front_matter(&text);
     let mut raw = Raw::from_front_matter(&fm);
-    let mut paragraphs = Vec::new();
-    let mut block: Vec<&str> = Vec::new();
     let has_blank = text.trim().lines().any(|l| l.trim().is_empty());
-    let mut flush = |block: &mut Vec<&str>| {
-        let longest = block.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-        if has_blank && longest <= 100 {
-            paragraphs.push(block.join(" "));
-        } else {
-            paragraphs.extend(block.iter().map(|l| l.to_string()));
-        }
-        block.clear();
-    };
+    let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
     for line in text.lines() {
         if line.trim().is_empty() {
-            flush(&mut block);
-        } else {
-            block.push(line);
+            if blocks.last().is_some_and(|b| !b.is_empty()) {
+                blocks.push(Vec::new());
+            }
+        } else if let Some(b) = blocks.last_mut() {
+            b.push(line);
         }
     }
-    flush(&mut block);
+    blocks.retain(|b| !b.is_empty());
+    if !has_blank {
+        // Each line is a paragraph: and an item, beside another.
+        blocks = blocks.concat().into_iter().map(|l| vec![l]).collect();
+    }
+    let starts_list = |b: &Vec<&str>| b.first().is_some_and(|l| text_item(l).is_some());
+    let items_in = |b: &Vec<&str>| b.iter().filter(|l| text_item(l).is_some()).count();
+    let mut paragraphs = Vec::new();
+    // Open items' indentation, outermost first.
+    let mut indents: Vec<usize> = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let beside = |j: Option<usize>| j.and_then(|j| blocks.get(j)).is_some_and(starts_list);
+        let list = starts_list(block)
+            && (items_in(block) >= 2 || beside(i.checked_sub(1)) || beside(Some(i + 1)));
+        if list {
+            let mut item: Option<(String, String)> = None;
+            for line in block {
+                if let Some((indent, label, rest)) = text_item(line) {
+                    if let Some((m, t)) = item.take() {
+                        paragraphs.push(format!("{m}{}", crate::blocks::clean_input(&t)));
+                    }
+                    while indents.last().is_some_and(|&top| top > indent) {
+                        indents.pop();
+                    }
+                    if indents.last().is_none_or(|&top| top < indent) {
+                        indents.push(indent);
+                    }
+                    let depth = indents.len().clamp(1, 8) as u8;
+                    let m = match label {
+                        Some(l) => mark(BlockKind::Numbered, depth, &l),
+                        None => mark(BlockKind::Bullet, depth, ""),
+                    };
+                    item = Some((m, rest.to_string()));
+                } else if let Some((_, t)) = item.as_mut() {
+                    t.push(' ');
+                    t.push_str(line.trim());
+                }
+            }
+            if let Some((m, t)) = item.take() {
+                paragraphs.push(format!("{m}{}", crate::blocks::clean_input(&t)));
+            }
+            continue;
+        }
+        indents.clear();
+        let longest = block.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        if has_blank && longest <= 100 {
+            paragraphs.push(crate::blocks::clean_input(&block.join(" ")));
+        } else {
+            paragraphs.extend(block.iter().map(|l| crate::blocks::clean_input(l)));
+        }
+    }
     raw.paragraphs = paragraphs;
+    raw.plain = true;
     raw
+}
+
+/// A plain-text line that starts a list item: its indentation, its label ("1.", "b)"; `None`
+/// for a bullet) and its text.
+fn text_item(line: &str) -> Option<(usize, Option<String>, &str)> {
+    let indent = line.len() - line.trim_start().len();
+    let t = &line[indent..];
+    let (label, rest) = if let Some(rest) = ["- ", "* ", "• ", "– "]
+        .iter()
+        .find_map(|b| t.strip_prefix(b))
+    {
+        (None, rest)
+    } else {
+        let lead = t.find(|c: char| !c.is_ascii_alphanumeric())?;
+        let head = &t[..lead];
+        let numbered = (1..=3).contains(&lead) && head.bytes().all(|b| b.is_ascii_digit());
+        let lettered = lead == 1 && head.bytes().all(|b| b.is_ascii_alphabetic());
+        if !(numbered || lettered) {
+            return None;
+        }
+        let sep = t[lead..].chars().next()?;
+        if !matches!(sep, '.' | ')') {
+            return None;
+        }
+        let rest = t[lead + 1..].strip_prefix(' ')?;
+        (Some(t[..=lead].to_string()), rest)
+    };
+    let rest = rest.trim();
+    (!rest.is_empty()).then_some((indent, label, rest))
 }
 
 /// Splits YAML front matter (`---` ... `---`) off a Markdown text: simple `key: value` lines.
@@ -563,50 +699,314 @@ fn front_matter(text: &str) -> (BTreeMap<String, String>, &str) {
     (map, &rest[body_start..])
 }
 
-/// Markdown: front matter for metadata; headings, paragraphs, list items, quotes and code
-/// blocks become paragraphs; the first level-1 heading is the title when front matter has none.
+/// Markdown: front matter for metadata; headings, paragraphs, list items (their labels as
+/// written, nested), quotes, code blocks, `<figcaption>` blocks and pipe tables become blocks;
+/// the first level-1 heading is the title when front matter has none. A list may also number
+/// its items with letters or Roman numerals ("a.", "iv)"), which CommonMark does not.
 pub fn parse_markdown(text: &str) -> Raw {
-    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+    use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
     let (fm, body) = front_matter(text);
     let mut raw = Raw::from_front_matter(&fm);
+    let (body, letter_labels) = letter_lists(body);
     let mut cur = String::new();
     let mut in_h1 = false;
+    let mut heading: Option<usize> = None;
     let mut in_image = 0usize;
-    let flush = |cur: &mut String, out: &mut Vec<String>| {
+    // Open lists: the items' depth is their count.
+    let mut lists = 0usize;
+    // The mark of the next paragraph of an item just begun, and whether one is open.
+    let mut item: Option<String> = None;
+    let mut in_item = 0usize;
+    let mut quote = 0usize;
+    let mut code: Option<String> = None;
+    let mut html: Option<String> = None;
+    // A table: its header cells, the row being read, the cell being read.
+    let mut table: Option<(Option<Vec<String>>, Vec<String>)> = None;
+    let flush = |cur: &mut String,
+                 out: &mut Vec<String>,
+                 item: &mut Option<String>,
+                 lists: usize,
+                 in_item: usize,
+                 quote: usize,
+                 heading: Option<usize>| {
         if !cur.trim().is_empty() {
-            out.push(std::mem::take(cur));
+            let text = clean_input(cur);
+            let p = if let Some(level) = heading {
+                block(BlockKind::Heading, level, "", &text)
+            } else if let Some(m) = item.take() {
+                format!("{m}{text}")
+            } else if in_item > 0 {
+                block(BlockKind::ItemText, lists, "", &text)
+            } else if quote > 0 {
+                block(BlockKind::Quote, quote, "", &text)
+            } else {
+                text
+            };
+            out.push(p);
         }
         cur.clear();
     };
-    for ev in Parser::new(body) {
+    macro_rules! flush {
+        () => {
+            flush(
+                &mut cur,
+                &mut raw.paragraphs,
+                &mut item,
+                lists,
+                in_item,
+                quote,
+                heading,
+            )
+        };
+    }
+    for (ev, range) in Parser::new_ext(&body, Options::ENABLE_TABLES).into_offset_iter() {
+        if let Some(c) = code.as_mut() {
+            match ev {
+                Event::Text(t) => c.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let c = code.take().unwrap_or_default();
+                    for line in c.strip_suffix('\n').unwrap_or(&c).split('\n') {
+                        raw.paragraphs
+                            .push(block(BlockKind::Pre, 1, "", &clean_input(line)));
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if let Some(h) = html.as_mut() {
+            match ev {
+                Event::Html(t) | Event::Text(t) => h.push_str(&t),
+                Event::End(TagEnd::HtmlBlock) => {
+                    let h = html.take().unwrap_or_default();
+                    let t = h.trim();
+                    if let Some(inner) = t
+                        .strip_prefix("<figcaption>")
+                        .and_then(|t| t.strip_suffix("</figcaption>"))
+                    {
+                        let text = Html::parse_fragment(inner)
+                            .root_element()
+                            .text()
+                            .collect::<String>();
+                        raw.paragraphs
+                            .push(block(BlockKind::Caption, 1, "", &clean_input(&text)));
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if let Some((headers, cells)) = table.as_mut() {
+            match ev {
+                Event::Text(t) | Event::Code(t) if in_image == 0 => cur.push_str(&t),
+                Event::Start(Tag::Image { .. }) => in_image += 1,
+                Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+                Event::SoftBreak | Event::HardBreak => cur.push(' '),
+                Event::End(TagEnd::TableCell) => cells.push(std::mem::take(&mut cur)),
+                Event::End(TagEnd::TableHead) => {
+                    let h = std::mem::take(cells);
+                    // A header of empty cells is a table without one.
+                    if h.iter().any(|c| !c.trim().is_empty()) {
+                        raw.paragraphs.push(row(true, &h, None));
+                        *headers = Some(h.iter().map(|c| normalize_paragraph(c)).collect());
+                    }
+                }
+                Event::End(TagEnd::TableRow) => {
+                    let r = std::mem::take(cells);
+                    raw.paragraphs.push(row(false, &r, headers.as_deref()));
+                }
+                Event::End(TagEnd::Table) => table = None,
+                _ => {}
+            }
+            continue;
+        }
         match ev {
             Event::Start(Tag::Heading { level, .. }) => {
-                flush(&mut cur, &mut raw.paragraphs);
+                flush!();
                 in_h1 = level == HeadingLevel::H1 && raw.title.is_none();
+                heading = (!in_h1).then_some(level as usize);
             }
             Event::End(TagEnd::Heading(_)) => {
                 if in_h1 {
                     raw.title = Some(std::mem::take(&mut cur));
                     in_h1 = false;
                 } else {
-                    flush(&mut cur, &mut raw.paragraphs);
+                    flush!();
                 }
+                heading = None;
             }
             Event::Start(Tag::Image { .. }) => in_image += 1,
             Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
-            Event::Start(Tag::Paragraph | Tag::Item | Tag::CodeBlock(_) | Tag::BlockQuote(_))
-            | Event::End(
-                TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
-            )
+            Event::Start(Tag::List(_)) => {
+                flush!();
+                lists += 1;
+            }
+            Event::End(TagEnd::List(_)) => {
+                flush!();
+                lists = lists.saturating_sub(1);
+            }
+            Event::Start(Tag::Item) => {
+                flush!();
+                in_item += 1;
+                let source = &body[range.start..];
+                let written: String = source
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let label = letter_labels.get(&range.start).cloned().unwrap_or(written);
+                let numbered = !matches!(label.as_str(), "-" | "*" | "+");
+                item = Some(match clean_label(&label) {
+                    Some(l) if numbered => mark(BlockKind::Numbered, lists.clamp(1, 8) as u8, &l),
+                    _ => mark(BlockKind::Bullet, lists.clamp(1, 8) as u8, ""),
+                });
+            }
+            Event::End(TagEnd::Item) => {
+                flush!();
+                item = None;
+                in_item = in_item.saturating_sub(1);
+            }
+            Event::Start(Tag::BlockQuote(_)) => {
+                flush!();
+                quote += 1;
+            }
+            Event::End(TagEnd::BlockQuote(_)) => {
+                flush!();
+                quote = quote.saturating_sub(1);
+            }
+            Event::Start(Tag::CodeBlock(_)) => {
+                flush!();
+                code = Some(String::new());
+            }
+            Event::Start(Tag::HtmlBlock) => {
+                flush!();
+                html = Some(String::new());
+            }
+            Event::Start(Tag::Table(_)) => {
+                flush!();
+                table = Some((None, Vec::new()));
+            }
+            Event::Start(Tag::Paragraph)
+            | Event::End(TagEnd::Paragraph)
             | Event::HardBreak
-            | Event::Rule => flush(&mut cur, &mut raw.paragraphs),
+            | Event::Rule => flush!(),
             Event::Text(t) | Event::Code(t) if in_image == 0 => cur.push_str(&t),
             Event::SoftBreak => cur.push(' '),
             _ => {}
         }
     }
-    flush(&mut cur, &mut raw.paragraphs);
+    flush!();
     raw
+}
+
+/// Lists numbered with letters or Roman numerals ("a.", "B)", "iv."), which CommonMark does
+/// not know: such a line that follows a list item, or that the next such line follows, is
+/// given to the parser as a numbered item ("1."), its label kept by its offset in the text
+/// returned.
+fn letter_lists(text: &str) -> (String, BTreeMap<usize, String>) {
+    let label_of = |line: &str| -> Option<(usize, String)> {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[indent..];
+        let lead = rest.find(|c: char| !c.is_ascii_alphabetic())?;
+        let sep = rest.as_bytes().get(lead)?;
+        let after = rest.as_bytes().get(lead + 1)?;
+        (lead > 0
+            && matches!(sep, b'.' | b')')
+            && *after == b' '
+            && crate::blocks::is_letter_label(&rest[..lead]))
+        .then(|| (indent, rest[..=lead].to_string()))
+    };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let labels: Vec<Option<(usize, String)>> = lines.iter().map(|l| label_of(l)).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut map = BTreeMap::new();
+    let mut in_fence = false;
+    // The label converted last, at each indentation: a list goes on with its successor.
+    let mut last: BTreeMap<usize, String> = BTreeMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        if t.is_empty() {
+            out.push_str(line);
+            continue;
+        }
+        let next = lines[i + 1..]
+            .iter()
+            .zip(&labels[i + 1..])
+            .find(|(l, _)| !l.trim().is_empty())
+            .and_then(|(_, lab)| lab.clone());
+        let convert = match &labels[i] {
+            Some((indent, label)) if !in_fence => {
+                let goes_on = last
+                    .get(indent)
+                    .is_some_and(|prev| is_successor(prev, label));
+                let starts = is_list_start(label)
+                    && next
+                        .as_ref()
+                        .is_some_and(|(ni, nl)| ni == indent && is_successor(label, nl));
+                goes_on || starts
+            }
+            _ => false,
+        };
+        match &labels[i] {
+            Some((indent, label)) if convert => {
+                map.insert(out.len() + indent, label.clone());
+                out.push_str(&line[..*indent]);
+                out.push_str(if label.ends_with(')') { "1)" } else { "1." });
+                out.push_str(&line[indent + label.len()..]);
+                last.retain(|k, _| k <= indent);
+                last.insert(*indent, label.clone());
+            }
+            _ => {
+                out.push_str(line);
+                let indent = line.len() - line.trim_start_matches(' ').len();
+                // Text at an item's indentation or left of it ends the lists there.
+                if !line.starts_with(' ') || indent == 0 {
+                    last.clear();
+                }
+            }
+        }
+    }
+    (out, map)
+}
+
+/// Whether a letter or Roman-numeral label starts a list ("a.", "A)", "i.", "I.").
+fn is_list_start(label: &str) -> bool {
+    matches!(label.get(..label.len() - 1), Some("a" | "A" | "i" | "I"))
+}
+
+/// Whether `next` is the label after `prev` in a list numbered with letters or Roman numerals:
+/// the same punctuation, and the next letter or numeral in the same case.
+fn is_successor(prev: &str, next: &str) -> bool {
+    let (p, ps) = prev.split_at(prev.len() - 1);
+    let (n, ns) = next.split_at(next.len() - 1);
+    if ps != ns {
+        return false;
+    }
+    let upper = |s: &str| s.bytes().all(|b| b.is_ascii_uppercase());
+    if upper(p) != upper(n) {
+        return false;
+    }
+    let style = if upper(p) { 'A' } else { 'a' };
+    let roman = if upper(p) { 'I' } else { 'i' };
+    let letter_next = p.len() == 1 && list_number(letter_value(p) + 1, style) == n;
+    let roman_next = roman_value(p).is_some_and(|v| list_number(v + 1, roman) == n);
+    letter_next || roman_next
+}
+
+/// A single letter's place in the alphabet (a = 1).
+fn letter_value(s: &str) -> i64 {
+    s.bytes()
+        .next()
+        .map_or(0, |b| i64::from(b.to_ascii_lowercase() - b'a') + 1)
+}
+
+/// The value of a Roman numeral written as [`list_number`] writes it.
+fn roman_value(s: &str) -> Option<i64> {
+    let lower = s.to_ascii_lowercase();
+    (1..4000).find(|&n| list_number(n, 'i') == lower)
 }
 
 /// Elements whose content is never article text.
@@ -866,14 +1266,39 @@ pub fn parse_html(text: &str) -> Raw {
         std::borrow::Cow::Borrowed(_)
     );
     let found = if readable { main_content(&flat) } else { None };
+    // The page's own article element, when it marks one.
+    let marked: Vec<ElementRef<'_>> = root
+        .descendent_elements()
+        .filter(|e| e.value().name() == "article" || e.value().name() == "main")
+        .collect();
+    let own = match marked.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let words = |s: &str| s.split_whitespace().count();
+    // Readability judges short pages badly (it may keep a page's paragraphs and drop its
+    // lists and tables): when it keeps less than half of the text the page itself marks as its
+    // article, that element is read instead.
+    let found = found.filter(|(content, _)| {
+        own.is_none_or(|a| {
+            let kept = words(
+                &Html::parse_fragment(content)
+                    .root_element()
+                    .text()
+                    .collect::<String>(),
+            );
+            2 * kept >= words(&element_text(a))
+        })
+    });
     let byline = found.as_ref().and_then(|(_, b)| b.clone());
     let main = found.map(|(content, _)| Html::parse_fragment(&content));
     let body = match &main {
         Some(fragment) => fragment.root_element(),
-        None => root
-            .descendent_elements()
-            .find(|e| e.value().name() == "body")
-            .unwrap_or(root),
+        None => own.unwrap_or_else(|| {
+            root.descendent_elements()
+                .find(|e| e.value().name() == "body")
+                .unwrap_or(root)
+        }),
     };
     // The headline, where the content repeats it, is the title, not a paragraph.
     let skip = match &main {
@@ -958,31 +1383,225 @@ fn main_content(page: &str) -> Option<(String, Option<String>)> {
     })
 }
 
-/// The text of `el`'s block elements as paragraphs. Iterative, with an explicit stack: a page
-/// nested tens of thousands of levels deep is walked like any other, never overflowing the
-/// thread's stack.
+/// An HTML list being read: whether it is numbered, its next number and its numbering style
+/// (`type`: `1`, `a`, `A`, `i`, `I`).
+struct HtmlList {
+    numbered: bool,
+    next: i64,
+    style: char,
+    reversed: bool,
+}
+
+/// A list number as the `type` attribute writes it: 3 → "3", "c", "C", "iii", "III".
+fn list_number(n: i64, style: char) -> String {
+    match style {
+        'a' | 'A' if n >= 1 => {
+            let mut s = Vec::new();
+            let mut k = n;
+            while k > 0 {
+                k -= 1;
+                s.push((b'a' + (k % 26) as u8) as char);
+                k /= 26;
+            }
+            let s: String = s.into_iter().rev().collect();
+            if style == 'A' {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        }
+        'i' | 'I' if (1..4000).contains(&n) => {
+            let mut k = n;
+            let mut s = String::new();
+            for (v, r) in [
+                (1000, "m"),
+                (900, "cm"),
+                (500, "d"),
+                (400, "cd"),
+                (100, "c"),
+                (90, "xc"),
+                (50, "l"),
+                (40, "xl"),
+                (10, "x"),
+                (9, "ix"),
+                (5, "v"),
+                (4, "iv"),
+                (1, "i"),
+            ] {
+                while k >= v {
+                    s.push_str(r);
+                    k -= v;
+                }
+            }
+            if style == 'I' {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        }
+        _ => n.to_string(),
+    }
+}
+
+/// The state of reading a page's blocks: the lists, items and quotes open around the text.
+#[derive(Default)]
+struct HtmlBlocks {
+    lists: Vec<HtmlList>,
+    /// The mark of an item just begun, for its first paragraph.
+    item: Option<String>,
+    /// List items open.
+    items: usize,
+    quotes: usize,
+    /// The mark of the block being read (a heading, a caption).
+    mark: Option<String>,
+}
+
+impl HtmlBlocks {
+    /// Ends the paragraph in `cur`, marked as what it is.
+    fn end(&mut self, cur: &mut String, out: &mut Vec<String>) {
+        if !cur.trim().is_empty() {
+            let text = crate::blocks::clean_input(cur);
+            let depth = self.lists.len().max(1);
+            let p = if let Some(m) = self.mark.clone() {
+                format!("{m}{text}")
+            } else if let Some(m) = self.item.take() {
+                format!("{m}{text}")
+            } else if self.items > 0 {
+                block(BlockKind::ItemText, depth, "", &text)
+            } else if self.quotes > 0 {
+                block(BlockKind::Quote, self.quotes, "", &text)
+            } else {
+                text
+            };
+            out.push(p);
+        }
+        cur.clear();
+    }
+}
+
+/// What ends when a block element entered earlier ends.
+enum HtmlEnd {
+    Block,
+    List,
+    Item,
+    Quote,
+    Marked,
+}
+
+/// The text of a `<pre>`: its lines as preformatted blocks.
+fn html_pre(el: ElementRef<'_>, out: &mut Vec<String>) {
+    let text: String = el.text().collect();
+    let text = text.strip_prefix('\n').unwrap_or(&text);
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    for line in text.split('\n') {
+        out.push(block(
+            BlockKind::Pre,
+            1,
+            "",
+            &crate::blocks::clean_input(line.trim_end_matches('\r')),
+        ));
+    }
+}
+
+/// A `<table>`'s caption and rows: a header row when its first row is all `<th>` (or in
+/// `<thead>`); cells' text on one line each; tables inside cells read as their text.
+fn html_table(el: ElementRef<'_>, out: &mut Vec<String>) {
+    let norm = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut rows: Vec<(bool, Vec<String>)> = Vec::new();
+    let mut caption = None;
+    // This table's own rows: not those of tables inside it.
+    let mut stack: Vec<ego_tree::NodeRef<'_, Node>> = el.children().rev().collect();
+    while let Some(n) = stack.pop() {
+        let Some(e) = ElementRef::wrap(n) else {
+            continue;
+        };
+        match e.value().name() {
+            "caption" => caption = Some(norm(e.text().collect())),
+            "thead" | "tbody" | "tfoot" => stack.extend(n.children().rev()),
+            "tr" => {
+                let cells: Vec<ElementRef<'_>> = e
+                    .children()
+                    .filter_map(ElementRef::wrap)
+                    .filter(|c| matches!(c.value().name(), "td" | "th"))
+                    .collect();
+                let in_head = n
+                    .parent()
+                    .and_then(ElementRef::wrap)
+                    .is_some_and(|p| p.value().name() == "thead");
+                let header = !cells.is_empty()
+                    && (in_head || cells.iter().all(|c| c.value().name() == "th"));
+                let texts = cells
+                    .iter()
+                    .map(|c| {
+                        let mut t = String::new();
+                        for piece in c.text() {
+                            t.push_str(piece);
+                            t.push(' ');
+                        }
+                        norm(t)
+                    })
+                    .collect::<Vec<_>>();
+                if texts.iter().any(|t| !t.is_empty()) {
+                    rows.push((header, texts));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(c) = caption.filter(|c| !c.is_empty()) {
+        out.push(block(
+            BlockKind::Caption,
+            1,
+            "",
+            &crate::blocks::clean_input(&c),
+        ));
+    }
+    let headers = match rows.first() {
+        Some((true, h)) => Some(h.clone()),
+        _ => None,
+    };
+    for (i, (_, cells)) in rows.iter().enumerate() {
+        if i == 0 && headers.is_some() {
+            out.push(row(true, cells, None));
+        } else {
+            out.push(row(false, cells, headers.as_deref()));
+        }
+    }
+}
+
+/// The text of `el`'s block elements as paragraphs, each marked as the block it is (headings,
+/// list items with their numbers, quotes, preformatted lines, captions, table rows).
+/// Iterative, with an explicit stack: a page nested tens of thousands of levels deep is walked
+/// like any other, never overflowing the thread's stack.
 fn collect_html(
     el: ElementRef<'_>,
     skip: Option<ego_tree::NodeId>,
     cur: &mut String,
     out: &mut Vec<String>,
 ) {
-    fn end_block(cur: &mut String, out: &mut Vec<String>) {
-        if !cur.trim().is_empty() {
-            out.push(std::mem::take(cur));
-        }
-        cur.clear();
-    }
     // Each entry: a node to visit, or the end of a block element entered earlier.
     enum Step<'a> {
         Visit(ego_tree::NodeRef<'a, Node>),
-        EndBlock,
+        End(HtmlEnd),
     }
+    let mut st = HtmlBlocks::default();
     let mut stack: Vec<Step<'_>> = el.children().rev().map(Step::Visit).collect();
     while let Some(step) = stack.pop() {
         let child = match step {
-            Step::EndBlock => {
-                end_block(cur, out);
+            Step::End(what) => {
+                st.end(cur, out);
+                match what {
+                    HtmlEnd::Block => {}
+                    HtmlEnd::List => {
+                        st.lists.pop();
+                    }
+                    HtmlEnd::Item => {
+                        st.items = st.items.saturating_sub(1);
+                        st.item = None;
+                    }
+                    HtmlEnd::Quote => st.quotes = st.quotes.saturating_sub(1),
+                    HtmlEnd::Marked => st.mark = None,
+                }
                 continue;
             }
             Step::Visit(child) => child,
@@ -1000,16 +1619,99 @@ fn collect_html(
                 if e.classes().any(skipped_class) {
                     continue;
                 }
-                let block = HTML_BLOCK.contains(&name);
-                if block {
-                    end_block(cur, out);
-                    stack.push(Step::EndBlock);
-                }
+                let Some(el) = ElementRef::wrap(child) else {
+                    continue;
+                };
+                let end = match name {
+                    "pre" => {
+                        st.end(cur, out);
+                        html_pre(el, out);
+                        continue;
+                    }
+                    "table" => {
+                        st.end(cur, out);
+                        html_table(el, out);
+                        continue;
+                    }
+                    "ol" | "ul" | "menu" => {
+                        st.end(cur, out);
+                        let numbered = name == "ol";
+                        let reversed = e.attr("reversed").is_some();
+                        let count = el
+                            .children()
+                            .filter_map(ElementRef::wrap)
+                            .filter(|c| c.value().name() == "li")
+                            .count() as i64;
+                        let start = e
+                            .attr("start")
+                            .and_then(|v| v.trim().parse::<i64>().ok())
+                            .unwrap_or(if reversed { count } else { 1 });
+                        let style = e
+                            .attr("type")
+                            .and_then(|t| t.chars().next())
+                            .filter(|c| matches!(c, '1' | 'a' | 'A' | 'i' | 'I'))
+                            .unwrap_or('1');
+                        st.lists.push(HtmlList {
+                            numbered,
+                            next: start,
+                            style,
+                            reversed,
+                        });
+                        HtmlEnd::List
+                    }
+                    "li" => {
+                        st.end(cur, out);
+                        let depth = st.lists.len().clamp(1, 8) as u8;
+                        st.item = Some(match st.lists.last_mut() {
+                            Some(l) if l.numbered => {
+                                let n = e
+                                    .attr("value")
+                                    .and_then(|v| v.trim().parse::<i64>().ok())
+                                    .unwrap_or(l.next);
+                                l.next = if l.reversed { n - 1 } else { n + 1 };
+                                let label = format!("{}.", list_number(n, l.style));
+                                match crate::blocks::clean_label(&label) {
+                                    Some(label) => mark(BlockKind::Numbered, depth, &label),
+                                    None => mark(BlockKind::Bullet, depth, ""),
+                                }
+                            }
+                            _ => mark(BlockKind::Bullet, depth, ""),
+                        });
+                        st.items += 1;
+                        HtmlEnd::Item
+                    }
+                    "blockquote" => {
+                        st.end(cur, out);
+                        st.quotes += 1;
+                        HtmlEnd::Quote
+                    }
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" if st.items == 0 => {
+                        st.end(cur, out);
+                        let level = usize::from(name.as_bytes()[1] - b'0');
+                        st.mark = Some(mark(BlockKind::Heading, level as u8, ""));
+                        HtmlEnd::Marked
+                    }
+                    "figcaption" | "caption" if st.items == 0 => {
+                        st.end(cur, out);
+                        st.mark = Some(mark(BlockKind::Caption, 1, ""));
+                        HtmlEnd::Marked
+                    }
+                    _ if HTML_BLOCK.contains(&name) => {
+                        st.end(cur, out);
+                        HtmlEnd::Block
+                    }
+                    _ => {
+                        stack.extend(child.children().rev().map(Step::Visit));
+                        continue;
+                    }
+                };
+                stack.push(Step::End(end));
                 stack.extend(child.children().rev().map(Step::Visit));
             }
             _ => {}
         }
     }
+    st.end(cur, out);
 }
 
 #[cfg(test)]
@@ -1036,7 +1738,10 @@ mod tests {
             "page",
         );
         assert_eq!(a.title, "Заголовок & тест");
-        assert_eq!(a.paragraphs, ["Первый абзац.", "один", "два"]);
+        assert_eq!(
+            a.paragraphs,
+            ["Первый абзац.", "\u{1}u1\u{2}один", "\u{1}u1\u{2}два"]
+        );
         assert_eq!(a.lang.as_deref(), Some("ru"));
         assert_eq!(a.source.as_deref(), Some("Example News"));
     }
@@ -1056,7 +1761,10 @@ mod tests {
             "page",
         );
         assert_eq!(a.title, "Cholera");
-        assert_eq!(a.paragraphs, ["Signs", "Cholera causes watery diarrhoea."]);
+        assert_eq!(
+            a.paragraphs,
+            ["\u{1}h2\u{2}Signs", "Cholera causes watery diarrhoea."]
+        );
     }
 
     #[test]
@@ -1073,10 +1781,10 @@ mod tests {
         assert_eq!(
             a.paragraphs,
             [
-                "Ignored heading",
+                "\u{1}h1\u{2}Ignored heading",
                 "First para continues.",
-                "item one",
-                "item two"
+                "\u{1}u1\u{2}item one",
+                "\u{1}u1\u{2}item two"
             ]
         );
     }
@@ -1150,5 +1858,91 @@ mod tests {
         assert_eq!(s, "abc\u{FFFD}def");
         assert_eq!(w.len(), 1);
         assert!(decode(b"\x7fELF\x02\x01\x01\0\0\0", Utf8Policy::Strict, &mut w).is_err());
+    }
+
+    /// The blocks of an article as `extract`'s plain view shows them.
+    fn shown(a: &Article) -> String {
+        crate::blocks::body_to_text(&a.paragraphs.join("\n"))
+    }
+
+    const GUIDE_HTML: &str = r#"<html lang="en"><body><article><h1>Safe water</h1>
+        <p>Dirty water spreads cholera.</p>
+        <h2>Steps</h2>
+        <ol><li>Filter the water through cloth.</li>
+        <li><p>Boil it for one minute.</p><p>At altitude, three minutes.</p>
+          <ol type="a"><li>Let it cool covered.</li><li>Store it clean.</li></ol></li>
+        <li value="7">Drink within a day.</li></ol>
+        <ul><li>Soap</li><li>Chlorine</li></ul>
+        <blockquote><p>Boiling is the surest way.</p></blockquote>
+        <figure><img src="x.png" alt="a pot"><figcaption>A pot at a rolling boil.</figcaption></figure>
+        <pre>dose = 2 drops
+  per litre</pre>
+        <table><caption>Doses</caption><thead><tr><th>Water</th><th>Drops</th></tr></thead>
+        <tbody><tr><td>1 litre</td><td>2</td></tr><tr><td>20 litres</td><td>40</td></tr></tbody></table>
+        </article></body></html>"#;
+
+    const GUIDE_SHOWN: &str = "Dirty water spreads cholera.\nSteps\n-----\n1. Filter the water through cloth.\n2. Boil it for one minute.\n  At altitude, three minutes.\n  a. Let it cool covered.\n  b. Store it clean.\n7. Drink within a day.\n• Soap\n• Chlorine\n│ Boiling is the surest way.\n  (A pot at a rolling boil.)\n    dose = 2 drops\n      per litre\n  (Doses)\n| Water | Drops |\n| 1 litre | 2 |\n| 20 litres | 40 |\n";
+
+    #[test]
+    fn html_blocks_are_kept() {
+        let a = article(parse_html(GUIDE_HTML), "guide");
+        assert_eq!(a.title, "Safe water");
+        assert_eq!(shown(&a), GUIDE_SHOWN);
+        // Rows carry their table's widths and a body row its headers.
+        assert_eq!(
+            a.paragraphs.last().map(String::as_str),
+            Some("\u{1}r19,5\u{2}Water\u{4}20 litres\u{3}Drops\u{4}40")
+        );
+    }
+
+    #[test]
+    fn markdown_written_for_blocks_reads_back_the_same() {
+        let a = article(parse_html(GUIDE_HTML), "guide");
+        let md = crate::blocks::body_to_markdown(&a.paragraphs.join("\n"));
+        let b = article(
+            parse_markdown(&format!("---\ntitle: Safe water\n---\n\n{md}")),
+            "md",
+        );
+        assert_eq!(b.paragraphs, a.paragraphs, "{md}");
+    }
+
+    #[test]
+    fn markdown_blocks() {
+        let a = article(
+            parse_markdown(
+                "# Title\n\n## Part\n\n3. three\n4. four\n   - under\n\n| A | B |\n|---|---|\n| 1 | 2 \\| 3 |\n\n> quoted\n> > deeper\n\n```\ncode  kept\n```\n\na. first\nb. second\n\nA. Smith said so.\n",
+            ),
+            "md",
+        );
+        assert_eq!(
+            shown(&a),
+            "Part\n----\n3. three\n4. four\n  • under\n| A | B |\n| 1 | 2 | 3 |\n│ quoted\n│ │ deeper\n    code  kept\na. first\nb. second\nA. Smith said so.\n"
+        );
+        assert_eq!(
+            a.paragraphs.last().map(|p| split_mark_kind(p)),
+            Some(BlockKind::Text)
+        );
+    }
+
+    fn split_mark_kind(p: &str) -> BlockKind {
+        crate::blocks::split_mark(p).0.kind
+    }
+
+    #[test]
+    fn text_lists_where_unambiguous() {
+        let a = article(
+            parse_text("Water guide\n\nBefore you start:\n\n1. Filter it.\n2. Boil it\n   for a minute.\n  - or use tablets\n\n- Only one bullet here? No:\n\n1998. A year, not a list.\n"),
+            "t",
+        );
+        assert_eq!(
+            shown(&a),
+            "Before you start:\n1. Filter it.\n2. Boil it for a minute.\n  • or use tablets\n• Only one bullet here? No:\n1998. A year, not a list.\n"
+        );
+        // One line with a dash, alone, is text.
+        let b = article(
+            parse_text("Notes\n\n- just a dash line\n\nMore text.\n"),
+            "t",
+        );
+        assert_eq!(shown(&b), "- just a dash line\nMore text.\n");
     }
 }

@@ -4,6 +4,7 @@
 //! devices, bounded sizes).
 #![deny(unsafe_code)]
 
+pub mod blocks;
 #[cfg(feature = "epub")]
 pub mod epub;
 pub mod ingest;

@@ -94,17 +94,19 @@ impl Rules {
     /// Drops boilerplate paragraphs (already normalised and stripped); returns how many went.
     pub fn drop_boilerplate(&self, paragraphs: &mut Vec<String>) -> usize {
         let before = paragraphs.len();
+        // A rule matches a paragraph's text, whatever block it is.
+        let text = |p: &str| crate::blocks::split_mark(p).2.to_string();
         paragraphs.retain(|p| {
             !p.is_empty()
                 && !self
                     .rules
                     .iter()
-                    .any(|r| r.action == Action::Drop && r.pattern.is_match(p))
+                    .any(|r| r.action == Action::Drop && r.pattern.is_match(&text(p)))
         });
         while paragraphs.last().is_some_and(|p| {
             self.rules
                 .iter()
-                .any(|r| r.action == Action::DropTail && r.pattern.is_match(p))
+                .any(|r| r.action == Action::DropTail && r.pattern.is_match(&text(p)))
         }) {
             paragraphs.pop();
         }

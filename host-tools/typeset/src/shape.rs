@@ -254,7 +254,49 @@ fn is_dictionary_script(c: char) -> bool {
 
 /// Characters that end a word wherever they are (the device splits words at these too).
 fn is_word_end(c: char) -> bool {
-    c == ' ' || c == '\n'
+    // Line feeds end paragraphs; the controls of block marks and table cells end words.
+    c == ' ' || c == '\n' || ('\u{1}'..='\u{4}').contains(&c)
+}
+
+/// The characters a screen draws for `text`'s block marks rather than from its words: numbered
+/// items' labels, and the colon after a table header in a row drawn as "header: value" lines.
+pub fn mark_chars(text: &str) -> BTreeSet<char> {
+    let mut out = BTreeSet::new();
+    for p in text.split('\n') {
+        if let Ok(m) = fieldpack_format::blocks::Mark::parse(p.as_bytes()) {
+            if m.kind == fieldpack_format::blocks::BlockKind::Numbered {
+                out.extend(String::from_utf8_lossy(m.label(p.as_bytes())).chars());
+            }
+            if m.kind.is_row() && p.contains(fieldpack_format::blocks::LABEL_END) {
+                out.insert(':');
+            }
+        }
+    }
+    out
+}
+
+/// `text` with every paragraph's block mark (SPEC.md, "Blocks") made U+0001 bytes, the same
+/// length: a mark's letters and digits are not text, so bidi levels, line breaks and words are
+/// found as if they were not there, at the same offsets.
+pub fn hide_marks(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(char::from(fieldpack_format::blocks::MARK_START)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let len =
+            fieldpack_format::blocks::Mark::parse(&bytes[at..]).map_or(0, |m| usize::from(m.len));
+        for b in &mut bytes[at..at + len] {
+            *b = 0x01;
+        }
+        at = match bytes[at..].iter().position(|&b| b == b'\n') {
+            Some(i) => at + i + 1,
+            None => bytes.len(),
+        };
+    }
+    // Only ASCII bytes were replaced, by an ASCII byte.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
 }
 
 /// What the host worked out for one article's text.
@@ -278,6 +320,8 @@ pub fn article_runs(text: &str, rtl: bool) -> Result<ArticleRuns> {
         // Too long to name offsets in runs: drawn left to right, unshaped.
         return Ok(ArticleRuns::default());
     }
+    let hidden = hide_marks(text);
+    let text: &str = &hidden;
     let info = BidiInfo::new(text, rtl.then(Level::rtl));
     let mut para_rtl = vec![false; text.len()];
     for p in &info.paragraphs {
@@ -397,7 +441,8 @@ fn clamp_level(level: u8) -> u8 {
 pub fn words_of(text: &str, starts: &BTreeMap<usize, bool>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
+    let hidden = hide_marks(text);
+    for (i, c) in hidden.char_indices() {
         if is_word_end(c) {
             if let Some(s) = start.take() {
                 out.push((s, i));

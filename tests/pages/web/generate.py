@@ -3,7 +3,7 @@
 (a news site, a WordPress blog, an NGO's guidance page in <div>s, a magazine with ads and a
 paywall prompt, a small static site), each with the site's chrome around the article (header
 menu, cookie banner, share bar, related articles, newsletter box, comments, footer), and beside
-each page its article's text, one block a line, in expected/NAME.txt.
+each page its article as `fieldpack extract` writes it in Markdown, in expected/NAME.txt.
 
 The articles are the corpus's Brown news texts (their first paragraphs), with a heading, a
 numbered list, a table and a figure with a caption added where the site would have them. Run
@@ -68,18 +68,37 @@ def body_html(blocks):
     return '\n'.join(out)
 
 
+def md(s, line_start=True):
+    """`s` escaped as fieldpack's Markdown writer escapes it (host-tools/ingest/src/blocks.rs)."""
+    out = ''
+    if line_start and s[:1] in ('#', '>', '-', '+', '=', '|'):
+        out = '\\'
+    for c in s:
+        if c in '\\`*_[]<>&|~!':
+            out += '\\'
+        out += c
+    return out
+
+
 def expected(title, blocks):
-    """The article's text as the reader keeps it: the title, then a line a block (a list item,
-    a table cell a line)."""
+    """The article as `fieldpack extract` writes it, in Markdown: the title, then its blocks (a
+    heading with ##, list items with their numbers, the table as a pipe table, the caption as
+    <figcaption>), a line each."""
     lines = []
     for kind, v in blocks:
-        if kind in ('p', 'h2', 'figure'):
-            lines.append(v)
+        if kind == 'p':
+            lines.append(md(v))
+        elif kind == 'h2':
+            lines.append('## ' + md(v, False))
+        elif kind == 'figure':
+            lines.append('<figcaption>%s</figcaption>' % e(v))
         elif kind == 'ol':
-            lines += v
+            lines += ['%d. %s' % (n + 1, md(x, False)) for n, x in enumerate(v)]
         elif kind == 'table':
-            for r in v:
-                lines += list(r)
+            head, *rows = v
+            lines.append('|' + ''.join(' %s |' % md(c, False) for c in head))
+            lines.append('|' + ' --- |' * len(head))
+            lines += ['|' + ''.join(' %s |' % md(c, False) for c in r) for r in rows]
     return title, lines
 
 
