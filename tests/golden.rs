@@ -162,6 +162,32 @@ fn scripts_bundle(dir: &Path) -> PathBuf {
     fpk
 }
 
+/// Scenes of the structure bundle ([`structure_bundle`]): headings, a numbered list with a
+/// lettered one inside, a narrow table and a wide one (a grid where it fits, else
+/// "header: value" lines).
+const STRUCTURE_SCENES: [(&str, &str); 4] = [
+    ("heading", "select"),
+    ("numbered-list", "down,select"),
+    ("table", "down,down,select"),
+    ("table-wide", "down,down,select,down"),
+];
+
+/// The articles of `tests/pages/structure/screens`, in that order: headings, steps, tables.
+fn structure_bundle(dir: &Path) -> PathBuf {
+    let fpk = dir.join("structure.fpk");
+    fieldpack(&[
+        "build",
+        "-q",
+        "-o",
+        fpk.to_str().expect("utf-8"),
+        root()
+            .join("tests/pages/structure/screens")
+            .to_str()
+            .expect("utf-8"),
+    ]);
+    fpk
+}
+
 /// Articles with other names (as an archive's redirects give them), for the search list's
 /// `alias → title` rows.
 fn aliases_bundle(dir: &Path) -> PathBuf {
@@ -214,6 +240,7 @@ fn screens_match_the_golden_images() {
     std::fs::write(&broken, &header).expect("write");
     let scripts = scripts_bundle(dir.path());
     let aliases = aliases_bundle(dir.path());
+    let structure = structure_bundle(dir.path());
 
     let mut failures = Vec::new();
     for profile in PROFILES {
@@ -235,6 +262,10 @@ fn screens_match_the_golden_images() {
         for (name, keys) in SCRIPT_SCENES {
             cases.push((name.to_string(), scripts.clone(), keys));
         }
+        // An article's structure: headings, numbered items, tables.
+        for (name, keys) in STRUCTURE_SCENES {
+            cases.push((name.to_string(), structure.clone(), keys));
+        }
         // A search by another name: "Hanoi → Hà Nội" in the list of titles and names.
         cases.push(("find-alias".into(), aliases.clone(), "find:hanoi"));
         for (name, bundle, keys) in cases {
@@ -251,6 +282,7 @@ fn readme_pictures_are_current() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fpk = sample_bundle(dir.path());
     let scripts = scripts_bundle(dir.path());
+    let structure = structure_bundle(dir.path());
     let mut failures = Vec::new();
     for profile in ["128x64", "320x240"] {
         let scale = if profile == "128x64" { 4 } else { 2 };
@@ -260,6 +292,8 @@ fn readme_pictures_are_current() {
             ("korean", &fpk, "down,down,down,select"),
             ("arabic", &scripts, "select"),
             ("hindi", &scripts, "down,select"),
+            ("steps", &structure, "down,select"),
+            ("table", &structure, "down,down,select"),
         ] {
             let frame = last_frame(bundle, profile, keys, dir.path());
             let path = root()

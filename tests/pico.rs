@@ -269,6 +269,11 @@ fn a_card_with_two_bundles_shows_the_shelf_on_the_boards_with_a_slot() {
             bss,
             stack: run.report.stack_bytes.expect("stack measured"),
         };
+        eprintln!(
+            "{name} with a card: {} bytes of RAM all told ({} of stack)",
+            memory.ram(),
+            memory.stack
+        );
         assert!(
             memory.ram() < 64 * 1024,
             "{name} with a card: {} bytes of RAM all told",

@@ -68,6 +68,7 @@ fn text_through_pages(
             text.push_str(match line.brk {
                 Break::Paragraph => "\n",
                 Break::Space => " ",
+                Break::Cell => "\u{3}",
                 Break::Soft | Break::Forced | Break::End => "",
             });
         }

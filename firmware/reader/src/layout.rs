@@ -1,6 +1,7 @@
 //! Text layout: reading an article's text across chunks, breaking it into lines and pages with
 //! the bundle's glyph metrics, and remembering where pages start.
 
+use fieldpack_format::blocks::{BlockKind, ColumnWidths, Mark, LABEL_AT};
 use fieldpack_format::layout::{SectionKind, MAX_META_LEN};
 use fieldpack_format::{
     ArticleRecord, Bundle, Error, GlyphRecord, Inflater, Span, Storage, Strike,
@@ -25,6 +26,8 @@ pub struct TextPos {
 pub enum Break {
     /// At a paragraph end (a line feed in the text).
     Paragraph,
+    /// At the end of a table cell drawn as a "header: value" line (the next cell follows).
+    Cell,
     /// At a space, which is not drawn.
     Space,
     /// After a hyphen, or between two characters of a script written without spaces.
@@ -50,6 +53,46 @@ pub struct Line {
     pub width: u32,
     /// Whether a glyph reaches outside the rows lines of text take, so the line needs full height.
     pub tall: bool,
+    /// Where the drawn text starts: past a paragraph's block mark on its first line.
+    pub text: TextPos,
+    /// The block the line belongs to and how it is set.
+    pub block: LineBlock,
+}
+
+/// How a line of a block (SPEC.md, "Blocks") is set: what it belongs to, where its text
+/// starts and what is drawn beside it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineBlock {
+    /// What the paragraph is.
+    pub kind: BlockKind,
+    /// Heading level, or nesting of a list item or quote.
+    pub depth: u8,
+    /// The paragraph's first line (a numbered item's label and a bullet are drawn beside it).
+    pub first: bool,
+    /// Where the paragraph's mark starts (its label lies [`LABEL_AT`] bytes in).
+    pub mark_at: TextPos,
+    /// Length of a numbered item's label in bytes.
+    pub label_len: u8,
+    /// Pixels from the text area's start edge (left, or right in a right-to-left article) to
+    /// the line's text.
+    pub indent: u16,
+    /// A table row drawn as a grid row: its cells in columns.
+    pub grid: bool,
+    /// Nothing drawn and no room taken: a table's header row when its rows are drawn as
+    /// "header: value" lines, each of which names its header.
+    pub hidden: bool,
+    /// A "header: value" line: where its header ends (at the `U+0004` after it).
+    pub label_end: Option<TextPos>,
+    /// Width of a "header: value" line's header with its ": ".
+    pub label_width: u16,
+}
+
+/// A paragraph's start, its mark and where its text starts: what every line of it needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Para {
+    start: TextPos,
+    text: TextPos,
+    mark: Mark,
 }
 
 /// An article open for reading.
@@ -137,6 +180,9 @@ pub struct Typesetter<'a, S> {
     pub(crate) run: Option<RunCursor>,
     /// Words looked up lately, by hash: a page sets each word, then draws it in two passes.
     pub(crate) words: crate::shaping::WordCache,
+    /// The paragraph of the line laid out last, and where its next line starts: lines are
+    /// mostly laid out one after another, and a paragraph's mark is read once.
+    para: Option<(Para, TextPos)>,
 }
 
 /// Whether a character belongs to a script written without spaces between words, where a
@@ -246,6 +292,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             base: None,
             run: None,
             words: crate::shaping::WordCache::new(),
+            para: None,
         })
     }
 
@@ -295,6 +342,29 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         match self.text_rows() {
             Some((top, height)) if !line.tall => (u32::from(height), i32::from(top)),
             _ => (self.line_height(), 0),
+        }
+    }
+
+    /// Rows `line` takes (none for a hidden one) and how far its glyphs are drawn above its top.
+    pub fn line_rows(&self, line: &Line) -> (u32, i32) {
+        if line.block.hidden {
+            return (0, 0);
+        }
+        let (h, shift) = self.line_box(line);
+        if line.block.kind == BlockKind::Heading && line.block.first {
+            // A heading stands apart from the text before it: a paragraph gap more above.
+            let above = paragraph_gap(self.text_height());
+            return (h.saturating_add(above), shift.saturating_sub(above as i32));
+        }
+        (h, shift)
+    }
+
+    /// Space below `line`: a paragraph's gap after its last line, none inside a paragraph or
+    /// after a hidden line.
+    pub fn gap_after(&self, line: &Line) -> u32 {
+        match line.brk {
+            Break::Paragraph if !line.block.hidden => paragraph_gap(self.text_height()),
+            _ => 0,
         }
     }
 
@@ -383,6 +453,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         let levels = self.bundle.meta(&record, &mut buf)?.levels;
         let runs = self.bundle.level_runs(levels)?;
         self.run = None;
+        self.para = None;
         Ok(OpenArticle {
             index,
             record,
@@ -519,9 +590,10 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         width: u32,
         height: u32,
     ) -> Result<TextPos, Error> {
-        let gap = paragraph_gap(self.text_height());
         // The lines before `end`, latest last: (start, height, height with the gap after it).
-        let mut lines: heapless::Deque<(TextPos, u32, u32), BACK_LINES> = heapless::Deque::new();
+        // Heights fit 16 bits (a line is at most a strike's height, a gap a quarter of it): on a
+        // device this array is on the stack.
+        let mut lines: heapless::Deque<(TextPos, u16, u16), BACK_LINES> = heapless::Deque::new();
         let mut until = end;
         let mut filled = 0u32;
         // Each turn lays out one more paragraph before those already laid out.
@@ -533,16 +605,16 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 break;
             };
             let from = self.paragraph_start(art, before)?;
-            let mut segment: heapless::Vec<(TextPos, u32, u32), BACK_LINES> = heapless::Vec::new();
+            let mut segment: heapless::Vec<(TextPos, u16, u16), BACK_LINES> = heapless::Vec::new();
             let mut pos = from;
             while pos < until {
                 let line = self.line(art, pos, width)?;
-                let (h, _) = self.line_box(&line);
-                let with_gap = if line.brk == Break::Paragraph {
-                    h.saturating_add(gap)
-                } else {
-                    h
-                };
+                let (h, _) = self.line_rows(&line);
+                let with_gap = h.saturating_add(self.gap_after(&line));
+                let (h, with_gap) = (
+                    u16::try_from(h).unwrap_or(u16::MAX),
+                    u16::try_from(with_gap).unwrap_or(u16::MAX),
+                );
                 if segment.push((pos, h, with_gap)).is_err() {
                     // Only the latest lines matter: drop the earliest.
                     segment.remove(0);
@@ -554,7 +626,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 pos = line.next;
             }
             for &l in segment.iter().rev() {
-                filled = filled.saturating_add(l.2);
+                filled = filled.saturating_add(u32::from(l.2));
                 if lines.push_front(l).is_err() {
                     filled = height;
                     break;
@@ -569,7 +641,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         let mut start = end;
         let mut y = 0u32;
         for (i, &(pos, h, with_gap)) in lines.iter().rev().enumerate() {
-            let need = if i == 0 { h } else { with_gap };
+            let need = u32::from(if i == 0 { h } else { with_gap });
             if i > 0 && y.saturating_add(need) > height {
                 break;
             }
@@ -614,6 +686,163 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         Ok(None)
     }
 
+    /// The byte at `pos`, if it is inside the text.
+    fn byte_at(&mut self, art: &OpenArticle, pos: TextPos) -> Result<Option<u8>, Error> {
+        if pos.chunk >= art.record.chunk_count {
+            return Ok(None);
+        }
+        let (s, e) = self.load(art, pos.chunk)?;
+        let text = self.window.get(s..e).unwrap_or(&[]);
+        Ok(text.get(pos.offset as usize).copied())
+    }
+
+    /// The byte just before `pos`, `None` at the text's start.
+    fn byte_before_pos(&mut self, art: &OpenArticle, pos: TextPos) -> Result<Option<u8>, Error> {
+        match self.byte_before(art, pos)? {
+            Some(p) => self.byte_at(art, p),
+            None => Ok(None),
+        }
+    }
+
+    /// The paragraph starting at `start`: its mark read from the window (a damaged mark reads
+    /// as none: the paragraph is plain text, its control bytes drawn as nothing).
+    fn para_from(&mut self, art: &OpenArticle, start: TextPos) -> Result<Para, Error> {
+        let mut mark = Mark::default();
+        if start.chunk < art.record.chunk_count {
+            let (s, e) = self.load(art, start.chunk)?;
+            let bytes = self
+                .window
+                .get(s.saturating_add(start.offset as usize)..e)
+                .unwrap_or(&[]);
+            mark = Mark::parse(bytes).unwrap_or_default();
+        }
+        let mut text = TextPos {
+            chunk: start.chunk,
+            offset: start.offset.saturating_add(u32::from(mark.len)),
+        };
+        // A mark that ends its chunk (a writer never cuts one) leaves the text in the next.
+        if mark.len > 0 {
+            let len = self
+                .bundle
+                .chunk(art.record.first_chunk.saturating_add(start.chunk))?
+                .raw_len;
+            if text.offset >= u32::from(len) {
+                text = TextPos {
+                    chunk: start.chunk.saturating_add(1),
+                    offset: 0,
+                };
+            }
+        }
+        Ok(Para { start, text, mark })
+    }
+
+    /// The paragraph holding a line that starts at `start`, and whether the line is its first.
+    fn para_at(&mut self, art: &OpenArticle, start: TextPos) -> Result<(Para, bool), Error> {
+        let before = self.byte_before_pos(art, start)?;
+        if before.is_none() || before == Some(b'\n') {
+            return Ok((self.para_from(art, start)?, true));
+        }
+        if let Some((p, next)) = self.para {
+            if next == start {
+                return Ok((p, false));
+            }
+        }
+        let from = self.paragraph_start(art, start)?;
+        if from > start {
+            return Ok((Para::default(), false));
+        }
+        Ok((self.para_from(art, from)?, from == start))
+    }
+
+    /// Pixels a list or quote level is indented by: three digits' width, where "1. " ends, so
+    /// that a nested list's labels stand under its parent item's text.
+    pub fn indent_unit(&mut self) -> Result<u32, Error> {
+        Ok(self.advance('0')?.saturating_mul(3).max(6))
+    }
+
+    /// Whether the text from `pos` reaches its cell's header end (`U+0004`) before the cell
+    /// ends: a line ending there is all header. Looks at most a header's length ahead.
+    fn in_label(&mut self, art: &OpenArticle, mut pos: TextPos) -> Result<bool, Error> {
+        for _ in 0..=fieldpack_format::layout::MAX_LABEL_SCAN {
+            let Some((c, next)) = self.char_at(art, pos)? else {
+                return Ok(false);
+            };
+            match c {
+                fieldpack_format::blocks::LABEL_END => return Ok(true),
+                fieldpack_format::blocks::CELL | '\n' => return Ok(false),
+                _ => pos = next,
+            }
+        }
+        Ok(false)
+    }
+
+    /// The column widths a table row starting at `start` carries in its mark (read again where
+    /// needed rather than carried in every line: a device's stack is small).
+    pub fn columns_at(
+        &mut self,
+        art: &OpenArticle,
+        start: TextPos,
+    ) -> Result<Option<ColumnWidths>, Error> {
+        if start.chunk >= art.record.chunk_count {
+            return Ok(None);
+        }
+        let (s, e) = self.load(art, start.chunk)?;
+        let bytes = self
+            .window
+            .get(s.saturating_add(start.offset as usize)..e)
+            .unwrap_or(&[]);
+        Ok(Mark::parse(bytes)
+            .ok()
+            .filter(|m| m.kind.is_row())
+            .and_then(|m| ColumnWidths::new(m.label(bytes))))
+    }
+
+    /// Width of a table's grid (its columns with one character cell between them), in pixels.
+    pub fn grid_width(&mut self, columns: &ColumnWidths) -> Result<u32, Error> {
+        let cell = self.advance('0')?.max(1);
+        let cells: u32 = columns.as_slice().iter().map(|&w| u32::from(w)).sum();
+        let gaps = columns.len().saturating_sub(1) as u32;
+        Ok(cells.saturating_add(gaps).saturating_mul(cell))
+    }
+
+    /// Width of the text from `from` to `to`, each character's advance.
+    pub fn span_width(
+        &mut self,
+        art: &OpenArticle,
+        from: TextPos,
+        to: TextPos,
+    ) -> Result<u32, Error> {
+        let mut w = 0u32;
+        let mut pos = from;
+        while pos < to {
+            let Some((c, next)) = self.char_at(art, pos)? else {
+                break;
+            };
+            w = w.saturating_add(self.advance(c)?);
+            pos = next;
+        }
+        Ok(w)
+    }
+
+    /// The end of the paragraph holding `pos`: the line feed ending it (or the text's end),
+    /// and the position after it.
+    fn paragraph_end(
+        &mut self,
+        art: &OpenArticle,
+        mut pos: TextPos,
+    ) -> Result<(TextPos, TextPos, Break), Error> {
+        for _ in 0..=art.record.raw_len {
+            let Some((c, next)) = self.char_at(art, pos)? else {
+                break;
+            };
+            if c == '\n' {
+                return Ok((pos, next, Break::Paragraph));
+            }
+            pos = next;
+        }
+        Ok((pos, pos, Break::End))
+    }
+
     /// Lays out the line starting at `start` in `max_width` pixels.
     pub fn line(
         &mut self,
@@ -621,7 +850,104 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         start: TextPos,
         max_width: u32,
     ) -> Result<Line, Error> {
-        let mut pos = start;
+        let (para, first) = self.para_at(art, start)?;
+        let line = self.line_in(art, start, max_width, para, first)?;
+        self.para = match line.brk {
+            Break::Paragraph | Break::End => None,
+            _ => Some((para, line.next)),
+        };
+        Ok(line)
+    }
+
+    /// [`Typesetter::line`] in paragraph `para`.
+    fn line_in(
+        &mut self,
+        art: &OpenArticle,
+        start: TextPos,
+        max_width: u32,
+        para: Para,
+        first: bool,
+    ) -> Result<Line, Error> {
+        let kind = para.mark.kind;
+        let depth = u32::from(para.mark.depth.max(1));
+        let mut block = LineBlock {
+            kind,
+            depth: para.mark.depth,
+            first,
+            mark_at: para.start,
+            label_len: para.mark.label_len,
+            ..LineBlock::default()
+        };
+        let text_start = if first { para.text } else { start };
+        if kind.is_row() {
+            let columns = self.columns_at(art, para.start)?;
+            let grid = match &columns {
+                Some(c) => self.grid_width(c)? <= max_width,
+                None => false,
+            };
+            if grid || kind == BlockKind::HeaderRow {
+                // A grid row is one line; a header row, when rows name their headers, none.
+                let (draw_end, next, brk) = self.paragraph_end(art, text_start)?;
+                block.grid = grid;
+                block.hidden = !grid;
+                let width = match &columns {
+                    Some(c) if grid => self.grid_width(c)?,
+                    _ => 0,
+                };
+                return Ok(Line {
+                    start,
+                    draw_end,
+                    next,
+                    brk,
+                    width,
+                    tall: false,
+                    text: text_start,
+                    block,
+                });
+            }
+        }
+        let unit = self.indent_unit()?;
+        let cell_first = kind == BlockKind::Row
+            && (first
+                || self.byte_before_pos(art, start)? == Some(fieldpack_format::blocks::CELL as u8));
+        let indent = match kind {
+            BlockKind::Numbered => {
+                let label_from = TextPos {
+                    chunk: para.start.chunk,
+                    offset: para.start.offset.saturating_add(LABEL_AT as u32),
+                };
+                let label_to = TextPos {
+                    chunk: label_from.chunk,
+                    offset: label_from
+                        .offset
+                        .saturating_add(u32::from(para.mark.label_len)),
+                };
+                let label = self.span_width(art, label_from, label_to)?;
+                let own = unit
+                    .saturating_mul(depth - 1)
+                    .saturating_add(label)
+                    .saturating_add(self.advance(' ')?);
+                // Every line of the item starts where its first line's text does.
+                own.max(unit.saturating_mul(depth))
+            }
+            BlockKind::Bullet | BlockKind::ItemText | BlockKind::Quote => {
+                unit.saturating_mul(depth)
+            }
+            BlockKind::Pre | BlockKind::Caption => unit,
+            BlockKind::Row if !cell_first => unit,
+            _ => 0,
+        };
+        // Deep nesting on a narrow screen keeps half the line for text.
+        let indent = indent.min(max_width / 2);
+        block.indent = indent as u16;
+        let right = if kind == BlockKind::Caption {
+            unit.min(max_width / 4)
+        } else {
+            0
+        };
+        let max_width = max_width.saturating_sub(indent).saturating_sub(right);
+        let row = kind == BlockKind::Row;
+        let mut pos = text_start;
         let mut width = 0u32;
         let mut prev: Option<char> = None;
         // The latest place the line may end: (draw_end, next, break, width there).
@@ -634,7 +960,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         // Only a bundle with shaped words has words to look up.
         let has_words = self.bundle.has_shaped_words();
         let mut offset = if has_runs {
-            self.offset_of(art, start)?
+            self.offset_of(art, text_start)?
         } else {
             0
         };
@@ -643,30 +969,65 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         } else {
             u32::MAX
         };
+        macro_rules! done {
+            ($draw_end:expr, $next:expr, $brk:expr, $width:expr, $tall:expr) => {
+                if row
+                    && block.label_end.is_none()
+                    && matches!($brk, Break::Space | Break::Soft | Break::Forced)
+                    && self.in_label(art, $draw_end)?
+                {
+                    // A header wider than the line: this line is all header, drawn as one.
+                    block.label_end = Some($draw_end);
+                    block.label_width = u16::try_from($width).unwrap_or(u16::MAX);
+                }
+                return Ok(Line {
+                    start,
+                    draw_end: $draw_end,
+                    next: $next,
+                    brk: $brk,
+                    width: $width,
+                    tall: $tall,
+                    text: text_start,
+                    block,
+                })
+            };
+        }
         for _ in 0..bound {
             // The end of the text ends the line (as the bound does: below).
             let Some((c, next)) = self.char_at(art, pos)? else {
                 break;
             };
-            let mut word_start = pos == start || matches!(prev, Some(' ' | '\n'));
+            let mut word_start =
+                pos == text_start || matches!(prev, Some(' ' | '\n' | '\u{3}' | '\u{4}'));
             if has_runs && offset >= run_end {
                 // A new run: a word ends here, and a line may break if the run says so.
                 let run = self.run_at(art, offset)?;
                 run_end = run.map_or(u32::MAX, |r| r.end);
                 word_start = true;
-                if run.is_some_and(|r| r.run.breakable) && pos != start && prev != Some(' ') {
+                if run.is_some_and(|r| r.run.breakable) && pos != text_start && prev != Some(' ') {
                     last = Some((pos, pos, Break::Soft, width));
                 }
             }
             if c == '\n' {
-                return Ok(Line {
-                    start,
-                    draw_end: pos,
-                    next,
-                    brk: Break::Paragraph,
-                    width,
-                    tall,
-                });
+                done!(pos, next, Break::Paragraph, width, tall);
+            }
+            if row && c == fieldpack_format::blocks::CELL {
+                done!(pos, next, Break::Cell, width, tall);
+            }
+            if row && c == fieldpack_format::blocks::LABEL_END && block.label_end.is_none() {
+                // "header: value": the header's colon and space take room the value does not.
+                block.label_end = Some(pos);
+                if pos != text_start {
+                    width = width
+                        .saturating_add(self.advance(':')?)
+                        .saturating_add(self.advance(' ')?);
+                }
+                block.label_width = u16::try_from(width).unwrap_or(u16::MAX);
+                last = Some((pos, next, Break::Soft, width));
+                pos = next;
+                prev = Some(c);
+                offset = offset.saturating_add(1);
+                continue;
             }
             if c == ' ' {
                 last = Some((pos, next, Break::Space, width));
@@ -682,7 +1043,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 if let Some((word, end, len)) = self.word_at(art, pos)? {
                     // A shaped word is set whole, as the host shaped it.
                     let adv = u32::from(word.width(self.size_class()));
-                    if width.saturating_add(adv) <= max_width || pos == start {
+                    if width.saturating_add(adv) <= max_width || pos == text_start {
                         if width.saturating_add(adv) <= max_width {
                             width = width.saturating_add(adv);
                             pos = end;
@@ -692,7 +1053,9 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                         }
                         // Wider than the line: its characters are set one by one below.
                     } else {
-                        return self.overflow(art, (start, pos), last, width, tall);
+                        let (d, n, b, w, t) =
+                            self.overflow(art, (text_start, pos), last, width, tall)?;
+                        done!(d, n, b, w, t);
                     }
                 }
             }
@@ -704,8 +1067,9 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             }
             let g = self.glyph(c)?;
             let adv = g.map_or(0, |g| u32::from(g.advance));
-            if width.saturating_add(adv) > max_width && pos != start {
-                return self.overflow(art, (start, pos), last, width, tall);
+            if width.saturating_add(adv) > max_width && pos != text_start {
+                let (d, n, b, w, t) = self.overflow(art, (text_start, pos), last, width, tall)?;
+                done!(d, n, b, w, t);
             }
             tall |= g.is_some_and(|g| self.is_tall(&g));
             width = width.saturating_add(adv);
@@ -724,18 +1088,12 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         }
         // The end of the text; past `bound` steps (unreachable for well-formed text, as each
         // step consumes a character) a defensive stop.
-        Ok(Line {
-            start,
-            draw_end: pos,
-            next: pos,
-            brk: Break::End,
-            width,
-            tall,
-        })
+        done!(pos, pos, Break::End, width, tall);
     }
 
     /// The line from `start` that ends because the text at `pos` does not fit: at the latest
     /// place it may break (`last`), else (a word longer than the line) just before `pos`.
+    /// Gives its drawn end, the next line's start, the break, its width and tallness.
     fn overflow(
         &mut self,
         art: &OpenArticle,
@@ -743,27 +1101,13 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         last: Option<(TextPos, TextPos, Break, u32)>,
         width: u32,
         tall: bool,
-    ) -> Result<Line, Error> {
+    ) -> Result<(TextPos, TextPos, Break, u32, bool), Error> {
         if let Some((draw_end, next, brk, w)) = last.filter(|l| l.0 != start) {
             // Tallness of the part kept: recomputed, as glyphs past the break may differ.
             let tall = self.span_is_tall(art, start, draw_end)?;
-            return Ok(Line {
-                start,
-                draw_end,
-                next,
-                brk,
-                width: w,
-                tall,
-            });
+            return Ok((draw_end, next, brk, w, tall));
         }
-        Ok(Line {
-            start,
-            draw_end: pos,
-            next: pos,
-            brk: Break::Forced,
-            width,
-            tall,
-        })
+        Ok((pos, pos, Break::Forced, width, tall))
     }
 
     fn span_is_tall(
@@ -799,7 +1143,6 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     where
         F: FnMut(&mut Self, &Line, i32) -> Result<(), Error>,
     {
-        let gap = paragraph_gap(self.text_height());
         let mut y = 0u32;
         let mut pos = start;
         let mut lines = 0u32;
@@ -808,16 +1151,13 @@ impl<'a, S: Storage> Typesetter<'a, S> {
                 return Ok(pos);
             }
             let line = self.line(art, pos, width)?;
-            let (h, shift) = self.line_box(&line);
+            let (h, shift) = self.line_rows(&line);
             if lines > 0 && y.saturating_add(h) > height {
                 return Ok(pos);
             }
             each(self, &line, (y as i32).saturating_sub(shift))?;
             lines += 1;
-            y = y.saturating_add(h);
-            if line.brk == Break::Paragraph {
-                y = y.saturating_add(gap);
-            }
+            y = y.saturating_add(h).saturating_add(self.gap_after(&line));
             if line.next == pos {
                 // No progress is only possible at the very end; never loop forever.
                 return Ok(line.next);
@@ -884,8 +1224,10 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     }
 }
 
-/// Most lines [`Typesetter::page_before`] keeps in hand: more than any page holds.
-const BACK_LINES: usize = 32;
+/// Most lines [`Typesetter::page_before`] keeps in hand: more than a page of text holds (the
+/// tallest text area, 320x240's, holds about 16 lines of Latin text). A page of more, shorter
+/// lines (an article of dots and dashes) turns back by this many lines.
+const BACK_LINES: usize = 24;
 
 /// Extra space between paragraphs for a line height.
 pub const fn paragraph_gap(line_height: u32) -> u32 {

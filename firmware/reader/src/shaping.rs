@@ -10,8 +10,11 @@ use fieldpack_format::shaped::{
 };
 use fieldpack_format::{Error, Storage};
 
+use crate::draw::fill;
 use crate::draw::DrawError;
-use crate::layout::{decode_char, Line, OpenArticle, TextPos, Typesetter};
+use crate::layout::{decode_char, Break, Line, OpenArticle, TextPos, Typesetter};
+use embedded_graphics::primitives::Rectangle;
+use fieldpack_format::blocks::{BlockKind, CELL, LABEL_AT, LABEL_END};
 
 /// A level run and where the next one starts in the article's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,7 +276,10 @@ impl<S: Storage> Typesetter<'_, S> {
     }
 
     /// Draws a laid-out line of article text in a column `x..x + width`: right-aligned in a
-    /// right-to-left paragraph, its pieces in the order UAX #9 gives.
+    /// right-to-left paragraph, its pieces in the order UAX #9 gives; set as its block is
+    /// (indented, a numbered item's label or a bullet beside its first line, quote bars, a
+    /// heading in bold with a rule under a level 1 or 2, a table row in columns or as
+    /// "header: value").
     #[allow(clippy::too_many_arguments)]
     pub fn draw_line<D: DrawTarget<Color = C>, C: PixelColor>(
         &mut self,
@@ -285,20 +291,270 @@ impl<S: Storage> Typesetter<'_, S> {
         top: i32,
         color: C,
     ) -> Result<(), DrawError<D::Error>> {
+        let b = line.block;
+        if b.hidden {
+            return Ok(());
+        }
+        // The rows its text takes (below any room a heading keeps above it).
+        let (h, shift) = self.line_box(line);
+        let box_top = top.saturating_add(shift);
+        let unit = self.indent_unit()?;
+        let rtl = art.rtl;
+        // Where a span `w` wide starts when it lies `from` pixels from the start edge.
+        let place = |from: u32, w: u32| -> i32 {
+            if rtl {
+                x.saturating_add(width.saturating_sub(from).saturating_sub(w) as i32)
+            } else {
+                x.saturating_add(from.min(width) as i32)
+            }
+        };
+        let indent = u32::from(b.indent);
+        let gap = self.gap_after(line);
+        self.draw_block_marks(target, art, line, (x, width), (box_top, h), color)?;
+        if b.grid {
+            return self.draw_grid_row(target, art, line, (x, width), top, (box_top, h), color);
+        }
+        let right = if b.kind == BlockKind::Caption {
+            unit.min(width / 4)
+        } else {
+            0
+        };
+        let avail = width.saturating_sub(indent).saturating_sub(right);
+        let mut text_from = line.text;
+        let mut text_width = line.width;
+        let mut text_x = indent;
+        if let Some(end) = b.label_end {
+            // "header: value": the header in bold, its colon, then the value.
+            let label_w = self.span_width(art, line.text, end)?;
+            let colon = self.advance(':')?;
+            let at = place(indent, label_w);
+            for dx in [0, 1] {
+                self.draw_chars(
+                    target,
+                    art,
+                    (line.text, end),
+                    false,
+                    at + dx,
+                    label_w,
+                    top,
+                    color,
+                )?;
+            }
+            let colon_here = self.char_at(art, end)?.is_some_and(|(c, _)| c == LABEL_END);
+            if end > line.text && colon_here {
+                if let Some(g) = self.glyph(':')? {
+                    let cx = if rtl {
+                        at.saturating_sub(colon as i32)
+                    } else {
+                        at.saturating_add(label_w as i32).saturating_add(1)
+                    };
+                    self.draw_glyph(target, &g, cx, top, color)?;
+                }
+            }
+            text_from = if colon_here {
+                self.char_at(art, end)?
+                    .map_or(line.draw_end, |(_, next)| next)
+            } else {
+                line.draw_end
+            };
+            let label = u32::from(b.label_width);
+            text_width = text_width.saturating_sub(label);
+            text_x = indent.saturating_add(label);
+        }
+        let avail_text = avail.saturating_sub(text_x - indent);
+        let tx = if rtl {
+            x.saturating_add(right as i32)
+        } else {
+            x.saturating_add(text_x as i32)
+        };
+        let span = (text_from, line.draw_end, text_width);
+        let bold = b.kind == BlockKind::Heading;
+        for dx in if bold { &[0, 1][..] } else { &[0][..] } {
+            self.draw_text(target, art, span, tx + dx, avail_text, top, color)?;
+        }
+        if bold && b.depth <= 2 && matches!(line.brk, Break::Paragraph | Break::End) {
+            // A rule under a level 1 heading across the column, under a level 2 one its text.
+            let w = if b.depth == 1 {
+                width
+            } else {
+                line.width.saturating_add(1).min(width)
+            };
+            let y = box_top
+                .saturating_add(h as i32)
+                .saturating_add((gap / 2) as i32);
+            fill(target, place(0, w), y, w, 1, color)?;
+        }
+        Ok(())
+    }
+
+    /// Draws what stands beside a line's text: a numbered item's label, a bullet, quote bars,
+    /// the dotted rule of preformatted text. Apart (never inlined), for a device's stack.
+    #[inline(never)]
+    fn draw_block_marks<D: DrawTarget<Color = C>, C: PixelColor>(
+        &mut self,
+        target: &mut D,
+        art: &OpenArticle,
+        line: &Line,
+        (x, width): (i32, u32),
+        (box_top, h): (i32, u32),
+        color: C,
+    ) -> Result<(), DrawError<D::Error>> {
+        let b = line.block;
+        let unit = self.indent_unit()?;
+        let rtl = art.rtl;
+        let place = |from: u32, w: u32| -> i32 {
+            if rtl {
+                x.saturating_add(width.saturating_sub(from).saturating_sub(w) as i32)
+            } else {
+                x.saturating_add(from.min(width) as i32)
+            }
+        };
+        let depth = u32::from(b.depth.max(1));
+        let indent = u32::from(b.indent);
+        let gap = self.gap_after(line);
+        let top = box_top.saturating_sub(self.line_box(line).1);
+        match b.kind {
+            BlockKind::Numbered if b.first => {
+                let from = TextPos {
+                    chunk: b.mark_at.chunk,
+                    offset: b.mark_at.offset.saturating_add(LABEL_AT as u32),
+                };
+                let to = TextPos {
+                    chunk: from.chunk,
+                    offset: from.offset.saturating_add(u32::from(b.label_len)),
+                };
+                let w = self.span_width(art, from, to)?;
+                let at = place(unit.saturating_mul(depth - 1).min(width / 2), w);
+                self.draw_chars(target, art, (from, to), false, at, w, top, color)?;
+            }
+            BlockKind::Bullet if b.first => {
+                let size = (h / 4).clamp(2, 5);
+                let from = unit
+                    .saturating_mul(depth - 1)
+                    .min(width / 2)
+                    .saturating_add(unit.saturating_sub(size) / 2);
+                let at = place(from, size);
+                let y = box_top.saturating_add((h.saturating_sub(size) / 2) as i32);
+                fill(target, at, y, size, size, color)?;
+            }
+            BlockKind::Quote => {
+                // A bar a level, through the gap below, so a quote's bars join.
+                for k in 0..depth {
+                    let from = unit.saturating_mul(k).saturating_add(unit / 4);
+                    if from >= indent {
+                        break;
+                    }
+                    let at = place(from, 2);
+                    fill(target, at, box_top, 2, h.saturating_add(gap), color)?;
+                }
+            }
+            BlockKind::Pre => {
+                // A dotted rule beside preformatted text.
+                let at = place(unit / 3, 1);
+                let mut y = 0;
+                while y < h.saturating_add(gap) {
+                    fill(target, at, box_top.saturating_add(y as i32), 1, 1, color)?;
+                    y += 2;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Draws a table row as a grid row: each cell's value in its column, cut at the column's
+    /// edge; a header row in bold with a rule under it. Apart (never inlined), so that its
+    /// locals do not weigh on every line's stack on a device.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn draw_grid_row<D: DrawTarget<Color = C>, C: PixelColor>(
+        &mut self,
+        target: &mut D,
+        art: &OpenArticle,
+        line: &Line,
+        (x, width): (i32, u32),
+        top: i32,
+        (box_top, h): (i32, u32),
+        color: C,
+    ) -> Result<(), DrawError<D::Error>> {
+        let Some(columns) = self.columns_at(art, line.block.mark_at)? else {
+            return Ok(());
+        };
+        let cell = self.advance('0')?.max(1);
+        let header = line.block.kind == BlockKind::HeaderRow;
+        let rtl = art.rtl;
+        let mut pos = line.text;
+        let mut from = 0u32;
+        for &w in columns.as_slice() {
+            let col = u32::from(w).saturating_mul(cell);
+            // The cell: up to the next cell separator or the row's end.
+            let start = pos;
+            let mut value = start;
+            let mut end = line.draw_end;
+            while pos < line.draw_end {
+                let Some((c, next)) = self.char_at(art, pos)? else {
+                    break;
+                };
+                if c == CELL {
+                    end = pos;
+                    pos = next;
+                    break;
+                }
+                if c == LABEL_END && value == start {
+                    value = next;
+                }
+                pos = next;
+                end = pos;
+            }
+            let w = self.span_width(art, value, end)?.min(col);
+            let cx = if rtl {
+                x.saturating_add(width.saturating_sub(from).saturating_sub(col) as i32)
+            } else {
+                x.saturating_add(from as i32)
+            };
+            let clip = Rectangle::new(
+                Point::new(cx, box_top.saturating_sub(h as i32)),
+                Size::new(col, h.saturating_mul(3)),
+            );
+            let mut clipped = target.clipped(&clip);
+            let span = (value, end, w);
+            for dx in if header { &[0, 1][..] } else { &[0][..] } {
+                self.draw_text(&mut clipped, art, span, cx + dx, col, top, color)?;
+            }
+            from = from.saturating_add(col).saturating_add(cell);
+            if pos >= line.draw_end && end >= line.draw_end {
+                break;
+            }
+        }
+        if header {
+            let w = line.width.min(width);
+            let at = if rtl {
+                x.saturating_add(width.saturating_sub(w) as i32)
+            } else {
+                x
+            };
+            fill(target, at, box_top.saturating_add(h as i32), w, 1, color)?;
+        }
+        Ok(())
+    }
+
+    /// Draws the text of `span` (from, to, its width) in a column `x..x + width`.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_text<D: DrawTarget<Color = C>, C: PixelColor>(
+        &mut self,
+        target: &mut D,
+        art: &OpenArticle,
+        span: (TextPos, TextPos, u32),
+        x: i32,
+        width: u32,
+        top: i32,
+        color: C,
+    ) -> Result<(), DrawError<D::Error>> {
         if !self.needs_pieces(art) {
             // All left to right, nothing shaped: the characters in order.
-            return self.draw_chars(
-                target,
-                art,
-                (line.start, line.draw_end),
-                false,
-                x,
-                line.width,
-                top,
-                color,
-            );
+            return self.draw_chars(target, art, (span.0, span.1), false, x, span.2, top, color);
         }
-        self.draw_line_pieces(target, art, line, (x, width), top, color)
+        self.draw_line_pieces(target, art, span, (x, width), top, color)
     }
 
     /// [`Typesetter::draw_line`] for a line of pieces: apart, so that the plain walk above does
@@ -308,17 +564,17 @@ impl<S: Storage> Typesetter<'_, S> {
         &mut self,
         target: &mut D,
         art: &OpenArticle,
-        line: &Line,
+        (from, to, line_width): (TextPos, TextPos, u32),
         (x, width): (i32, u32),
         top: i32,
         color: C,
     ) -> Result<(), DrawError<D::Error>> {
-        let start_offset = self.offset_of(art, line.start)?;
+        let start_offset = self.offset_of(art, from)?;
         let rtl_paragraph = self
             .run_at(art, start_offset)?
             .map_or(art.rtl, |r| r.run.rtl_paragraph);
         let x0 = if rtl_paragraph {
-            x.saturating_add(width.saturating_sub(line.width) as i32)
+            x.saturating_add(width.saturating_sub(line_width) as i32)
         } else {
             x
         };
@@ -327,9 +583,9 @@ impl<S: Storage> Typesetter<'_, S> {
         let mut widths = [0u16; MAX_PIECES];
         let mut levels = [0u8; MAX_PIECES];
         let mut n = 0usize;
-        let mut pos = line.start;
-        while pos < line.draw_end && n < MAX_PIECES {
-            let p = self.piece(art, pos, line.draw_end, n + 1 == MAX_PIECES)?;
+        let mut pos = from;
+        while pos < to && n < MAX_PIECES {
+            let p = self.piece(art, pos, to, n + 1 == MAX_PIECES)?;
             if let (Some(w), Some(l)) = (widths.get_mut(n), levels.get_mut(n)) {
                 *w = u16::try_from(p.width).unwrap_or(u16::MAX);
                 *l = p.level;
@@ -392,10 +648,10 @@ impl<S: Storage> Typesetter<'_, S> {
             pen = pen.saturating_add(widths.get(o).copied().unwrap_or(0));
         }
         // Second pass: the same pieces, each drawn where the order put it.
-        let mut pos = line.start;
+        let mut pos = from;
         let mut i = 0usize;
-        while pos < line.draw_end && i < n {
-            let p = self.piece(art, pos, line.draw_end, i + 1 == MAX_PIECES)?;
+        while pos < to && i < n {
+            let p = self.piece(art, pos, to, i + 1 == MAX_PIECES)?;
             let at = x0.saturating_add(i32::from(xs.get(i).copied().unwrap_or(0)));
             if let Some(word) = p.word {
                 self.draw_word(target, &word, at, top, color)?;
