@@ -300,14 +300,7 @@ impl<S: Storage> Typesetter<'_, S> {
         let box_top = top.saturating_add(shift);
         let unit = self.indent_unit()?;
         let rtl = art.rtl;
-        // Where a span `w` wide starts when it lies `from` pixels from the start edge.
-        let place = |from: u32, w: u32| -> i32 {
-            if rtl {
-                x.saturating_add(width.saturating_sub(from).saturating_sub(w) as i32)
-            } else {
-                x.saturating_add(from.min(width) as i32)
-            }
-        };
+        let place = |from: u32, w: u32| from_start_edge(rtl, (x, width), from, w);
         let indent = u32::from(b.indent);
         let gap = self.gap_after(line);
         self.draw_block_marks(target, art, line, (x, width), (box_top, h), color)?;
@@ -402,13 +395,7 @@ impl<S: Storage> Typesetter<'_, S> {
         let b = line.block;
         let unit = self.indent_unit()?;
         let rtl = art.rtl;
-        let place = |from: u32, w: u32| -> i32 {
-            if rtl {
-                x.saturating_add(width.saturating_sub(from).saturating_sub(w) as i32)
-            } else {
-                x.saturating_add(from.min(width) as i32)
-            }
-        };
+        let place = |from: u32, w: u32| from_start_edge(rtl, (x, width), from, w);
         let depth = u32::from(b.depth.max(1));
         let indent = u32::from(b.indent);
         let gap = self.gap_after(line);
@@ -507,11 +494,7 @@ impl<S: Storage> Typesetter<'_, S> {
                 end = pos;
             }
             let w = self.span_width(art, value, end)?.min(col);
-            let cx = if rtl {
-                x.saturating_add(width.saturating_sub(from).saturating_sub(col) as i32)
-            } else {
-                x.saturating_add(from as i32)
-            };
+            let cx = from_start_edge(rtl, (x, width), from, col);
             let clip = Rectangle::new(
                 Point::new(cx, box_top.saturating_sub(h as i32)),
                 Size::new(col, h.saturating_mul(3)),
@@ -788,6 +771,16 @@ impl<S: Storage> Typesetter<'_, S> {
 
 /// Whether UTF-8 text holds a character of a shaped script (a cheap look at lead bytes first:
 /// all of them encode as two or three bytes from 0xD6).
+/// Where a span `w` pixels wide starts when it lies `from` pixels from the start edge of the
+/// column `x..x + width`: the left edge, or the right one in a right-to-left article.
+fn from_start_edge(rtl: bool, (x, width): (i32, u32), from: u32, w: u32) -> i32 {
+    if rtl {
+        x.saturating_add(width.saturating_sub(from).saturating_sub(w) as i32)
+    } else {
+        x.saturating_add(from.min(width) as i32)
+    }
+}
+
 fn holds_shaped_script(text: &[u8]) -> bool {
     let mut at = 0usize;
     while let Some(rest) = text.get(at..) {

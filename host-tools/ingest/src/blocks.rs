@@ -21,6 +21,45 @@ pub fn block(kind: BlockKind, depth: usize, label: &str, text: &str) -> String {
     s
 }
 
+/// The blocks open around the text being read (lists, items, quotes, a heading or a caption):
+/// what a paragraph ended now is. The HTML and the Markdown readers keep one each.
+#[derive(Debug, Default)]
+pub struct Open {
+    /// The mark of the block being read, when it is one of its own (a heading, a caption).
+    pub mark: Option<String>,
+    /// The mark of a list item just begun, for its first paragraph.
+    pub item: Option<String>,
+    /// List items open.
+    pub items: usize,
+    /// Lists open: an item's depth.
+    pub lists: usize,
+    /// Quotes open.
+    pub quotes: usize,
+}
+
+impl Open {
+    /// Ends the paragraph in `cur` (if it holds any text), marked as what it is: its own
+    /// block's, an item's first paragraph, a further paragraph of an item, a quote's, or text.
+    pub fn end(&mut self, cur: &mut String, out: &mut Vec<String>) {
+        if !cur.trim().is_empty() {
+            let text = clean_input(cur);
+            let p = if let Some(m) = self.mark.clone() {
+                format!("{m}{text}")
+            } else if let Some(m) = self.item.take() {
+                format!("{m}{text}")
+            } else if self.items > 0 {
+                block(BlockKind::ItemText, self.lists, "", &text)
+            } else if self.quotes > 0 {
+                block(BlockKind::Quote, self.quotes, "", &text)
+            } else {
+                text
+            };
+            out.push(p);
+        }
+        cur.clear();
+    }
+}
+
 /// A table row of `cells`, its widths to be set by [`set_table_widths`]; a body row's cells
 /// carry their column's header (`headers`) when the table has one.
 pub fn row(header: bool, cells: &[String], headers: Option<&[String]>) -> String {

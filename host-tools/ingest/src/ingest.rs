@@ -710,53 +710,15 @@ pub fn parse_markdown(text: &str) -> Raw {
     let (body, letter_labels) = letter_lists(body);
     let mut cur = String::new();
     let mut in_h1 = false;
-    let mut heading: Option<usize> = None;
     let mut in_image = 0usize;
-    // Open lists: the items' depth is their count.
-    let mut lists = 0usize;
-    // The mark of the next paragraph of an item just begun, and whether one is open.
-    let mut item: Option<String> = None;
-    let mut in_item = 0usize;
-    let mut quote = 0usize;
+    let mut open = crate::blocks::Open::default();
     let mut code: Option<String> = None;
     let mut html: Option<String> = None;
     // A table: its header cells, the row being read, the cell being read.
     let mut table: Option<(Option<Vec<String>>, Vec<String>)> = None;
-    let flush = |cur: &mut String,
-                 out: &mut Vec<String>,
-                 item: &mut Option<String>,
-                 lists: usize,
-                 in_item: usize,
-                 quote: usize,
-                 heading: Option<usize>| {
-        if !cur.trim().is_empty() {
-            let text = clean_input(cur);
-            let p = if let Some(level) = heading {
-                block(BlockKind::Heading, level, "", &text)
-            } else if let Some(m) = item.take() {
-                format!("{m}{text}")
-            } else if in_item > 0 {
-                block(BlockKind::ItemText, lists, "", &text)
-            } else if quote > 0 {
-                block(BlockKind::Quote, quote, "", &text)
-            } else {
-                text
-            };
-            out.push(p);
-        }
-        cur.clear();
-    };
     macro_rules! flush {
         () => {
-            flush(
-                &mut cur,
-                &mut raw.paragraphs,
-                &mut item,
-                lists,
-                in_item,
-                quote,
-                heading,
-            )
+            open.end(&mut cur, &mut raw.paragraphs)
         };
     }
     for (ev, range) in Parser::new_ext(&body, Options::ENABLE_TABLES).into_offset_iter() {
@@ -824,7 +786,7 @@ pub fn parse_markdown(text: &str) -> Raw {
             Event::Start(Tag::Heading { level, .. }) => {
                 flush!();
                 in_h1 = level == HeadingLevel::H1 && raw.title.is_none();
-                heading = (!in_h1).then_some(level as usize);
+                open.mark = (!in_h1).then(|| mark(BlockKind::Heading, level as u8, ""));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if in_h1 {
@@ -833,21 +795,21 @@ pub fn parse_markdown(text: &str) -> Raw {
                 } else {
                     flush!();
                 }
-                heading = None;
+                open.mark = None;
             }
             Event::Start(Tag::Image { .. }) => in_image += 1,
             Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
             Event::Start(Tag::List(_)) => {
                 flush!();
-                lists += 1;
+                open.lists += 1;
             }
             Event::End(TagEnd::List(_)) => {
                 flush!();
-                lists = lists.saturating_sub(1);
+                open.lists = open.lists.saturating_sub(1);
             }
             Event::Start(Tag::Item) => {
                 flush!();
-                in_item += 1;
+                open.items += 1;
                 let source = &body[range.start..];
                 let written: String = source
                     .trim_start()
@@ -856,23 +818,24 @@ pub fn parse_markdown(text: &str) -> Raw {
                     .collect();
                 let label = letter_labels.get(&range.start).cloned().unwrap_or(written);
                 let numbered = !matches!(label.as_str(), "-" | "*" | "+");
-                item = Some(match clean_label(&label) {
-                    Some(l) if numbered => mark(BlockKind::Numbered, lists.clamp(1, 8) as u8, &l),
-                    _ => mark(BlockKind::Bullet, lists.clamp(1, 8) as u8, ""),
+                let depth = open.lists.clamp(1, 8) as u8;
+                open.item = Some(match clean_label(&label) {
+                    Some(l) if numbered => mark(BlockKind::Numbered, depth, &l),
+                    _ => mark(BlockKind::Bullet, depth, ""),
                 });
             }
             Event::End(TagEnd::Item) => {
                 flush!();
-                item = None;
-                in_item = in_item.saturating_sub(1);
+                open.item = None;
+                open.items = open.items.saturating_sub(1);
             }
             Event::Start(Tag::BlockQuote(_)) => {
                 flush!();
-                quote += 1;
+                open.quotes += 1;
             }
             Event::End(TagEnd::BlockQuote(_)) => {
                 flush!();
-                quote = quote.saturating_sub(1);
+                open.quotes = open.quotes.saturating_sub(1);
             }
             Event::Start(Tag::CodeBlock(_)) => {
                 flush!();
@@ -1443,39 +1406,19 @@ fn list_number(n: i64, style: char) -> String {
     }
 }
 
-/// The state of reading a page's blocks: the lists, items and quotes open around the text.
+/// The state of reading a page's blocks: the lists (with their numbering) and the other blocks
+/// open around the text.
 #[derive(Default)]
 struct HtmlBlocks {
     lists: Vec<HtmlList>,
-    /// The mark of an item just begun, for its first paragraph.
-    item: Option<String>,
-    /// List items open.
-    items: usize,
-    quotes: usize,
-    /// The mark of the block being read (a heading, a caption).
-    mark: Option<String>,
+    open: crate::blocks::Open,
 }
 
 impl HtmlBlocks {
     /// Ends the paragraph in `cur`, marked as what it is.
     fn end(&mut self, cur: &mut String, out: &mut Vec<String>) {
-        if !cur.trim().is_empty() {
-            let text = crate::blocks::clean_input(cur);
-            let depth = self.lists.len().max(1);
-            let p = if let Some(m) = self.mark.clone() {
-                format!("{m}{text}")
-            } else if let Some(m) = self.item.take() {
-                format!("{m}{text}")
-            } else if self.items > 0 {
-                block(BlockKind::ItemText, depth, "", &text)
-            } else if self.quotes > 0 {
-                block(BlockKind::Quote, self.quotes, "", &text)
-            } else {
-                text
-            };
-            out.push(p);
-        }
-        cur.clear();
+        self.open.lists = self.lists.len();
+        self.open.end(cur, out);
     }
 }
 
@@ -1596,11 +1539,11 @@ fn collect_html(
                         st.lists.pop();
                     }
                     HtmlEnd::Item => {
-                        st.items = st.items.saturating_sub(1);
-                        st.item = None;
+                        st.open.items = st.open.items.saturating_sub(1);
+                        st.open.item = None;
                     }
-                    HtmlEnd::Quote => st.quotes = st.quotes.saturating_sub(1),
-                    HtmlEnd::Marked => st.mark = None,
+                    HtmlEnd::Quote => st.open.quotes = st.open.quotes.saturating_sub(1),
+                    HtmlEnd::Marked => st.open.mark = None,
                 }
                 continue;
             }
@@ -1662,7 +1605,7 @@ fn collect_html(
                     "li" => {
                         st.end(cur, out);
                         let depth = st.lists.len().clamp(1, 8) as u8;
-                        st.item = Some(match st.lists.last_mut() {
+                        st.open.item = Some(match st.lists.last_mut() {
                             Some(l) if l.numbered => {
                                 let n = e
                                     .attr("value")
@@ -1677,23 +1620,23 @@ fn collect_html(
                             }
                             _ => mark(BlockKind::Bullet, depth, ""),
                         });
-                        st.items += 1;
+                        st.open.items += 1;
                         HtmlEnd::Item
                     }
                     "blockquote" => {
                         st.end(cur, out);
-                        st.quotes += 1;
+                        st.open.quotes += 1;
                         HtmlEnd::Quote
                     }
-                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" if st.items == 0 => {
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" if st.open.items == 0 => {
                         st.end(cur, out);
                         let level = usize::from(name.as_bytes()[1] - b'0');
-                        st.mark = Some(mark(BlockKind::Heading, level as u8, ""));
+                        st.open.mark = Some(mark(BlockKind::Heading, level as u8, ""));
                         HtmlEnd::Marked
                     }
-                    "figcaption" | "caption" if st.items == 0 => {
+                    "figcaption" | "caption" if st.open.items == 0 => {
                         st.end(cur, out);
-                        st.mark = Some(mark(BlockKind::Caption, 1, ""));
+                        st.open.mark = Some(mark(BlockKind::Caption, 1, ""));
                         HtmlEnd::Marked
                     }
                     _ if HTML_BLOCK.contains(&name) => {
