@@ -295,7 +295,7 @@ pub fn hide_marks(text: &str) -> std::borrow::Cow<'_, str> {
             None => bytes.len(),
         };
     }
-    // Only ASCII bytes were replaced, by an ASCII byte.
+    // Whole characters were replaced, each of their bytes by U+0001: still UTF-8.
     std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
 }
 
