@@ -180,9 +180,10 @@ pub struct Typesetter<'a, S> {
     pub(crate) run: Option<RunCursor>,
     /// Words looked up lately, by hash: a page sets each word, then draws it in two passes.
     pub(crate) words: crate::shaping::WordCache,
-    /// The paragraph of the line laid out last, and where its next line starts: lines are
-    /// mostly laid out one after another, and a paragraph's mark is read once.
-    para: Option<(Para, TextPos)>,
+    /// The paragraph of the line laid out last, where the next line starts, and whether that
+    /// starts a new paragraph: lines are mostly laid out one after another, and then neither a
+    /// paragraph's mark nor the byte before a line is read again.
+    para: Option<(Para, TextPos, bool)>,
 }
 
 /// Whether a character belongs to a script written without spaces between words, where a
@@ -738,14 +739,18 @@ impl<'a, S: Storage> Typesetter<'a, S> {
 
     /// The paragraph holding a line that starts at `start`, and whether the line is its first.
     fn para_at(&mut self, art: &OpenArticle, start: TextPos) -> Result<(Para, bool), Error> {
+        if let Some((p, next, new)) = self.para {
+            if next == start {
+                return Ok(if new {
+                    (self.para_from(art, start)?, true)
+                } else {
+                    (p, false)
+                });
+            }
+        }
         let before = self.byte_before_pos(art, start)?;
         if before.is_none() || before == Some(b'\n') {
             return Ok((self.para_from(art, start)?, true));
-        }
-        if let Some((p, next)) = self.para {
-            if next == start {
-                return Ok((p, false));
-            }
         }
         let from = self.paragraph_start(art, start)?;
         if from > start {
@@ -853,8 +858,8 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         let (para, first) = self.para_at(art, start)?;
         let line = self.line_in(art, start, max_width, para, first)?;
         self.para = match line.brk {
-            Break::Paragraph | Break::End => None,
-            _ => Some((para, line.next)),
+            Break::End => None,
+            brk => Some((para, line.next, brk == Break::Paragraph)),
         };
         Ok(line)
     }
