@@ -183,6 +183,16 @@ impl Mark {
             .get(LABEL_AT..LABEL_AT + usize::from(self.label_len))
             .unwrap_or(&[])
     }
+
+    /// A table row's column widths, from `bytes`, the paragraph's bytes this mark was read
+    /// from; `None` for any other block.
+    pub fn columns(&self, bytes: &[u8]) -> Option<ColumnWidths> {
+        if self.kind.is_row() {
+            ColumnWidths::new(self.label(bytes))
+        } else {
+            None
+        }
+    }
 }
 
 /// A table's column widths, from a row's label: decimal numbers of character cells (a wide

@@ -796,10 +796,7 @@ impl<'a, S: Storage> Typesetter<'a, S> {
             .window
             .get(s.saturating_add(start.offset as usize)..e)
             .unwrap_or(&[]);
-        Ok(Mark::parse(bytes)
-            .ok()
-            .filter(|m| m.kind.is_row())
-            .and_then(|m| ColumnWidths::new(m.label(bytes))))
+        Ok(Mark::parse(bytes).ok().and_then(|m| m.columns(bytes)))
     }
 
     /// Width of a table's grid (its columns with one character cell between them), in pixels.

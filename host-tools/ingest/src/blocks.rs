@@ -251,11 +251,7 @@ pub fn set_table_widths(paragraphs: &mut [String]) {
 
 /// The column widths a well-formed row carries.
 pub fn row_widths(p: &str) -> Option<ColumnWidths> {
-    let m = Mark::parse(p.as_bytes()).ok()?;
-    m.kind
-        .is_row()
-        .then(|| ColumnWidths::new(m.label(p.as_bytes())))
-        .flatten()
+    Mark::parse(p.as_bytes()).ok()?.columns(p.as_bytes())
 }
 
 /// Backslash-escapes what Markdown would read as syntax in `s`, a run of inline text; at a
@@ -349,7 +345,9 @@ pub fn body_to_markdown(body: &str) -> String {
                 } else {
                     "-".into()
                 };
-                let written = markdown_label(&label);
+                // A label is written as it is: a CommonMark marker ("3.", "2)"), or a letter or
+                // Roman numeral, which `parse_markdown` reads as an item in a list.
+                let written = label;
                 out.push_str(&" ".repeat(indent));
                 out.push_str(&written);
                 out.push(' ');
@@ -450,13 +448,6 @@ pub fn body_to_markdown(body: &str) -> String {
         i += 1;
     }
     out
-}
-
-/// How a label is written in Markdown: a CommonMark list marker as it is ("3.", "2)"), else
-/// as it is too, which [`crate::ingest::parse_markdown`] reads as a list item when it is a
-/// letter or Roman numeral in a list.
-fn markdown_label(label: &str) -> String {
-    label.to_string()
 }
 
 fn longest_run(s: &str, c: char) -> usize {
