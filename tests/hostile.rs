@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use fieldpack_format::crc32;
 use fieldpack_format::layout::{
     ArticleRecord, ChunkRecord, Header, SectionEntry, SectionKind, ARTICLE_RECORD_LEN,
-    CHUNK_RECORD_LEN, HEADER_LEN, SECTION_ENTRY_LEN, TITLE_RECORD_LEN,
+    CHUNK_RECORD_LEN, GLYPH_METRICS_LEN, HEADER_LEN, SECTION_ENTRY_LEN, SIZE_CLASS_COUNT,
+    TITLE_RECORD_LEN,
 };
 
 fn bin() -> Command {
@@ -535,7 +536,7 @@ fn verify_checks_every_glyph_record() {
     let g = section(&bytes, SectionKind::Glyphs);
     let metrics = u16::from_le_bytes([bytes[g.offset as usize + 8], bytes[g.offset as usize + 9]]);
     // The first glyph record's metrics index, past the table.
-    let rec = g.offset as usize + 16 + 5 * usize::from(metrics);
+    let rec = g.offset as usize + 16 + GLYPH_METRICS_LEN * usize::from(metrics);
     bytes[rec + 3..rec + 5].copy_from_slice(&(metrics + 7).to_le_bytes());
     reseal_crcs(&mut bytes);
     let bad = dir.path().join("glyph.fpk");
@@ -544,6 +545,83 @@ fn verify_checks_every_glyph_record() {
         &run(&["verify", s(&bad)]),
         &["Glyphs section", "metrics index"],
     );
+}
+
+/// Glyphs a reader cannot draw (a depth of 0 or 3, a smooth glyph in a strike that says it has
+/// none, a bitmap past 128 bytes): `verify` names the glyph, and a device shows its error screen
+/// rather than drawing them wrongly or panicking.
+#[test]
+fn glyph_depths_and_sizes_past_the_limits_are_caught() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("a.txt");
+    std::fs::write(&src, "Short text.\n").expect("w");
+    let fpk = dir.path().join("a.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
+    let good = std::fs::read(&fpk).expect("read");
+    // The smooth strike (size class 2): its header and its metrics table.
+    let smooth = table(&good)
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.kind == SectionKind::Glyphs)
+        .find(|e| good[e.offset as usize] == 2)
+        .expect("a smooth strike");
+    let at = smooth.offset as usize;
+    assert_eq!(good[at + 11], 2, "the smooth strike holds two-bit glyphs");
+    let metrics = usize::from(u16::from_le_bytes([good[at + 8], good[at + 9]]));
+    let entries = (0..metrics).map(|i| at + 16 + GLYPH_METRICS_LEN * i);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "depth-3",
+            {
+                let mut b = good.clone();
+                for e in entries.clone() {
+                    b[e + 5] = 3;
+                }
+                b
+            },
+            "is 3 bits a pixel",
+        ),
+        (
+            "strike-says-one-bit",
+            {
+                let mut b = good.clone();
+                b[at + 11] = 1;
+                b
+            },
+            "its strike at most 1",
+        ),
+        (
+            "too-big",
+            {
+                let mut b = good.clone();
+                for e in entries.clone() {
+                    // 40 x 40 pixels of 2 bits: 400 bytes.
+                    b[e + 1] = 40;
+                    b[e + 2] = 40;
+                }
+                b
+            },
+            "larger than the 128 bytes a reader draws",
+        ),
+    ];
+    for (name, mut bytes, message) in cases {
+        reseal_crcs(&mut bytes);
+        let path = dir.path().join(format!("{name}.fpk"));
+        std::fs::write(&path, &bytes).expect("w");
+        fails(&run(&["verify", s(&path)]), &["Glyphs section", message]);
+        let profile = fieldpack_reader::profile_by_name("320x240").expect("profile");
+        let mut inflater = Box::new(fieldpack_format::Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let mut app = fieldpack_reader::App::new(&bytes[..], profile, &mut inflater, &mut window);
+        app.handle(fieldpack_reader::Input::Select);
+        let mut display = fieldpack_reader::NullDisplay::new(profile.width, profile.height);
+        let _ = app.draw(&mut display, &fieldpack_reader::MONO);
+        assert!(
+            matches!(app.screen(), fieldpack_reader::Screen::Error { .. }),
+            "{name}: {:?}",
+            app.screen()
+        );
+    }
 }
 
 #[test]
@@ -784,7 +862,7 @@ fn forge_line_box(bytes: &mut [u8], class: usize, top: u8, height: u8) {
         &[0, 0, 0],
         "an article without level runs"
     );
-    let at = end - 7 + 2 * class;
+    let at = end - 3 - 2 * SIZE_CLASS_COUNT + 2 * class;
     bytes[at] = top;
     bytes[at + 1] = height;
     rec.meta_crc = crc32(&bytes[meta..end]);
@@ -812,8 +890,9 @@ fn line_boxes_are_checked_by_verify_and_the_reader() {
     // One past the strike's line: the reader refuses the article as damaged, on every
     // profile, with the error screen (never a panic, never a line drawn over another).
     let mut tall = good.clone();
-    forge_line_box(&mut tall, 0, 200, 200);
-    forge_line_box(&mut tall, 1, 200, 200);
+    for class in 0..SIZE_CLASS_COUNT {
+        forge_line_box(&mut tall, class, 200, 200);
+    }
     let path = dir.path().join("tall.fpk");
     std::fs::write(&path, &tall).expect("w");
     for device in ["128x64", "320x240"] {

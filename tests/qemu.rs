@@ -117,6 +117,10 @@ fn damaged_truncated_foreign_and_absent_bundles_show_the_error_screen() {
             "v8.fpk",
             &include_bytes!("../firmware/format/tests/fixtures/version-8.fpk")[..],
         ),
+        (
+            "v10.fpk",
+            &include_bytes!("../firmware/format/tests/fixtures/version-10.fpk")[..],
+        ),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, other).expect("write");

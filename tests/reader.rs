@@ -10,7 +10,7 @@ use embedded_graphics_simulator::SimulatorDisplay;
 use fieldpack::build::{build, BuildOptions};
 use fieldpack_format::{Bundle, Inflater};
 use fieldpack_reader::{
-    App, Break, Input, PageTable, Profile, Screen, TextPos, Typesetter, MONO, PROFILES,
+    App, Break, Ink, Input, PageTable, Profile, Screen, TextPos, Typesetter, MONO, PROFILES,
 };
 
 fn root() -> PathBuf {
@@ -181,7 +181,7 @@ fn glyphs_draw_as_their_bitmaps() {
     let mut ts = Typesetter::new(bundle, &mut inflater, &mut window, 0).expect("ts");
     let mut display = MockDisplay::<BinaryColor>::new();
     let g = ts.glyph('A').expect("lookup").expect("glyph");
-    ts.draw_glyph(&mut display, &g, 0, 0, BinaryColor::On)
+    ts.draw_glyph(&mut display, &g, 0, 0, Ink::solid(BinaryColor::On))
         .expect("draw");
     // misc-fixed 6x13 "A", cropped to its ink; it is the tallest glyph here, so it starts at
     // the line's top.
@@ -198,7 +198,7 @@ fn glyphs_draw_as_their_bitmaps() {
     ]);
     let mut display = MockDisplay::<BinaryColor>::new();
     let g = ts.glyph('Ж').expect("lookup").expect("glyph");
-    ts.draw_glyph(&mut display, &g, 0, 0, BinaryColor::On)
+    ts.draw_glyph(&mut display, &g, 0, 0, Ink::solid(BinaryColor::On))
         .expect("draw");
     display.assert_pattern(&[
         "# # #", //

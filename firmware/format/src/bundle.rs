@@ -381,6 +381,7 @@ impl<S: Storage> Bundle<S> {
             || header.line_height == 0
             || header.baseline > header.line_height
             || header.compact_height == 0
+            || !(header.depth == 1 || header.depth == 2)
             || u16::from(header.compact_top) + u16::from(header.compact_height)
                 > u16::from(header.line_height)
         {
@@ -759,9 +760,12 @@ impl<S: Storage> Bundle<S> {
             .iter()
             .find(|s| s.header.size_class == size_class)
             .or_else(|| {
-                self.strikes
-                    .iter()
-                    .min_by_key(|s| s.header.size_class.abs_diff(size_class))
+                self.strikes.iter().min_by_key(|s| {
+                    (
+                        s.header.size_class.abs_diff(size_class),
+                        s.header.size_class,
+                    )
+                })
             })
             .copied()
     }
@@ -793,7 +797,14 @@ impl<S: Storage> Bundle<S> {
                         strike.span.offset + StrikeHeader::metrics_offset(e.metrics),
                         &mut mb,
                     )?;
-                    return Ok(Some(GlyphRecord::new(e, GlyphMetrics::decode(&mb))));
+                    let m = GlyphMetrics::decode(&mb);
+                    if !m.is_valid() || m.depth > strike.header.depth {
+                        return Err(corrupt(
+                            SectionKind::Glyphs,
+                            strike.span.offset + StrikeHeader::metrics_offset(e.metrics),
+                        ));
+                    }
+                    return Ok(Some(GlyphRecord::new(e, m)));
                 }
             }
         }

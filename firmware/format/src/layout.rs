@@ -15,7 +15,7 @@ pub const MAGIC: [u8; 8] = [0x89, b'F', b'P', b'K', b'\r', b'\n', 0x1A, b'\n'];
 pub const MAX_LABEL_SCAN: usize = 256;
 
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 8;
+pub const VERSION: u16 = 9;
 
 /// Length of the header at offset 0.
 pub const HEADER_LEN: usize = 32;
@@ -56,6 +56,10 @@ pub const OFFER_SCAN_LIMIT: usize = 16;
 /// to this length, and a reader types no longer one.
 pub const SEARCH_PREFIX_MAX: usize = 64;
 
+/// Size classes a bundle has a strike for: 0 small (128x64-class screens), 1 large (one bit a
+/// pixel), 2 large and smooth (colour screens: anti-aliased, proportional Latin).
+pub const SIZE_CLASS_COUNT: usize = 3;
+
 /// Length of the header at the start of a `Glyphs` section.
 pub const STRIKE_HEADER_LEN: usize = 16;
 
@@ -63,7 +67,10 @@ pub const STRIKE_HEADER_LEN: usize = 16;
 pub const GLYPH_RECORD_LEN: usize = 8;
 
 /// Length of one entry of a strike's metrics table.
-pub const GLYPH_METRICS_LEN: usize = 5;
+pub const GLYPH_METRICS_LEN: usize = 6;
+/// Bytes a glyph's bitmap may take at most (its pixels' bits rounded up to whole bytes): what a
+/// reader sets aside to draw one glyph.
+pub const MAX_GLYPH_BITMAP: usize = 128;
 
 /// Upper bound on a postcard-encoded article metadata record, so a reader can size its buffer.
 pub const MAX_META_LEN: usize = 512;
@@ -491,7 +498,8 @@ impl ChunkRecord {
 /// The header of one glyph strike (one size of the bundle's glyphs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StrikeHeader {
-    /// Which size this is: 0 small (for 128x64-class screens), 1 large.
+    /// Which size this is: 0 small (for 128x64-class screens), 1 large, 2 large and smooth
+    /// (colour screens: anti-aliased, proportional).
     pub size_class: u8,
     /// Height of a text line in pixels.
     pub line_height: u8,
@@ -506,6 +514,9 @@ pub struct StrikeHeader {
     pub glyph_count: u32,
     /// Number of entries in the strike's metrics table.
     pub metrics_count: u16,
+    /// Bits a pixel of its deepest glyph: 1, or 2 when it has anti-aliased glyphs (a reader
+    /// then draws their edges before their ink, so that no glyph's edge lightens another's).
+    pub depth: u8,
 }
 
 impl StrikeHeader {
@@ -519,6 +530,7 @@ impl StrikeHeader {
         put32(&mut b, 4, self.glyph_count);
         b[8..10].copy_from_slice(&self.metrics_count.to_le_bytes());
         b[10] = self.compact_height;
+        b[11] = self.depth;
         b
     }
 
@@ -532,6 +544,7 @@ impl StrikeHeader {
             compact_height: b[10],
             glyph_count: le32(b, 4),
             metrics_count: le16(b, 8),
+            depth: b[11],
         }
     }
 
@@ -551,8 +564,8 @@ impl StrikeHeader {
     }
 }
 
-/// A glyph's size, placement and advance: one entry of a strike's metrics table, shared by
-/// every glyph that has the same five values.
+/// A glyph's size, placement, advance and bits a pixel: one entry of a strike's metrics table,
+/// shared by every glyph that has the same six values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct GlyphMetrics {
     /// Horizontal advance in pixels (0 for combining marks).
@@ -565,6 +578,8 @@ pub struct GlyphMetrics {
     pub x: i8,
     /// Vertical offset of the bitmap from the top of the line.
     pub y: u8,
+    /// Bits a pixel of its bitmap: 1 (ink or not) or 2 (coverage 0 to 3, anti-aliased).
+    pub depth: u8,
 }
 
 impl GlyphMetrics {
@@ -576,6 +591,7 @@ impl GlyphMetrics {
             self.height,
             self.x.to_le_bytes()[0],
             self.y,
+            self.depth,
         ]
     }
 
@@ -587,7 +603,16 @@ impl GlyphMetrics {
             height: b[2],
             x: i8::from_le_bytes([b[3]]),
             y: b[4],
+            depth: b[5],
         }
+    }
+
+    /// Whether a reader can draw it: 1 or 2 bits a pixel, a bitmap of at most
+    /// [`MAX_GLYPH_BITMAP`] bytes.
+    pub const fn is_valid(&self) -> bool {
+        (self.depth == 1 || self.depth == 2)
+            && (self.width as usize * self.height as usize * self.depth as usize).div_ceil(8)
+                <= MAX_GLYPH_BITMAP
     }
 }
 
@@ -639,6 +664,8 @@ pub struct GlyphRecord {
     pub x: i8,
     /// Vertical offset of the bitmap from the top of the line.
     pub y: u8,
+    /// Bits a pixel: 1, or 2 for an anti-aliased glyph.
+    pub depth: u8,
 }
 
 impl GlyphRecord {
@@ -652,12 +679,13 @@ impl GlyphRecord {
             height: metrics.height,
             x: metrics.x,
             y: metrics.y,
+            depth: metrics.depth,
         }
     }
 
-    /// Bits of this glyph's bitmap: `height` rows of `width` bits.
+    /// Bits of this glyph's bitmap: `height` rows of `width` pixels of `depth` bits.
     pub const fn bitmap_bits(&self) -> u32 {
-        self.width as u32 * self.height as u32
+        self.width as u32 * self.height as u32 * self.depth as u32
     }
 
     /// Bytes of the `GlyphBitmaps` section the bitmap touches, from byte `bit_offset / 8`.
@@ -680,7 +708,7 @@ mod tests {
         };
         let b = h.encode();
         assert_eq!(&b[..8], &MAGIC);
-        assert_eq!(&b[8..20], &[8, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
+        assert_eq!(&b[8..20], &[9, 0, 2, 0, 4, 3, 2, 1, 0xDD, 0xCC, 0xBB, 0xAA]);
         assert_eq!(&b[20..28], &[0; 8]);
         assert_eq!(Header::decode(&b), Ok(h));
     }
@@ -696,12 +724,12 @@ mod tests {
         .encode();
         b[20] = 1;
         assert!(matches!(Header::decode(&b), Err(Error::Corrupt { .. })));
-        b[8] = 9;
+        b[8] = 10;
         assert_eq!(
             Header::decode(&b),
             Err(Error::UnsupportedVersion {
-                found: 9,
-                supported: 8
+                found: 10,
+                supported: 9
             })
         );
         b[1] = b'X';
@@ -748,8 +776,9 @@ mod tests {
             height: 14,
             x: -1,
             y: 2,
+            depth: 1,
         };
-        assert_eq!(m.encode(), [16, 15, 14, 0xFF, 2]);
+        assert_eq!(m.encode(), [16, 15, 14, 0xFF, 2, 1]);
         assert_eq!(GlyphMetrics::decode(&m.encode()), m);
         let g = GlyphRecord::new(
             GlyphEntry {
@@ -762,5 +791,25 @@ mod tests {
         assert_eq!(g.bitmap_bits(), 210);
         // Bits 99..309 lie in bytes 12..39.
         assert_eq!(g.bitmap_span(), 27);
+        let smooth = GlyphRecord::new(
+            GlyphEntry {
+                codepoint: 0x41,
+                metrics: 0,
+                bit_offset: 99,
+            },
+            GlyphMetrics { depth: 2, ..m },
+        );
+        assert_eq!(smooth.bitmap_bits(), 420);
+        assert!(m.is_valid() && GlyphMetrics { depth: 2, ..m }.is_valid());
+        assert!(!GlyphMetrics { depth: 0, ..m }.is_valid());
+        assert!(!GlyphMetrics { depth: 4, ..m }.is_valid());
+        // 32 x 17 pixels of 2 bits: 136 bytes, over the limit.
+        let big = GlyphMetrics {
+            width: 32,
+            height: 17,
+            depth: 2,
+            ..m
+        };
+        assert!(!big.is_valid());
     }
 }

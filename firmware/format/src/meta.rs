@@ -56,7 +56,7 @@ pub struct ArticleMeta<'a> {
     pub note: Option<&'a str>,
     /// The rows every line of this article takes in each size class's strike (index: size
     /// class), so that its lines are as tall as its own glyphs need and no taller.
-    pub lines: [LineBox; 2],
+    pub lines: [LineBox; crate::layout::SIZE_CLASS_COUNT],
     /// Where its bidi level runs are in the `Levels` section (none for text that is all left
     /// to right, with no word boundaries to mark).
     pub levels: crate::shaped::LevelSpan,
@@ -285,6 +285,7 @@ mod tests {
                     top: 0,
                     height: 200,
                 },
+                LineBox { top: 2, height: 17 },
             ],
             levels: crate::shaped::LevelSpan {
                 first: 300,
@@ -294,11 +295,14 @@ mod tests {
         };
         let mut buf = [0u8; 32];
         let bytes = postcard::to_slice(&meta, &mut buf).expect("encode");
-        // The line boxes are four bytes, one byte a field (not varints); the level span three
+        // The line boxes are six bytes, one byte a field (not varints); the level span three
         // varints.
         assert_eq!(
             &bytes[..],
-            &[2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200, 0xAC, 2, 2, 1]
+            &[
+                2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200, 2, 17, 0xAC, 2,
+                2, 1
+            ]
         );
         let back: ArticleMeta = postcard::from_bytes(bytes).expect("decode");
         assert_eq!(back, meta);

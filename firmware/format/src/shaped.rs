@@ -28,6 +28,33 @@ pub const SHAPED_KEY: u32 = 0x80_0000;
 /// Size classes a shaped word carries positions for.
 pub const SHAPED_CLASSES: usize = 2;
 
+/// Which of a shaped word's position sets a strike of `size_class` draws it with: the smooth
+/// strike (2) is drawn at the large strike's size (1), so its words need no positions of
+/// their own.
+pub const fn positions_of(size_class: u8) -> usize {
+    if size_class as usize >= SHAPED_CLASSES {
+        SHAPED_CLASSES - 1
+    } else {
+        size_class as usize
+    }
+}
+
+/// A glyph key as a person reads it: `U+0041` for a code point, `glyph 123 of shaping font 2`
+/// for a shaped glyph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyName(pub u32);
+
+impl core::fmt::Display for KeyName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.0 >= SHAPED_KEY {
+            let k = self.0 - SHAPED_KEY;
+            write!(f, "glyph {} of shaping font {}", k & 0xFFFF, k >> 16)
+        } else {
+            write!(f, "U+{:04X}", self.0)
+        }
+    }
+}
+
 /// The glyph key of glyph `gid` of shaping font `font` (at most 127).
 pub const fn shaped_key(font: u8, gid: u16) -> u32 {
     SHAPED_KEY | ((font as u32 & 0x7F) << 16) | gid as u32
@@ -217,8 +244,7 @@ impl Word {
     /// Its width in pixels in a size class.
     pub fn width(&self, size_class: u8) -> u16 {
         self.advance
-            .get(usize::from(size_class))
-            .or(self.advance.last())
+            .get(positions_of(size_class))
             .copied()
             .unwrap_or(0)
     }

@@ -3,9 +3,9 @@
 use fieldpack_format::{Bundle, Error};
 
 #[test]
-fn version_8_opens() {
-    let bytes: &[u8] = include_bytes!("fixtures/version-8.fpk");
-    let b = Bundle::open(bytes).expect("version 8 opens");
+fn version_9_opens() {
+    let bytes: &[u8] = include_bytes!("fixtures/version-9.fpk");
+    let b = Bundle::open(bytes).expect("version 9 opens");
     assert_eq!(b.article_count(), 1);
 }
 
@@ -33,13 +33,16 @@ fn other_versions_are_refused_by_number() {
         // A real version 7 bundle, as fieldpack wrote it before version 8 marked each
         // paragraph's block (headings, list items, table rows...).
         (&include_bytes!("fixtures/version-7.fpk")[..], 7),
-        (&include_bytes!("fixtures/version-9.fpk")[..], 9),
+        // A real version 8 bundle, as fieldpack wrote it before version 9 added the smooth
+        // strike (anti-aliased glyphs, two bits a pixel, for colour displays).
+        (&include_bytes!("fixtures/version-8.fpk")[..], 8),
+        (&include_bytes!("fixtures/version-10.fpk")[..], 10),
     ] {
         assert_eq!(
             Bundle::open(bytes).err(),
             Some(Error::UnsupportedVersion {
                 found,
-                supported: 8
+                supported: 9
             })
         );
     }
@@ -52,7 +55,7 @@ fn short_and_foreign_bytes() {
         Bundle::open(&b"%PDF-1.7 and so on, long enough"[..]).err(),
         Some(Error::NotABundle)
     );
-    let v3: &[u8] = include_bytes!("fixtures/version-8.fpk");
+    let v3: &[u8] = include_bytes!("fixtures/version-9.fpk");
     assert!(matches!(
         Bundle::open(&v3[..20]).err(),
         Some(Error::Truncated { .. })

@@ -875,15 +875,15 @@ impl<'a, S: Storage> App<'a, S> {
             let selected = i == self.selected;
             let (fg, muted) = if selected {
                 fill(target, 0, y, profile.width, item_h, theme.bar)?;
-                (theme.bar_text, theme.bar_text)
+                (theme.bar_ink(), theme.bar_ink())
             } else {
-                (theme.text, theme.muted)
+                (theme.text_ink(), theme.muted_ink())
             };
             if Some(i) == bookmark_row {
                 let mut label: heapless::String<32> = heapless::String::new();
                 let _ = write!(label, "Bookmarks ({bookmarks})");
                 let fy = y + (item_h as i32 - font.character_size.height as i32) / 2;
-                ui_text(target, font, &label, Point::new(margin as i32, fy), fg)?;
+                ui_text(target, font, &label, Point::new(margin as i32, fy), fg.full)?;
                 continue;
             }
             let (article, place) = match self.memory.history.get(i as usize) {
@@ -899,7 +899,7 @@ impl<'a, S: Storage> App<'a, S> {
                 // One line: a mark before the title says "continue here".
                 let mark = font.character_size.width * 2;
                 let fy = y + (lh as i32 - font.character_size.height as i32) / 2 + 1;
-                ui_text(target, font, ">", Point::new(x, fy), fg)?;
+                ui_text(target, font, ">", Point::new(x, fy), fg.full)?;
                 x += mark as i32;
                 w = w.saturating_sub(mark);
             }
@@ -914,7 +914,7 @@ impl<'a, S: Storage> App<'a, S> {
                         font,
                         &line,
                         Point::new(margin as i32, y + 3 + lh as i32),
-                        muted,
+                        muted.full,
                     )?;
                     continue;
                 }
@@ -992,7 +992,7 @@ impl<'a, S: Storage> App<'a, S> {
                 break;
             }
         }
-        let pen = ts.draw_str(target, tail, margin as i32, y, room, theme.text)?;
+        let pen = ts.draw_str(target, tail, margin as i32, y, room, theme.text_ink())?;
         let caret_x = margin as i32 + pen as i32 + 1;
         fill(target, caret_x, y + 1, 1, lh.saturating_sub(2), theme.text)?;
         if strip {
@@ -1014,7 +1014,11 @@ impl<'a, S: Storage> App<'a, S> {
                         theme.muted,
                     )?;
                 }
-                let color = if in_list { theme.muted } else { theme.text };
+                let ink = if in_list {
+                    theme.muted_ink()
+                } else {
+                    theme.text_ink()
+                };
                 let end = x0 + box_w;
                 let mut x = x0 + gap;
                 for r in a..b {
@@ -1025,7 +1029,7 @@ impl<'a, S: Storage> App<'a, S> {
                     let room_needed = if r + 1 < b { w + ellipsis } else { w };
                     if x + room_needed > end {
                         if let Some(g) = ts.glyph('…')? {
-                            ts.draw_glyph(target, &g, x as i32, y + 1, color)?;
+                            ts.draw_glyph(target, &g, x as i32, y + 1, ink)?;
                         }
                         break;
                     }
@@ -1033,11 +1037,11 @@ impl<'a, S: Storage> App<'a, S> {
                         // A space has no ink: drawn as an open box, as on a keyboard.
                         let bw = w.saturating_sub(2).max(3);
                         let by = y + lh as i32 - 4;
-                        fill(target, x as i32, by, bw, 1, color)?;
-                        fill(target, x as i32, by - 2, 1, 2, color)?;
-                        fill(target, (x + bw) as i32 - 1, by - 2, 1, 2, color)?;
+                        fill(target, x as i32, by, bw, 1, ink.full)?;
+                        fill(target, x as i32, by - 2, 1, 2, ink.full)?;
+                        fill(target, (x + bw) as i32 - 1, by - 2, 1, 2, ink.full)?;
                     } else if let Some(g) = ts.glyph(o.c)? {
-                        ts.draw_glyph(target, &g, x as i32, y + 1, color)?;
+                        ts.draw_glyph(target, &g, x as i32, y + 1, ink)?;
                     }
                     x += w;
                 }
@@ -1061,9 +1065,9 @@ impl<'a, S: Storage> App<'a, S> {
             let row_y = list_y + (row * item_h) as i32;
             let fg = if in_list && t == cursor {
                 fill(target, 0, row_y, profile.width, item_h, theme.bar)?;
-                theme.bar_text
+                theme.bar_ink()
             } else {
-                theme.text
+                theme.text_ink()
             };
             let entry = ts.bundle.title_entry(pos)?;
             let rec = ts.bundle.article(entry.article)?;
@@ -1125,9 +1129,9 @@ impl<'a, S: Storage> App<'a, S> {
             let y = top + 1 + (row * item_h) as i32;
             let fg = if i == selected {
                 fill(target, 0, y, profile.width, item_h, theme.bar)?;
-                theme.bar_text
+                theme.bar_ink()
             } else {
-                theme.text
+                theme.text_ink()
             };
             let rec = ts.bundle.article(p.article)?;
             let mut label: heapless::String<8> = heapless::String::new();
@@ -1140,7 +1144,7 @@ impl<'a, S: Storage> App<'a, S> {
                 font,
                 &label,
                 Point::new((profile.width - margin - lw) as i32, fy),
-                fg,
+                fg.full,
             )?;
             let mut buf = [0u8; MAX_META_LEN];
             let meta = ts.bundle.meta(&rec, &mut buf)?;
@@ -1174,15 +1178,15 @@ impl<'a, S: Storage> App<'a, S> {
             } else {
                 area.x
             };
-            ts.draw_str(target, meta.title, x, top, area.width, theme.bar_text)?;
+            ts.draw_str(target, meta.title, x, top, area.width, theme.bar_ink())?;
         }
         let start = self.page_start;
         let mut failed: Option<DrawError<D::Error>> = None;
-        let color = theme.text;
+        let ink = theme.text_ink();
         let end = ts.page(&art, start, area.width, area.height, |ts, line, y| {
             if failed.is_none() {
                 if let Err(e) =
-                    ts.draw_line(target, &art, line, area.x, area.width, area.y + y, color)
+                    ts.draw_line(target, &art, line, area.x, area.width, area.y + y, ink)
                 {
                     failed = Some(e);
                 }
@@ -1269,10 +1273,10 @@ impl<'a, S: Storage> App<'a, S> {
         let info = ts.bundle.info(&mut buf)?;
         let mut y = top + 2;
         let w = profile.width - 4;
-        ts.draw_str(target, info.title, 2, y, w, theme.text)?;
+        ts.draw_str(target, info.title, 2, y, w, theme.text_ink())?;
         y += lh;
         if !info.creator.is_empty() {
-            ts.draw_str(target, info.creator, 2, y, w, theme.muted)?;
+            ts.draw_str(target, info.creator, 2, y, w, theme.muted_ink())?;
             y += lh;
         }
         let mut s: heapless::String<64> = heapless::String::new();
@@ -1300,14 +1304,14 @@ impl<'a, S: Storage> App<'a, S> {
             }
             Signed::Trusted(name) => {
                 let w = ts.measure("Signed: ")?;
-                ts.draw_str(target, "Signed: ", 2, y, w, theme.text)?;
+                ts.draw_str(target, "Signed: ", 2, y, w, theme.text_ink())?;
                 ts.draw_str(
                     target,
                     name,
                     2 + w as i32,
                     y,
                     profile.width.saturating_sub(4 + w),
-                    theme.text,
+                    theme.text_ink(),
                 )?;
                 Ok(())
             }

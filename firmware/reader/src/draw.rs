@@ -6,13 +6,104 @@ use embedded_graphics::pixelcolor::PixelColor;
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::{PrimitiveStyle, Rectangle};
 use embedded_graphics::text::{Baseline, Text};
+use fieldpack_format::layout::MAX_GLYPH_BITMAP;
 use fieldpack_format::{Error, GlyphRecord, Storage};
 
 use crate::layout::Typesetter;
 
-/// Bytes of the largest glyph bitmap drawn (a 64x16 or 32x32 glyph, plus the byte an unaligned
+/// Bytes of the largest glyph bitmap drawn (the format's limit, plus the byte an unaligned
 /// start spills into); larger ones are skipped, not misdrawn.
-pub const MAX_GLYPH_BYTES: usize = 128 + 1;
+pub const MAX_GLYPH_BYTES: usize = MAX_GLYPH_BITMAP + 1;
+
+/// Which pixels of a glyph one drawing pass lays down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// Every pixel with ink.
+    All,
+    /// Only an anti-aliased glyph's partly covered pixels (a one-bit glyph draws nothing).
+    Edges,
+    /// Only fully covered pixels.
+    Full,
+}
+
+/// The colours text is drawn in, and which of its pixels a pass lays down.
+///
+/// A display cannot be read back, so where two smooth glyphs overlap (a mark on its letter,
+/// joined Arabic letters, a bold glyph drawn twice) the one drawn last would lighten the
+/// other's ink with its edge: such text is drawn in two passes, every edge, then every ink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ink<C> {
+    /// Full ink: a one-bit glyph's pixels, a smooth glyph's covered ones, rules and bullets.
+    pub full: C,
+    /// A smooth glyph's pixels covered a third and two thirds: between background and ink.
+    pub edges: [C; 2],
+    /// Which pixels this pass draws.
+    pub pass: Pass,
+}
+
+impl<C: Copy> Ink<C> {
+    /// One colour for every pixel, edges too (one-bit displays).
+    pub const fn solid(color: C) -> Self {
+        Ink {
+            full: color,
+            edges: [color, color],
+            pass: Pass::All,
+        }
+    }
+
+    /// `full` ink with its `edges` colours on a given background.
+    pub const fn blended(full: C, edges: [C; 2]) -> Self {
+        Ink {
+            full,
+            edges,
+            pass: Pass::All,
+        }
+    }
+
+    /// The same colours in pass `pass`.
+    pub const fn in_pass(self, pass: Pass) -> Self {
+        Ink { pass, ..self }
+    }
+}
+
+/// The pixels of an anti-aliased glyph's bitmap that a pass draws: `width` x `height` pixels of
+/// two bits (coverage 0 to 3, the most significant bit first) from bit `first` of `bytes`.
+struct ShadedPixels<'a, C> {
+    bytes: &'a [u8],
+    first: usize,
+    width: u32,
+    count: u32,
+    at: u32,
+    origin: (i32, i32),
+    ink: Ink<C>,
+}
+
+impl<C: PixelColor> Iterator for ShadedPixels<'_, C> {
+    type Item = Pixel<C>;
+
+    fn next(&mut self) -> Option<Pixel<C>> {
+        while self.at < self.count {
+            let i = self.at;
+            self.at += 1;
+            let bit = self.first + 2 * i as usize;
+            let bit_at = |n: usize| self.bytes.get(n / 8).map_or(0, |b| (b >> (7 - n % 8)) & 1);
+            let v = bit_at(bit) << 1 | bit_at(bit + 1);
+            let color = match (v, self.ink.pass) {
+                (0, _) | (1 | 2, Pass::Full) | (3, Pass::Edges) => continue,
+                (1, _) => self.ink.edges[0],
+                (2, _) => self.ink.edges[1],
+                _ => self.ink.full,
+            };
+            let (col, row) = (i % self.width.max(1), i / self.width.max(1));
+            let p = Point::new(
+                self.origin.0.saturating_add(col as i32),
+                self.origin.1.saturating_add(row as i32),
+            );
+            return Some(Pixel(p, color));
+        }
+        None
+    }
+}
 
 /// A failure while drawing: the bundle (shown as an error screen) or the display.
 #[derive(Debug)]
@@ -180,32 +271,69 @@ impl<C: PixelColor> Iterator for SetPixels<'_, C> {
 }
 
 impl<S: Storage> Typesetter<'_, S> {
-    /// Draws one glyph with the pen at `pen_x` on the line whose top is `top`; returns its advance.
+    /// Whether the strike in use has anti-aliased glyphs (text is then drawn in two passes).
+    pub fn smooth(&self) -> bool {
+        self.strike().is_some_and(|s| s.header.depth > 1)
+    }
+
+    /// Draws something in bold: `draw` twice, a pixel apart (its second argument: 0, then 1),
+    /// with every edge of both before any ink when the strike is smooth.
+    pub fn in_bold<C: PixelColor, E>(
+        &mut self,
+        ink: Ink<C>,
+        mut draw: impl FnMut(&mut Self, i32, Ink<C>) -> Result<(), DrawError<E>>,
+    ) -> Result<(), DrawError<E>> {
+        let passes: &[Pass] = if self.smooth() {
+            &[Pass::Edges, Pass::Full]
+        } else {
+            &[Pass::All]
+        };
+        for &pass in passes {
+            for dx in [0, 1] {
+                draw(self, dx, ink.in_pass(pass))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws one glyph with the pen at `pen_x` on the line whose top is `top`, the pixels of
+    /// `ink`'s pass; returns its advance.
     pub fn draw_glyph<D: DrawTarget<Color = C>, C: PixelColor>(
         &mut self,
         target: &mut D,
         g: &GlyphRecord,
         pen_x: i32,
         top: i32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<u32, DrawError<D::Error>> {
         let len = g.bitmap_span();
-        if g.bitmap_bits() == 0 || len > MAX_GLYPH_BYTES {
+        let shaded = g.depth > 1;
+        if g.bitmap_bits() == 0 || len > MAX_GLYPH_BYTES || (!shaded && ink.pass == Pass::Edges) {
             return Ok(u32::from(g.advance));
         }
         let mut buf = [0u8; MAX_GLYPH_BYTES];
         let bytes = self.bundle.glyph_bitmap(g, &mut buf)?;
-        let pixels = SetPixels::new(
-            bytes,
-            (g.bit_offset % 8) as usize,
-            (u32::from(g.width), u32::from(g.height)),
-            (
-                pen_x.saturating_add(i32::from(g.x)),
-                top.saturating_add(i32::from(g.y)),
-            ),
-            color,
+        let origin = (
+            pen_x.saturating_add(i32::from(g.x)),
+            top.saturating_add(i32::from(g.y)),
         );
-        target.draw_iter(pixels).map_err(DrawError::Target)?;
+        let first = (g.bit_offset % 8) as usize;
+        let size = (u32::from(g.width), u32::from(g.height));
+        if shaded {
+            let pixels = ShadedPixels {
+                bytes,
+                first,
+                width: size.0,
+                count: size.0 * size.1,
+                at: 0,
+                origin,
+                ink,
+            };
+            target.draw_iter(pixels).map_err(DrawError::Target)?;
+        } else {
+            let pixels = SetPixels::new(bytes, first, size, origin, ink.full);
+            target.draw_iter(pixels).map_err(DrawError::Target)?;
+        }
         Ok(u32::from(g.advance))
     }
 
@@ -219,7 +347,7 @@ impl<S: Storage> Typesetter<'_, S> {
         x: i32,
         top: i32,
         max_width: u32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<u32, DrawError<D::Error>> {
         let full = self.measure(text)?;
         let ellipsis = self.advance('…')?;
@@ -240,7 +368,7 @@ impl<S: Storage> Typesetter<'_, S> {
         let right = x.saturating_add(shown as i32);
         let mut pen = 0u32;
         let mut first = true;
-        'words: for w in text.split(' ') {
+        for w in text.split(' ') {
             if !first {
                 let adv = self.advance(' ')?;
                 if pen.saturating_add(adv) > limit {
@@ -259,33 +387,44 @@ impl<S: Storage> Typesetter<'_, S> {
                 } else {
                     x.saturating_add(pen as i32)
                 };
-                self.draw_word(target, &word, at, top, color)?;
+                self.draw_word(target, &word, at, top, ink)?;
                 pen = pen.saturating_add(adv);
                 continue;
             }
-            // Characters one by one; in right-to-left text a word of them keeps its order.
-            let adv_word = self.measure(w)?;
+            // Characters one by one; in right-to-left text a word of them keeps its order, and
+            // a word cut at the end keeps its first characters, at the right of what they take.
+            let room = limit.saturating_sub(pen);
+            let mut piece = self.measure(w)?;
+            let whole = piece <= room;
+            if !whole {
+                piece = 0;
+                for c in w.chars() {
+                    let adv = self.advance(c)?;
+                    if piece.saturating_add(adv) > room {
+                        break;
+                    }
+                    piece = piece.saturating_add(adv);
+                }
+            }
             let mut inner = 0u32;
             for c in w.chars() {
                 let Some(g) = self.glyph(c)? else { continue };
-                if pen
-                    .saturating_add(inner)
-                    .saturating_add(u32::from(g.advance))
-                    > limit
-                {
-                    pen = pen.saturating_add(inner);
-                    break 'words;
+                if inner.saturating_add(u32::from(g.advance)) > piece {
+                    break;
                 }
                 let at = if rtl {
                     right
-                        .saturating_sub(pen.saturating_add(adv_word) as i32)
+                        .saturating_sub(pen.saturating_add(piece) as i32)
                         .saturating_add(inner as i32)
                 } else {
                     x.saturating_add(pen.saturating_add(inner) as i32)
                 };
-                inner = inner.saturating_add(self.draw_glyph(target, &g, at, top, color)?);
+                inner = inner.saturating_add(self.draw_glyph(target, &g, at, top, ink)?);
             }
             pen = pen.saturating_add(inner);
+            if !whole {
+                break;
+            }
         }
         if cut {
             if let Some(g) = self.glyph('…')? {
@@ -294,7 +433,7 @@ impl<S: Storage> Typesetter<'_, S> {
                 } else {
                     x.saturating_add(pen as i32)
                 };
-                pen = pen.saturating_add(self.draw_glyph(target, &g, at, top, color)?);
+                pen = pen.saturating_add(self.draw_glyph(target, &g, at, top, ink)?);
             }
         }
         Ok(pen)

@@ -111,9 +111,9 @@ pub struct OpenArticle {
 const CACHE_SLOTS: usize = 32;
 
 /// A small direct-mapped cache of glyph records: text reuses few characters, and each lookup
-/// in the bundle is a binary search over storage. A slot is 12 bytes (its key, the bitmap
-/// offset with the advance, the four other metrics), not a whole record: on a device it sits
-/// on the stack.
+/// in the bundle is a binary search over storage. A slot is 12 bytes (its key, 24 bits, with the
+/// glyph's depth above it; the bitmap offset with the advance; the four other metrics), not a
+/// whole record: on a device it sits on the stack.
 #[derive(Clone, Copy)]
 struct GlyphCache {
     slots: [(u32, u32, [u8; 4]); CACHE_SLOTS],
@@ -131,7 +131,7 @@ impl GlyphCache {
     /// The record cached for key `cp`.
     fn get(&self, cp: u32) -> Option<GlyphRecord> {
         let &(tag, packed, m) = self.slots.get((cp as usize) % CACHE_SLOTS)?;
-        (tag == cp).then_some(GlyphRecord {
+        (tag != Self::EMPTY_TAG && tag & 0x00FF_FFFF == cp).then_some(GlyphRecord {
             codepoint: cp,
             advance: (packed >> 24) as u8,
             bit_offset: packed & 0x00FF_FFFF,
@@ -139,17 +139,19 @@ impl GlyphCache {
             height: m[1],
             x: i8::from_le_bytes([m[2]]),
             y: m[3],
+            depth: (tag >> 24) as u8,
         })
     }
 
-    /// Remembers `g` for key `cp`, unless its bitmap offset does not fit (a forged record).
+    /// Remembers `g` for key `cp`, unless its bitmap offset or key does not fit (a forged
+    /// record).
     fn put(&mut self, cp: u32, g: &GlyphRecord) {
-        if g.bit_offset > 0x00FF_FFFF {
+        if g.bit_offset > 0x00FF_FFFF || cp > 0x00FF_FFFF || g.depth == 0xFF {
             return;
         }
         if let Some(s) = self.slots.get_mut((cp as usize) % CACHE_SLOTS) {
             *s = (
-                cp,
+                cp | u32::from(g.depth) << 24,
                 (u32::from(g.advance) << 24) | g.bit_offset,
                 [g.width, g.height, g.x.to_le_bytes()[0], g.y],
             );

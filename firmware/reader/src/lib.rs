@@ -16,7 +16,7 @@ pub mod shaping;
 pub mod shelf;
 
 pub use app::{draw_error, error_message, App, Input, Screen, Signed, TextArea, Trust, TrustedKey};
-pub use draw::NullDisplay;
+pub use draw::{Ink, NullDisplay, Pass};
 pub use layout::{Break, Line, OpenArticle, PageTable, TextPos, Typesetter};
 pub use memory::{Memory, Place};
 pub use profile::{profile_by_name, Profile, Theme, DAYLIGHT, MONO, PROFILES};

@@ -2,6 +2,8 @@
 
 use embedded_graphics::pixelcolor::{BinaryColor, Rgb565, RgbColor, WebColors};
 
+use crate::draw::Ink;
+
 /// A class of display the reader lays out for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -13,7 +15,7 @@ pub struct Profile {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// Which glyph strike of the bundle to use (0 small, 1 large).
+    /// Which glyph strike of the bundle to use (0 small, 1 large, 2 large and smooth).
     pub size_class: u8,
     /// Whether the panel shows colour (else one bit per pixel).
     pub color: bool,
@@ -62,7 +64,7 @@ pub const TFT_240X135: Profile = Profile {
     description: "240x135 RGB565 TFT (1.14 inch, ST7789 class)",
     width: 240,
     height: 135,
-    size_class: 1,
+    size_class: 2,
     color: true,
     window_bytes: 16 * 1024 + 16,
 };
@@ -73,7 +75,7 @@ pub const TFT_320X240: Profile = Profile {
     description: "320x240 RGB565 TFT (2.4 to 2.8 inch, ILI9341 class)",
     width: 320,
     height: 240,
-    size_class: 1,
+    size_class: 2,
     color: true,
     window_bytes: 32 * 1024 + 16,
 };
@@ -118,9 +120,33 @@ pub struct Theme<C> {
     pub bar_text: C,
     /// Background of the error screen's heading.
     pub alert: C,
+    /// Edges of anti-aliased body text: a third and two thirds of the way from the background.
+    pub text_edges: [C; 2],
+    /// Edges of anti-aliased secondary text on the background.
+    pub muted_edges: [C; 2],
+    /// Edges of anti-aliased text on a bar.
+    pub bar_text_edges: [C; 2],
 }
 
-/// A one-bit theme: light text on a dark panel (OLED), bars inverted.
+impl<C: Copy> Theme<C> {
+    /// Body text on the background.
+    pub const fn text_ink(&self) -> Ink<C> {
+        Ink::blended(self.text, self.text_edges)
+    }
+
+    /// Secondary text on the background.
+    pub const fn muted_ink(&self) -> Ink<C> {
+        Ink::blended(self.muted, self.muted_edges)
+    }
+
+    /// Text on a bar or the selected entry.
+    pub const fn bar_ink(&self) -> Ink<C> {
+        Ink::blended(self.bar_text, self.bar_text_edges)
+    }
+}
+
+/// A one-bit theme: light text on a dark panel (OLED), bars inverted. Anti-aliased edges, which
+/// its strikes do not have, would be drawn as ink.
 pub const MONO: Theme<BinaryColor> = Theme {
     background: BinaryColor::Off,
     text: BinaryColor::On,
@@ -128,7 +154,37 @@ pub const MONO: Theme<BinaryColor> = Theme {
     bar: BinaryColor::On,
     bar_text: BinaryColor::Off,
     alert: BinaryColor::On,
+    text_edges: [BinaryColor::On; 2],
+    muted_edges: [BinaryColor::On; 2],
+    bar_text_edges: [BinaryColor::Off; 2],
 };
+
+/// An 8-bit-a-channel colour.
+type Rgb = (u16, u16, u16);
+
+/// `fg` over `bg` at `thirds` thirds of coverage, in RGB565 (channels mixed as stored, as a
+/// panel shows them: dark text keeps its weight).
+const fn mix(bg: Rgb, fg: Rgb, thirds: u16) -> Rgb565 {
+    let r = channel(bg.0, fg.0, thirds);
+    let g = channel(bg.1, fg.1, thirds);
+    let b = channel(bg.2, fg.2, thirds);
+    Rgb565::new((r >> 3) as u8, (g >> 2) as u8, (b >> 3) as u8)
+}
+
+/// One channel of `fg` over `bg` at `thirds` thirds, rounded.
+const fn channel(bg: u16, fg: u16, thirds: u16) -> u16 {
+    (bg * (3 - thirds) + fg * thirds + 1) / 3
+}
+
+/// The two edge colours of `fg` on `bg`.
+const fn edges(bg: Rgb, fg: Rgb) -> [Rgb565; 2] {
+    [mix(bg, fg, 1), mix(bg, fg, 2)]
+}
+
+const PAPER: Rgb = (255, 255, 255);
+const INK: Rgb = (0, 0, 0);
+const DIM_GRAY: Rgb = (105, 105, 105);
+const SLATE_BLUE: Rgb = (72, 61, 139);
 
 /// A colour theme: dark text on paper white, for reading in daylight.
 pub const DAYLIGHT: Theme<Rgb565> = Theme {
@@ -138,4 +194,27 @@ pub const DAYLIGHT: Theme<Rgb565> = Theme {
     bar: Rgb565::CSS_DARK_SLATE_BLUE,
     bar_text: Rgb565::WHITE,
     alert: Rgb565::CSS_DARK_RED,
+    text_edges: edges(PAPER, INK),
+    muted_edges: edges(PAPER, DIM_GRAY),
+    bar_text_edges: edges(SLATE_BLUE, PAPER),
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_lie_between_background_and_ink() {
+        // Black on white: a third is light grey, two thirds dark grey.
+        assert_eq!(
+            DAYLIGHT.text_edges,
+            [Rgb565::new(21, 42, 21), Rgb565::new(10, 21, 10)]
+        );
+        // White on the bar: from the bar's slate blue towards white.
+        let [a, b] = DAYLIGHT.bar_text_edges;
+        assert!(a.r() < b.r() && b.r() < Rgb565::WHITE.r());
+        assert!(DAYLIGHT.bar.r() < a.r());
+        assert_eq!(mix(PAPER, INK, 3), Rgb565::BLACK);
+        assert_eq!(mix(PAPER, INK, 0), Rgb565::WHITE);
+    }
+}

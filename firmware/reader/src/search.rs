@@ -315,7 +315,7 @@ mod tests {
             ..Search::default()
         };
         // A bundle is needed only for stored offers: an empty one will do for these.
-        let bytes: &[u8] = include_bytes!("../../format/tests/fixtures/version-8.fpk");
+        let bytes: &[u8] = include_bytes!("../../format/tests/fixtures/version-9.fpk");
         let mut bundle = Bundle::open(bytes).expect("open");
         s.split(&mut bundle, (0, 8)).expect("split");
         // 50 of 100 titles: the first offer alone; 20 more pass two thirds; the rest.

@@ -6,12 +6,12 @@
 
 use embedded_graphics::prelude::*;
 use fieldpack_format::shaped::{
-    is_shaped_script, word_hash, LevelRun, Word, MAX_WORD_LEN, SHAPED_CLASSES,
+    is_shaped_script, positions_of, word_hash, LevelRun, Word, MAX_WORD_LEN,
 };
 use fieldpack_format::{Error, Storage};
 
-use crate::draw::fill;
 use crate::draw::DrawError;
+use crate::draw::{fill, Ink, Pass};
 use crate::layout::{decode_char, Break, Line, OpenArticle, TextPos, Typesetter};
 use embedded_graphics::primitives::Rectangle;
 use fieldpack_format::blocks::{BlockKind, CELL, LABEL_AT, LABEL_END};
@@ -289,7 +289,7 @@ impl<S: Storage> Typesetter<'_, S> {
         x: i32,
         width: u32,
         top: i32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
         let b = line.block;
         if b.hidden {
@@ -303,9 +303,9 @@ impl<S: Storage> Typesetter<'_, S> {
         let place = |from: u32, w: u32| from_start_edge(rtl, (x, width), from, w);
         let indent = u32::from(b.indent);
         let gap = self.gap_after(line);
-        self.draw_block_marks(target, art, line, (x, width), (box_top, h), color)?;
+        self.draw_block_marks(target, art, line, (x, width), (box_top, h), ink)?;
         if b.grid {
-            return self.draw_grid_row(target, art, line, (x, width), top, (box_top, h), color);
+            return self.draw_grid_row(target, art, line, (x, width), top, (box_top, h), ink);
         }
         let right = if b.kind == BlockKind::Caption {
             unit.min(width / 4)
@@ -321,8 +321,8 @@ impl<S: Storage> Typesetter<'_, S> {
             let label_w = self.span_width(art, line.text, end)?;
             let colon = self.advance(':')?;
             let at = place(indent, label_w);
-            for dx in [0, 1] {
-                self.draw_chars(
+            self.in_bold(ink, |ts, dx, ink| {
+                ts.draw_chars(
                     target,
                     art,
                     (line.text, end),
@@ -330,9 +330,9 @@ impl<S: Storage> Typesetter<'_, S> {
                     at + dx,
                     label_w,
                     top,
-                    color,
-                )?;
-            }
+                    ink,
+                )
+            })?;
             let colon_here = self.char_at(art, end)?.is_some_and(|(c, _)| c == LABEL_END);
             if end > line.text && colon_here {
                 if let Some(g) = self.glyph(':')? {
@@ -341,7 +341,7 @@ impl<S: Storage> Typesetter<'_, S> {
                     } else {
                         at.saturating_add(label_w as i32).saturating_add(1)
                     };
-                    self.draw_glyph(target, &g, cx, top, color)?;
+                    self.draw_glyph(target, &g, cx, top, ink)?;
                 }
             }
             text_from = if colon_here {
@@ -362,8 +362,12 @@ impl<S: Storage> Typesetter<'_, S> {
         };
         let span = (text_from, line.draw_end, text_width);
         let bold = b.kind == BlockKind::Heading;
-        for dx in if bold { &[0, 1][..] } else { &[0][..] } {
-            self.draw_text(target, art, span, tx + dx, avail_text, top, color)?;
+        if bold {
+            self.in_bold(ink, |ts, dx, ink| {
+                ts.draw_text(target, art, span, tx + dx, avail_text, top, ink)
+            })?;
+        } else {
+            self.draw_text(target, art, span, tx, avail_text, top, ink)?;
         }
         if bold && b.depth <= 2 && matches!(line.brk, Break::Paragraph | Break::End) {
             // A rule under a level 1 heading across the column, under a level 2 one its text.
@@ -375,7 +379,7 @@ impl<S: Storage> Typesetter<'_, S> {
             let y = box_top
                 .saturating_add(h as i32)
                 .saturating_add((gap / 2) as i32);
-            fill(target, place(0, w), y, w, 1, color)?;
+            fill(target, place(0, w), y, w, 1, ink.full)?;
         }
         Ok(())
     }
@@ -390,7 +394,7 @@ impl<S: Storage> Typesetter<'_, S> {
         line: &Line,
         (x, width): (i32, u32),
         (box_top, h): (i32, u32),
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
         let b = line.block;
         let unit = self.indent_unit()?;
@@ -412,7 +416,7 @@ impl<S: Storage> Typesetter<'_, S> {
                 };
                 let w = self.span_width(art, from, to)?;
                 let at = place(unit.saturating_mul(depth - 1).min(width / 2), w);
-                self.draw_chars(target, art, (from, to), false, at, w, top, color)?;
+                self.draw_chars(target, art, (from, to), false, at, w, top, ink)?;
             }
             BlockKind::Bullet if b.first => {
                 let size = (h / 4).clamp(2, 5);
@@ -422,7 +426,7 @@ impl<S: Storage> Typesetter<'_, S> {
                     .saturating_add(unit.saturating_sub(size) / 2);
                 let at = place(from, size);
                 let y = box_top.saturating_add((h.saturating_sub(size) / 2) as i32);
-                fill(target, at, y, size, size, color)?;
+                fill(target, at, y, size, size, ink.full)?;
             }
             BlockKind::Quote => {
                 // A bar a level, through the gap below, so a quote's bars join.
@@ -432,7 +436,7 @@ impl<S: Storage> Typesetter<'_, S> {
                         break;
                     }
                     let at = place(from, 2);
-                    fill(target, at, box_top, 2, h.saturating_add(gap), color)?;
+                    fill(target, at, box_top, 2, h.saturating_add(gap), ink.full)?;
                 }
             }
             BlockKind::Pre => {
@@ -440,7 +444,7 @@ impl<S: Storage> Typesetter<'_, S> {
                 let at = place(unit / 3, 1);
                 let mut y = 0;
                 while y < h.saturating_add(gap) {
-                    fill(target, at, box_top.saturating_add(y as i32), 1, 1, color)?;
+                    fill(target, at, box_top.saturating_add(y as i32), 1, 1, ink.full)?;
                     y += 2;
                 }
             }
@@ -462,7 +466,7 @@ impl<S: Storage> Typesetter<'_, S> {
         (x, width): (i32, u32),
         top: i32,
         (box_top, h): (i32, u32),
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
         let Some(columns) = self.columns_at(art, line.block.mark_at)? else {
             return Ok(());
@@ -501,8 +505,12 @@ impl<S: Storage> Typesetter<'_, S> {
             );
             let mut clipped = target.clipped(&clip);
             let span = (value, end, w);
-            for dx in if header { &[0, 1][..] } else { &[0][..] } {
-                self.draw_text(&mut clipped, art, span, cx + dx, col, top, color)?;
+            if header {
+                self.in_bold(ink, |ts, dx, ink| {
+                    ts.draw_text(&mut clipped, art, span, cx + dx, col, top, ink)
+                })?;
+            } else {
+                self.draw_text(&mut clipped, art, span, cx, col, top, ink)?;
             }
             from = from.saturating_add(col).saturating_add(cell);
             if pos >= line.draw_end && end >= line.draw_end {
@@ -516,7 +524,7 @@ impl<S: Storage> Typesetter<'_, S> {
             } else {
                 x
             };
-            fill(target, at, box_top.saturating_add(h as i32), w, 1, color)?;
+            fill(target, at, box_top.saturating_add(h as i32), w, 1, ink.full)?;
         }
         Ok(())
     }
@@ -531,13 +539,13 @@ impl<S: Storage> Typesetter<'_, S> {
         x: i32,
         width: u32,
         top: i32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
         if !self.needs_pieces(art) {
             // All left to right, nothing shaped: the characters in order.
-            return self.draw_chars(target, art, (span.0, span.1), false, x, span.2, top, color);
+            return self.draw_chars(target, art, (span.0, span.1), false, x, span.2, top, ink);
         }
-        self.draw_line_pieces(target, art, span, (x, width), top, color)
+        self.draw_line_pieces(target, art, span, (x, width), top, ink)
     }
 
     /// [`Typesetter::draw_line`] for a line of pieces: apart, so that the plain walk above does
@@ -550,7 +558,7 @@ impl<S: Storage> Typesetter<'_, S> {
         (from, to, line_width): (TextPos, TextPos, u32),
         (x, width): (i32, u32),
         top: i32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
         let start_offset = self.offset_of(art, from)?;
         let rtl_paragraph = self
@@ -637,7 +645,7 @@ impl<S: Storage> Typesetter<'_, S> {
             let p = self.piece(art, pos, to, i + 1 == MAX_PIECES)?;
             let at = x0.saturating_add(i32::from(xs.get(i).copied().unwrap_or(0)));
             if let Some(word) = p.word {
-                self.draw_word(target, &word, at, top, color)?;
+                self.draw_word(target, &word, at, top, ink)?;
             } else {
                 self.draw_chars(
                     target,
@@ -647,7 +655,7 @@ impl<S: Storage> Typesetter<'_, S> {
                     at,
                     p.width,
                     top,
-                    color,
+                    ink,
                 )?;
             }
             i += 1;
@@ -667,9 +675,14 @@ impl<S: Storage> Typesetter<'_, S> {
         word: &Word,
         x: i32,
         top: i32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
-        let class = usize::from(self.size_class()).min(SHAPED_CLASSES - 1);
+        if ink.pass == Pass::All && self.smooth() {
+            // Marks and joins overlap their neighbours: every edge first, then every ink.
+            self.draw_word(target, word, x, top, ink.in_pass(Pass::Edges))?;
+            return self.draw_word(target, word, x, top, ink.in_pass(Pass::Full));
+        }
+        let class = positions_of(self.size_class());
         let mut at = word.first_glyph();
         let mut pen = x;
         for _ in 0..word.record.glyph_count {
@@ -682,7 +695,7 @@ impl<S: Storage> Typesetter<'_, S> {
                     &rec,
                     pen.saturating_add(i32::from(dx)),
                     top.saturating_add(i32::from(dy)),
-                    color,
+                    ink,
                 )?;
             }
             let advance = match g.advance {
@@ -706,7 +719,7 @@ impl<S: Storage> Typesetter<'_, S> {
         x: i32,
         width: u32,
         top: i32,
-        color: C,
+        ink: Ink<C>,
     ) -> Result<(), DrawError<D::Error>> {
         let (mut pos, end) = span;
         let mut pen = if rtl {
@@ -724,9 +737,9 @@ impl<S: Storage> Typesetter<'_, S> {
                 // never around the integer.
                 if rtl {
                     pen = pen.saturating_sub(i32::from(g.advance));
-                    self.draw_glyph(target, &g, pen, top, color)?;
+                    self.draw_glyph(target, &g, pen, top, ink)?;
                 } else {
-                    let adv = self.draw_glyph(target, &g, pen, top, color)?;
+                    let adv = self.draw_glyph(target, &g, pen, top, ink)?;
                     pen = pen.saturating_add(adv as i32);
                 }
             }

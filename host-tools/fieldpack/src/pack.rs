@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
+use fieldpack_format::layout::SIZE_CLASS_COUNT;
 use fieldpack_format::layout::{
     ArticleRecord, ChunkRecord, Codec, Header, SectionEntry, SectionKind, HEADER_LEN,
     MAX_CHUNK_RAW, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN, VERSION,
@@ -286,7 +287,7 @@ impl MetaFields {
 pub fn encode_fields(
     f: &MetaFields,
     note: Option<&str>,
-    lines: [LineBox; 2],
+    lines: [LineBox; SIZE_CLASS_COUNT],
     levels: LevelSpan,
 ) -> Result<EncodedMeta> {
     let mut title = f.title.clone();
@@ -467,7 +468,7 @@ pub fn pack_article(
         count: u32::MAX,
         crc: u32::MAX,
     };
-    let meta = encode_fields(&fields, None, [LineBox::default(); 2], most)?;
+    let meta = encode_fields(&fields, None, [LineBox::default(); SIZE_CLASS_COUNT], most)?;
     // The fields as they fit with the largest span: encoded again with the real one, they
     // need no further cut, so the title index's title is the stored one.
     let fields = meta.fields.clone();
@@ -793,7 +794,7 @@ pub fn assemble(
     // runs go to the Levels section.
     let mut levels_sec = Vec::new();
     for (a, note) in articles.iter_mut().zip(&notes) {
-        let mut lines = [LineBox::default(); 2];
+        let mut lines = [LineBox::default(); SIZE_CLASS_COUNT];
         for s in &glyphs.strikes {
             if let Some(slot) = lines.get_mut(usize::from(s.size_class)) {
                 let shaped = a

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use fieldpack_format::layout::SIZE_CLASS_COUNT;
 use fieldpack_format::layout::{
     Header, SectionEntry, SectionKind, HEADER_LEN, MAX_INFO_LEN, MAX_META_LEN, SECTION_ENTRY_LEN,
     TITLE_KEY_LEN, TITLE_RECORD_LEN,
@@ -247,8 +248,10 @@ pub struct ScriptCost {
     pub script: &'static str,
     /// Glyphs in the small strike (128x64-class displays).
     pub glyphs_small: u32,
-    /// Glyphs in the large strike.
+    /// Glyphs in the large strike (one bit a pixel).
     pub glyphs_large: u32,
+    /// Glyphs in the smooth strike (colour displays: anti-aliased).
+    pub glyphs_smooth: u32,
     /// Bytes of their glyph records (8 each) in every strike.
     pub record_bytes: u64,
     /// Bytes of their bitmaps; a bitmap two glyphs share is counted once, for the first.
@@ -316,10 +319,10 @@ fn script_costs(b: &mut Bundle<&[u8]>) -> Vec<ScriptCost> {
             let cost = costs
                 .entry(script)
                 .or_insert_with(|| ScriptCost::new(script));
-            if s.header.size_class == 0 {
-                cost.glyphs_small += 1;
-            } else {
-                cost.glyphs_large += 1;
+            match s.header.size_class {
+                0 => cost.glyphs_small += 1,
+                1 => cost.glyphs_large += 1,
+                _ => cost.glyphs_smooth += 1,
             }
             cost.record_bytes += GLYPH_RECORD_LEN as u64;
             if let Ok(Some(g)) = b.glyph_by_key(&s, e.codepoint) {
@@ -361,6 +364,7 @@ impl ScriptCost {
             script,
             glyphs_small: 0,
             glyphs_large: 0,
+            glyphs_smooth: 0,
             record_bytes: 0,
             bitmap_bytes: 0,
             shaped_words: 0,
@@ -829,7 +833,11 @@ pub fn render_inspection(r: &Inspection) -> String {
     }
     let _ = writeln!(s, "\nglyph strikes:");
     for g in &r.strikes {
-        let name = if g.size_class == 0 { "small" } else { "large" };
+        let name = match g.size_class {
+            0 => "small",
+            1 => "large",
+            _ => "smooth",
+        };
         let _ = writeln!(
             s,
             "  {name:<6} line {:>2} px  {:>6} glyphs  {:>9} bytes",
@@ -847,16 +855,17 @@ pub fn render_inspection(r: &Inspection) -> String {
         );
         let _ = writeln!(
             s,
-            "  {:<16} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
-            "script", "small", "large", "records", "bitmaps", "words", "word bytes"
+            "  {:<16} {:>7} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
+            "script", "small", "large", "smooth", "records", "bitmaps", "words", "word bytes"
         );
         for c in &r.scripts {
             let _ = writeln!(
                 s,
-                "  {:<16} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
+                "  {:<16} {:>7} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
                 c.script,
                 c.glyphs_small,
                 c.glyphs_large,
+                c.glyphs_smooth,
                 c.record_bytes,
                 c.bitmap_bytes,
                 c.shaped_words,
@@ -1499,7 +1508,7 @@ fn check_id(
 fn check_line_boxes(
     b: &mut Bundle<&[u8]>,
     a: &ExtractedArticle,
-    stored: [LineBox; 2],
+    stored: [LineBox; SIZE_CLASS_COUNT],
     runs: &[fieldpack_format::LevelRun],
     problems: &mut Vec<Problem>,
 ) {
@@ -1507,7 +1516,7 @@ fn check_line_boxes(
     let mut words: Vec<&str> = crate::shape::device_words(&a.body, runs);
     words.extend(a.title.split(' '));
     let mut found: BTreeSet<&str> = BTreeSet::new();
-    let mut shaped_ink: Vec<(u32, [i32; 2])> = Vec::new();
+    let mut shaped_ink: Vec<(u32, [i32; fieldpack_format::shaped::SHAPED_CLASSES])> = Vec::new();
     for w in words {
         if let Ok(Some(word)) = b.shaped_word(w.as_bytes()) {
             found.insert(w);
@@ -1524,7 +1533,7 @@ fn check_line_boxes(
     chars.extend(crate::shape::mark_chars(&a.body));
     chars.retain(|c| !c.is_control());
     for s in b.strikes().to_vec() {
-        let class = usize::from(s.header.size_class).min(1);
+        let class = fieldpack_format::shaped::positions_of(s.header.size_class);
         let shaped_rows: Vec<(u32, u32)> = shaped_ink
             .iter()
             .filter_map(|&(key, dy)| {
@@ -1571,7 +1580,7 @@ fn check_line_boxes(
 /// Article `index`'s stored line boxes and its level runs (checked against their checksum, or
 /// why they cannot be read); `None` when its metadata cannot be read (reported elsewhere).
 type StoredLayout = (
-    [LineBox; 2],
+    [LineBox; SIZE_CLASS_COUNT],
     Result<Vec<fieldpack_format::LevelRun>, fieldpack_format::Error>,
 );
 
@@ -1678,7 +1687,7 @@ fn resolved_glyphs(
     let mut out = Vec::new();
     for _ in 0..word.record.glyph_count {
         let g = b.next_shaped_glyph(word, &mut at)?;
-        let mut advance = [0i32; 2];
+        let mut advance = [0i32; fieldpack_format::shaped::SHAPED_CLASSES];
         for (class, slot) in advance.iter_mut().enumerate() {
             *slot = match g.advance {
                 Some(a) => i32::from(a[class]),
@@ -1809,8 +1818,8 @@ fn check_shapes(b: &mut Bundle<&[u8]>, used: &BTreeSet<u32>, problems: &mut Vec<
     }
 }
 
-/// Every glyph record of every strike: code points valid and ascending, metrics index in the
-/// table, bitmap inside the bitmaps section, and a glyph for U+FFFD.
+/// Every glyph record of every strike: keys valid and ascending, metrics index in the table,
+/// depth and size a reader draws, bitmap inside the bitmaps section, and a glyph for U+FFFD.
 fn check_glyphs(b: &mut Bundle<&[u8]>, problems: &mut Vec<Problem>) {
     use fieldpack_format::layout::{GlyphEntry, GLYPH_RECORD_LEN};
     let bitmaps_len = b
@@ -1846,21 +1855,50 @@ fn check_glyphs(b: &mut Bundle<&[u8]>, problems: &mut Vec<Problem>) {
             }
             previous = Some(e.codepoint);
             replacement |= e.codepoint == 0xFFFD;
-            match char::from_u32(e.codepoint).map(|c| b.glyph(&s, c)) {
-                Some(Ok(Some(g))) => {
+            let name = format!("glyph {}", fieldpack_format::shaped::KeyName(e.codepoint));
+            if e.metrics >= s.header.metrics_count {
+                problems.push(bad(format!(
+                    "{name}'s metrics index {} is past the strike's {} metrics",
+                    e.metrics, s.header.metrics_count
+                )));
+                continue;
+            }
+            match b.glyph_by_key(&s, e.codepoint) {
+                Ok(Some(g)) => {
                     let end = u64::from(g.bit_offset) + u64::from(g.bitmap_bits());
                     if g.bitmap_bits() > 0 && end.div_ceil(8) > bitmaps_len {
                         problems.push(bad(format!(
-                            "glyph U+{:04X}'s bitmap lies outside the glyph bitmaps section",
-                            e.codepoint
+                            "{name}'s bitmap lies outside the glyph bitmaps section"
                         )));
                     }
                 }
-                Some(Err(_)) => problems.push(bad(format!(
-                    "glyph U+{:04X}'s metrics index {} is past the strike's {} metrics",
-                    e.codepoint, e.metrics, s.header.metrics_count
-                ))),
-                _ => {}
+                Ok(None) => {}
+                Err(_) => {
+                    let mut mb = [0u8; fieldpack_format::layout::GLYPH_METRICS_LEN];
+                    let m = b
+                        .read_at(
+                            s.span.offset
+                                + fieldpack_format::StrikeHeader::metrics_offset(e.metrics),
+                            &mut mb,
+                        )
+                        .map(|()| fieldpack_format::GlyphMetrics::decode(&mb));
+                    problems.push(bad(match m {
+                        Ok(m) if m.depth != 1 && m.depth != 2 || m.depth > s.header.depth => {
+                            format!(
+                                "{name} is {} bits a pixel: a glyph has 1 or 2, and its strike at most {}",
+                                m.depth, s.header.depth
+                            )
+                        }
+                        Ok(m) => format!(
+                            "{name}'s bitmap ({}x{} pixels of {} bits) is larger than the {} bytes a reader draws",
+                            m.width,
+                            m.height,
+                            m.depth,
+                            fieldpack_format::layout::MAX_GLYPH_BITMAP
+                        ),
+                        Err(_) => format!("{name}'s metrics cannot be read"),
+                    }));
+                }
             }
         }
         if !replacement {

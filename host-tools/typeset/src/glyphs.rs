@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use fieldpack_format::layout::{GlyphEntry, GlyphMetrics, StrikeHeader, GLYPH_RECORD_LEN};
-use fieldpack_format::shaped::SHAPED_CLASSES;
+use fieldpack_format::shaped::{positions_of, SHAPED_CLASSES};
 use fieldpack_format::LineBox;
 
 use crate::shape::rasterise;
@@ -25,15 +25,17 @@ pub struct FontGlyph {
     pub top: i32,
     /// Bitmap width.
     pub width: usize,
-    /// Rows of pixels, top first, `width` booleans each.
-    pub rows: Vec<Vec<bool>>,
+    /// Rows of pixels, top first, `width` values each: 0 none, up to `(1 << depth) - 1` ink.
+    pub rows: Vec<Vec<u8>>,
+    /// Bits a pixel: 1, or 2 for an anti-aliased glyph.
+    pub depth: u8,
 }
 
 impl FontGlyph {
     /// The same glyph with empty border rows and columns removed.
     fn cropped(&self) -> FontGlyph {
         let ink_rows: Vec<usize> = (0..self.rows.len())
-            .filter(|&r| self.rows[r].iter().any(|&p| p))
+            .filter(|&r| self.rows[r].iter().any(|&p| p != 0))
             .collect();
         let (Some(&r0), Some(&r1)) = (ink_rows.first(), ink_rows.last()) else {
             return FontGlyph {
@@ -42,10 +44,11 @@ impl FontGlyph {
                 top: 0,
                 width: 0,
                 rows: vec![],
+                depth: 1,
             };
         };
         let cols: Vec<usize> = (0..self.width)
-            .filter(|&c| self.rows.iter().any(|row| row[c]))
+            .filter(|&c| self.rows.iter().any(|row| row[c] != 0))
             .collect();
         let (c0, c1) = (cols[0], cols[cols.len() - 1]);
         FontGlyph {
@@ -57,6 +60,7 @@ impl FontGlyph {
                 .iter()
                 .map(|row| row[c0..=c1].to_vec())
                 .collect(),
+            depth: self.depth,
         }
     }
 }
@@ -118,17 +122,18 @@ impl Font {
             top: g.top,
             width: g.width,
             rows,
+            depth: 1,
         })
     }
 }
 
 /// The first `width` pixels of a row written as hex digits, most significant bit leftmost
 /// (unreadable digits: an empty row).
-fn hex_row(hex: &str, width: usize) -> Vec<bool> {
+fn hex_row(hex: &str, width: usize) -> Vec<u8> {
     let bits = u64::from_str_radix(hex, 16).unwrap_or(0);
     let nbits = hex.len() * 4;
     (0..width)
-        .map(|c| c < nbits && bits >> (nbits - 1 - c) & 1 == 1)
+        .map(|c| u8::from(c < nbits && bits >> (nbits - 1 - c) & 1 == 1))
         .collect()
 }
 
@@ -314,7 +319,8 @@ pub fn covered(fonts: &Fonts, c: char) -> bool {
             .all(|&class| strike_fonts(fonts, class).iter().any(|f| f.has(c as u32)))
 }
 
-/// The size classes a bundle carries, with the fonts each takes glyphs from, in order.
+/// The bitmap fonts each size class takes glyphs from, in order, after its outline fonts
+/// (`shape::rasterise_char`).
 pub fn strike_fonts(fonts: &Fonts, size_class: u8) -> Vec<&Font> {
     match size_class {
         0 => vec![&fonts.fixed, &fonts.wqy, &fonts.unifont],
@@ -322,8 +328,8 @@ pub fn strike_fonts(fonts: &Fonts, size_class: u8) -> Vec<&Font> {
     }
 }
 
-/// Size classes in every bundle: 0 small, 1 large.
-pub const SIZE_CLASSES: [u8; 2] = [0, 1];
+/// Size classes in every bundle: 0 small, 1 large, 2 large and smooth.
+pub const SIZE_CLASSES: [u8; fieldpack_format::layout::SIZE_CLASS_COUNT] = [0, 1, 2];
 
 /// Whether `c` draws nothing and takes no room (format controls such as ZWJ).
 fn is_zero_width(c: char) -> bool {
@@ -370,7 +376,7 @@ impl BuiltStrike {
                 self.ink_rows.get(&cp).copied()
             });
         // A shaped word's glyphs are drawn `dy` rows below their place (marks above, below).
-        let class = usize::from(self.size_class).min(SHAPED_CLASSES - 1);
+        let class = positions_of(self.size_class);
         let shaped = shaped.into_iter().filter_map(|(key, dy)| {
             let (top, rows) = self.ink_rows.get(&key).copied()?;
             let dy = i64::from(dy[class]);
@@ -394,17 +400,17 @@ pub struct BuiltGlyphs {
 struct BitmapPool {
     bytes: Vec<u8>,
     bit_len: u64,
-    seen: HashMap<(usize, Vec<bool>), u32>,
+    seen: HashMap<(usize, u8, Vec<u8>), u32>,
 }
 
 impl BitmapPool {
     /// The bit offset of `g`'s bitmap, adding it if it is new.
     fn offset_of(&mut self, g: &FontGlyph) -> Result<u32> {
-        let bits: Vec<bool> = g.rows.iter().flatten().copied().collect();
-        if bits.is_empty() {
+        let pixels: Vec<u8> = g.rows.iter().flatten().copied().collect();
+        if pixels.is_empty() {
             return Ok(0);
         }
-        let key = (g.width, bits);
+        let key = (g.width, g.depth, pixels);
         if let Some(&at) = self.seen.get(&key) {
             return Ok(at);
         }
@@ -412,15 +418,18 @@ impl BitmapPool {
             .ok()
             .filter(|&at| at < 1 << 24)
             .context("the glyph bitmaps exceed the format's limit of 2 MiB")?;
-        for &bit in &key.1 {
-            let i = (self.bit_len / 8) as usize;
-            if i == self.bytes.len() {
-                self.bytes.push(0);
+        for &value in &key.2 {
+            // A pixel's bits, the most significant first.
+            for b in (0..g.depth).rev() {
+                let i = (self.bit_len / 8) as usize;
+                if i == self.bytes.len() {
+                    self.bytes.push(0);
+                }
+                if value >> b & 1 == 1 {
+                    self.bytes[i] |= 0x80 >> (self.bit_len % 8);
+                }
+                self.bit_len += 1;
             }
-            if bit {
-                self.bytes[i] |= 0x80 >> (self.bit_len % 8);
-            }
-            self.bit_len += 1;
         }
         self.seen.insert(key, at);
         Ok(at)
@@ -467,6 +476,7 @@ fn choose(
                     top: 0,
                     width: 0,
                     rows: vec![],
+                    depth: 1,
                 },
             );
             continue;
@@ -500,7 +510,7 @@ fn choose(
         chosen.insert(c as u32, g);
     }
     // Shaped words' glyphs, where their words put them: a mark's offset moves its ink.
-    let class = usize::from(size_class).min(SHAPED_CLASSES - 1);
+    let class = positions_of(size_class);
     for &(key, dy) in &shaped.instances {
         if let std::collections::btree_map::Entry::Vacant(e) = chosen.entry(key) {
             let mut g = rasterise(key, size_class)?.cropped();
@@ -554,7 +564,17 @@ fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Resul
             height: g.rows.len() as u8,
             x: g.x.clamp(-128, 127) as i8,
             y: (ascent - g.top).clamp(0, 255) as u8,
+            depth: g.depth,
         };
+        if !m.is_valid() || g.width > 255 || g.rows.len() > 255 {
+            bail!(
+                "glyph {} is {}x{} pixels, more than a reader draws ({} bytes of bitmap)",
+                fieldpack_format::shaped::KeyName(cp),
+                g.width,
+                g.rows.len(),
+                fieldpack_format::layout::MAX_GLYPH_BITMAP
+            );
+        }
         let index = match metrics_index.get(&m) {
             Some(&i) => i,
             None => {
@@ -580,6 +600,7 @@ fn encode_strike(size_class: u8, chosen: Chosen, pool: &mut BitmapPool) -> Resul
         compact_height: (compact_ascent + compact_descent + 1).clamp(1, line_height) as u8,
         glyph_count: glyphs.len() as u32,
         metrics_count: metrics.len() as u16,
+        depth: metrics.iter().map(|m| m.depth).max().unwrap_or(1),
     };
     let mut bytes = header.encode().to_vec();
     for m in &metrics {
@@ -634,8 +655,8 @@ mod tests {
         let f = parse_bdf(bdf, "t").expect("parse");
         let g = f.glyph(65).expect("A");
         assert_eq!((g.advance, g.top, g.width), (4, 3, 3));
-        assert_eq!(g.rows[0], [false, true, false]);
-        assert_eq!(g.rows[2], [true, true, true]);
+        assert_eq!(g.rows[0], [0, 1, 0]);
+        assert_eq!(g.rows[2], [1, 1, 1]);
         let f = parse_hex("0041:0000000018242442427E424242420000\n", "u").expect("hex");
         let c = f.glyph(0x41).expect("A").cropped();
         assert_eq!((c.width, c.rows.len(), c.top, c.x), (6, 10, 10, 1));

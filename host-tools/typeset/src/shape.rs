@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use anyhow::{anyhow, Result};
 use fieldpack_format::crc::Crc32;
 use fieldpack_format::shaped::{
-    is_shaped_script, shaped_key, word_hash, LevelRun, ShapedGlyph, WordRecord, MAX_LEVEL,
-    MAX_RUN_OFFSET, MAX_WORD_LEN, SHAPED_CLASSES, SHAPED_KEY, WORD_RECORD_LEN,
+    is_shaped_script, positions_of, shaped_key, word_hash, LevelRun, ShapedGlyph, WordRecord,
+    MAX_LEVEL, MAX_RUN_OFFSET, MAX_WORD_LEN, SHAPED_CLASSES, SHAPED_KEY, WORD_RECORD_LEN,
 };
 use unicode_bidi::{BidiInfo, Level};
 
@@ -71,7 +71,7 @@ impl ShapingFont {
 type FontFile = (&'static str, &'static str, &'static [u8], [u8; 4], bool);
 
 /// The shaping fonts in key order: a shaped glyph's key names its font by this index.
-const FONT_FILES: [FontFile; 11] = [
+const FONT_FILES: [FontFile; 12] = [
     (
         "Noto Sans Arabic",
         "NotoSansArabic-Regular.ttf",
@@ -151,7 +151,25 @@ const FONT_FILES: [FontFile; 11] = [
         *b"Ethi",
         false,
     ),
+    // Not a shaping font either: the smooth strike's Latin, Greek and Cyrillic, proportional
+    // (see `smooth_font`).
+    (
+        "Noto Sans",
+        "NotoSans-Regular.ttf",
+        include_bytes!("../../../assets/fonts/NotoSans-Regular.ttf"),
+        *b"Latn",
+        false,
+    ),
 ];
+
+/// The font of the smooth strike's Latin, Greek and Cyrillic.
+const NOTO_SANS: u8 = 11;
+
+/// The size class of the smooth strike: anti-aliased glyphs, for colour displays.
+pub const SMOOTH_CLASS: u8 = 2;
+
+/// Levels of coverage a smooth glyph's pixel has (two bits: none, a third, two thirds, ink).
+const SMOOTH_LEVELS: u16 = 3;
 
 /// The shaping fonts, parsed on first use.
 pub fn shaping_fonts() -> Result<&'static [ShapingFont]> {
@@ -171,14 +189,18 @@ pub fn shaping_fonts() -> Result<&'static [ShapingFont]> {
                     )
                     .ok_or_else(|| format!("{file}: unknown script"))?;
                     let script_code = std::str::from_utf8(tag).unwrap_or("Zyyy");
-                    let script_name = name.trim_start_matches("Noto Sans ");
+                    let script_name = match name {
+                        "Noto Sans" => "Latin",
+                        _ => name.trim_start_matches("Noto Sans "),
+                    };
                     Ok(ShapingFont {
                         name,
                         file,
                         script,
                         script_code,
                         script_name,
-                        shapes: script != rustybuzz::script::ETHIOPIC,
+                        shapes: script != rustybuzz::script::ETHIOPIC
+                            && script != rustybuzz::script::LATIN,
                         rtl,
                         face,
                         raster,
@@ -219,10 +241,38 @@ pub fn outline_font(c: char) -> Option<u8> {
     })
 }
 
-/// The bitmap of `c` from its outline font (`outline_font`) in a size class, with its advance,
-/// relative to the pen on the baseline; `None` when the font lacks it.
+/// The font the smooth strike draws `c` from when no script font does: Noto Sans, for the
+/// alphabetic scripts and punctuation it has (Latin, Greek, Cyrillic: below U+2E80, where the
+/// CJK blocks begin, whose bitmap glyphs stay).
+fn smooth_font(c: char) -> Result<Option<u8>> {
+    if (c as u32) >= 0x2E80 || c.is_control() || c == char::REPLACEMENT_CHARACTER {
+        return Ok(None);
+    }
+    let fonts = shaping_fonts()?;
+    Ok(fonts
+        .get(usize::from(NOTO_SANS))
+        .filter(|f| f.covers(c))
+        .map(|_| NOTO_SANS))
+}
+
+/// Pixels per em of a size class's outline glyphs.
+pub fn class_px(size_class: u8) -> i32 {
+    CLASS_PX
+        .get(positions_of(size_class))
+        .copied()
+        .unwrap_or(16)
+}
+
+/// The bitmap of `c` from its outline font in a size class, with its advance, relative to the
+/// pen on the baseline; `None` when no outline font draws it in that class (its script font,
+/// `outline_font`; in the smooth class also Noto Sans, `smooth_font`).
 pub fn rasterise_char(c: char, size_class: u8) -> Result<Option<FontGlyph>> {
-    let Some(font) = outline_font(c) else {
+    let font = match outline_font(c) {
+        Some(f) => Some(f),
+        None if size_class == SMOOTH_CLASS => smooth_font(c)?,
+        None => None,
+    };
+    let Some(font) = font else {
         return Ok(None);
     };
     let fonts = shaping_fonts()?;
@@ -232,15 +282,9 @@ pub fn rasterise_char(c: char, size_class: u8) -> Result<Option<FontGlyph>> {
     let Some(gid) = f.face.glyph_index(c) else {
         return Ok(None);
     };
-    let px = CLASS_PX
-        .get(usize::from(size_class))
-        .or(CLASS_PX.last())
-        .copied()
-        .unwrap_or(16);
-    let advance = f
-        .face
-        .glyph_hor_advance(gid)
-        .map_or(0, |a| to_pixels(i32::from(a), px, f.units_per_em()));
+    let advance = f.face.glyph_hor_advance(gid).map_or(0, |a| {
+        to_pixels(i32::from(a), class_px(size_class), f.units_per_em())
+    });
     let mut g = rasterise(shaped_key(font, gid.0), size_class)?;
     g.advance = advance;
     Ok(Some(g))
@@ -754,7 +798,8 @@ pub fn encode_shapes(words: &BTreeMap<String, StoredWord>) -> Result<Vec<u8>> {
 }
 
 /// The bitmap of a shaped glyph (`key` at or above [`SHAPED_KEY`]) in a size class, relative to
-/// the pen on the baseline.
+/// the pen on the baseline: one bit a pixel, or in the smooth class two (its coverage in
+/// thirds), unless two bits would make the bitmap larger than a reader draws.
 pub fn rasterise(key: u32, size_class: u8) -> Result<FontGlyph> {
     let fonts = shaping_fonts()?;
     let font = ((key - SHAPED_KEY) >> 16) as usize;
@@ -762,20 +807,21 @@ pub fn rasterise(key: u32, size_class: u8) -> Result<FontGlyph> {
     let f = fonts
         .get(font)
         .ok_or_else(|| anyhow!("no shaping font {font}"))?;
-    let px = CLASS_PX
-        .get(usize::from(size_class))
-        .or(CLASS_PX.last())
-        .copied()
-        .unwrap_or(16);
-    let (m, coverage) = f.raster.rasterize_indexed(gid, px as f32);
+    let (m, coverage) = f.raster.rasterize_indexed(gid, class_px(size_class) as f32);
+    let smooth = size_class == SMOOTH_CLASS
+        && (m.width * m.height * 2).div_ceil(8) <= fieldpack_format::layout::MAX_GLYPH_BITMAP;
+    let pixel = |v: u8| -> u8 {
+        if smooth {
+            // The nearest third: 0-42 none, 43-127 a third, 128-212 two thirds, 213- ink.
+            ((u16::from(v) * SMOOTH_LEVELS + 127) / 255) as u8
+        } else {
+            u8::from(v >= INK_THRESHOLD)
+        }
+    };
     let rows = (0..m.height)
         .map(|r| {
             (0..m.width)
-                .map(|c| {
-                    coverage
-                        .get(r * m.width + c)
-                        .is_some_and(|&v| v >= INK_THRESHOLD)
-                })
+                .map(|c| pixel(coverage.get(r * m.width + c).copied().unwrap_or(0)))
                 .collect()
         })
         .collect();
@@ -785,6 +831,7 @@ pub fn rasterise(key: u32, size_class: u8) -> Result<FontGlyph> {
         top: m.ymin + m.height as i32,
         width: m.width,
         rows,
+        depth: if smooth { 2 } else { 1 },
     })
 }
 
