@@ -25,6 +25,12 @@ pub const SCENES: &[(&str, &str)] = &[
     // Down (the right box picked, or the list moved).
     ("find", "hold"),
     ("find-moved", "hold,down"),
+    // The text size: Select on the information screen, then the library and articles in the
+    // larger size.
+    ("info-larger", "back,select"),
+    ("larger-library", "back,select,back"),
+    ("larger-news-article", "back,select,back,select"),
+    ("larger-zh-article", "back,select,back,down,select"),
 ];
 
 const PROFILES: [&str; 4] = ["128x64", "296x128", "240x135", "320x240"];
@@ -138,12 +144,14 @@ fn sample_bundle(dir: &Path) -> PathBuf {
 }
 
 /// Scenes of the shaped-scripts bundle ([`scripts_bundle`]).
-const SCRIPT_SCENES: [(&str, &str); 5] = [
+const SCRIPT_SCENES: [(&str, &str); 7] = [
     ("scripts-library", ""),
     ("ar-article", "select"),
     ("hi-article", "down,select"),
     ("mixed-article", "down,down,select"),
     ("th-article", "down,down,down,select"),
+    ("larger-ar-article", "back,select,back,select"),
+    ("larger-hi-article", "back,select,back,down,select"),
 ];
 
 /// The UDHR in Arabic, Hindi and Thai and a mixed Arabic and English page, in that order.
@@ -294,6 +302,7 @@ fn readme_pictures_are_current() {
             ("hindi", &scripts, "down,select"),
             ("steps", &structure, "down,select"),
             ("table", &structure, "down,down,select"),
+            ("larger", &fpk, "back,select,back,select"),
         ] {
             let frame = last_frame(bundle, profile, keys, dir.path());
             let path = root()

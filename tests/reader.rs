@@ -97,22 +97,83 @@ fn pages_give_back_every_article_exactly_on_every_profile() {
         let bundle = Bundle::open(&bytes[..]).expect("open");
         let mut ts =
             Typesetter::new(bundle, &mut inflater, &mut window, profile.size_class).expect("ts");
-        let mut pages = 0;
-        for (i, body) in bodies.iter().enumerate() {
-            let (text, n) = text_through_pages(&mut ts, i as u32, &profile);
-            assert!(
-                text == *body,
-                "article {i} differs on {} after its pages",
+        // In the normal text size, then the larger (the reader's setting).
+        let mut counts = Vec::new();
+        for class in [profile.size_class, profile.larger_class] {
+            ts.set_size_class(class);
+            let mut pages = 0;
+            for (i, body) in bodies.iter().enumerate() {
+                let (text, n) = text_through_pages(&mut ts, i as u32, &profile);
+                assert!(
+                    text == *body,
+                    "article {i} differs on {} in size class {class} after its pages",
+                    profile.name
+                );
+                pages += n;
+            }
+            println!(
+                "{} (size class {class}): {pages} pages for 158 articles",
                 profile.name
             );
-            pages += n;
+            counts.push(pages);
         }
-        println!("{}: {pages} pages for 158 articles", profile.name);
+        assert!(
+            counts[1] > counts[0],
+            "{}: the larger text takes more pages ({counts:?})",
+            profile.name
+        );
     }
 }
 
 fn sample() -> Vec<u8> {
     pack(&[root().join("assets/articles")])
+}
+
+/// The text size: `Select` on the information screen switches to the larger strike and marks
+/// the settings changed; the same article then takes more pages, a memory with the setting
+/// opens in it, and `Select` again goes back.
+#[test]
+fn the_larger_text_setting_lays_articles_out_again_and_is_remembered() {
+    let bytes = sample();
+    for profile in PROFILES {
+        let mut inflater = Box::new(Inflater::new());
+        let mut window = vec![0u8; profile.window_bytes];
+        let mut app = App::new(&bytes[..], profile, &mut inflater, &mut window);
+        app.handle(Input::Select);
+        let (_, normal) = app.page().expect("page");
+        app.take_changes();
+        app.handle(Input::Back);
+        app.handle(Input::Back);
+        assert_eq!(app.screen(), Screen::Info, "{}", profile.name);
+        app.handle(Input::Select);
+        assert!(app.memory().larger_text);
+        let changes = app.take_changes();
+        assert!(changes.settings && !changes.bookmarks, "{changes:?}");
+        assert_eq!(app.screen(), Screen::Info);
+        app.handle(Input::Back);
+        assert_eq!(app.screen(), Screen::Library);
+        app.handle(Input::Select);
+        let (_, larger) = app.page().expect("page");
+        assert!(
+            larger > normal,
+            "{}: {larger} pages in the larger text, {normal} in the normal",
+            profile.name
+        );
+        // Power-on with that memory: the article reopens, laid out in the larger text.
+        let memory = app.memory().clone();
+        drop(app);
+        let mut app = App::new(&bytes[..], profile, &mut inflater, &mut window);
+        app.restore(memory);
+        assert_eq!(app.screen(), Screen::Article);
+        assert_eq!(app.page().expect("page").1, larger, "{}", profile.name);
+        app.handle(Input::Back);
+        app.handle(Input::Back);
+        app.handle(Input::Select);
+        assert!(!app.memory().larger_text);
+        app.handle(Input::Back);
+        app.handle(Input::Select);
+        assert_eq!(app.page().expect("page").1, normal, "{}", profile.name);
+    }
 }
 
 #[test]

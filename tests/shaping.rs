@@ -13,6 +13,7 @@ use std::process::Command;
 use common::{pack, root};
 use fieldpack::report::ArticleReader;
 use fieldpack::shape::{device_words, is_looked_up, shaping_fonts, to_pixels, word_font, CLASS_PX};
+use fieldpack_format::shaped::SHAPED_CLASSES as SETS;
 use fieldpack_format::{Bundle, LevelRun};
 
 fn pages() -> Vec<PathBuf> {
@@ -47,7 +48,16 @@ fn every_shaped_word_equals_hb_shape() {
     let bytes = pack(&[], &pages(), &fpk);
     let mut b = Bundle::open(&bytes[..]).expect("open");
     let fonts = shaping_fonts().expect("fonts");
-    let strikes: Vec<_> = b.strikes().to_vec();
+    // The strike each position set is drawn with: size class 0 for set 0, 1 for 1, 3 for 2 (the
+    // smooth strike, class 2, draws set 1 too, with the same advances).
+    let all: Vec<_> = b.strikes().to_vec();
+    let strikes: Vec<_> = (0..SETS)
+        .map(|set| {
+            *all.iter()
+                .find(|s| fieldpack_format::shaped::positions_of(s.header.size_class) == set)
+                .expect("a strike for every position set")
+        })
+        .collect();
 
     // Every word a device looks up in the bundle's articles, as the device cuts them (the
     // level runs mark Thai word boundaries), with the font that shapes it.
@@ -142,13 +152,13 @@ fn every_shaped_word_equals_hb_shape() {
                 continue;
             };
             // What the bundle makes a device draw, per size class: (key, x, y) and the width.
-            let mut got: Vec<[(u32, i32, i32); 2]> = Vec::new();
-            let mut pen = [0i32; 2];
+            let mut got: Vec<[(u32, i32, i32); SETS]> = Vec::new();
+            let mut pen = [0i32; SETS];
             let mut at = word.first_glyph();
             for _ in 0..word.record.glyph_count {
                 let g = b.next_shaped_glyph(&word, &mut at).expect("glyph");
-                let mut placed = [(0u32, 0i32, 0i32); 2];
-                for c in 0..2 {
+                let mut placed = [(0u32, 0i32, 0i32); SETS];
+                for c in 0..SETS {
                     let advance = match g.advance {
                         Some(a) => i32::from(a[c]),
                         None => b
@@ -167,11 +177,11 @@ fn every_shaped_word_equals_hb_shape() {
             }
             // HarfBuzz's glyphs in font units, in pixels by the format's rule: each advance
             // and offset rounded on its own, a glyph at the sum of the advances before it.
-            let mut want: Vec<[(u32, i32, i32); 2]> = Vec::new();
-            let mut hb_pen = [0i32; 2];
+            let mut want: Vec<[(u32, i32, i32); SETS]> = Vec::new();
+            let mut hb_pen = [0i32; SETS];
             for (gid, ax, dx, dy) in parse_hb_line(line) {
-                let mut placed = [(0u32, 0i32, 0i32); 2];
-                for c in 0..2 {
+                let mut placed = [(0u32, 0i32, 0i32); SETS];
+                for c in 0..SETS {
                     let px = CLASS_PX[c];
                     placed[c] = (
                         fieldpack_format::shaped::shaped_key(font as u8, gid),
@@ -182,7 +192,7 @@ fn every_shaped_word_equals_hb_shape() {
                 }
                 want.push(placed);
             }
-            let width = [i32::from(word.advance[0]), i32::from(word.advance[1])];
+            let width = word.advance.map(i32::from);
             if got != want || pen != hb_pen || width != hb_pen {
                 mismatches.push(format!(
                     "{} {text:?}: bundle {got:?} width {width:?}, hb-shape {want:?} width {hb_pen:?}",

@@ -194,6 +194,7 @@ function main() {
   const profile = a.profile ? new Map() : null;
   const callers = process.env.HARNESS_CALLERS?.split('-').map((x) => parseInt(x, 16));
   const callerCounts = new Map();
+  const deepest = process.env.HARNESS_DEEPEST ? { sp: RAM_TOP, pc: 0, frames: [] } : null;
   let asleepSince = null;
   /** One instruction, or a jump of the clock while the core sleeps (to `until` at most). */
   function step(until) {
@@ -217,6 +218,22 @@ function main() {
       }
       const c = mcu.core.executeInstruction();
       if (profile) profile.set(pc, (profile.get(pc) ?? 0) + c);
+      if (deepest) {
+        // HARNESS_DEEPEST=FILE: where the stack was deepest, and the code addresses on the
+        // stack then (the calls that led there, with some stale ones), for finding what to cut.
+        const sp = mcu.core.SP >>> 0;
+        if (sp < deepest.sp) {
+          deepest.sp = sp;
+          deepest.pc = pc;
+          deepest.frames = [];
+          for (let at = sp; at < RAM_TOP && deepest.frames.length < 400; at += 4) {
+            const v = mcu.readUint32(at) >>> 0;
+            if ((v & 1) === 1 && v >= FLASH_BASE && v < FLASH_BASE + 0x20_0000) {
+              deepest.frames.push([at, v & ~1]);
+            }
+          }
+        }
+      }
       activeCycles += c;
       clock.tick(c * NS_PER_CYCLE);
     }
@@ -270,6 +287,7 @@ function main() {
 
   writeFileSync(a.frames, encodeFrames(frames));
   if (profile) writeFileSync(a.profile, JSON.stringify([...profile.entries()]));
+  if (deepest) writeFileSync(`${process.env.HARNESS_DEEPEST}.${a.board}`, JSON.stringify(deepest));
   if (callers) writeFileSync(`${a.profile}.callers`, JSON.stringify([...callerCounts.entries()]));
   if (a.state) writeFileSync(a.state, mcu.flash.subarray(STATE_OFFSET, STATE_OFFSET + STATE_LEN));
   let stack = null;

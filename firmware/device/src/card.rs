@@ -60,8 +60,9 @@ pub struct ShelfEntry {
     pub size: u32,
 }
 
-/// Blocks kept in RAM (5 KiB).
-pub const CACHED_BLOCKS: usize = 10;
+/// Blocks kept in RAM (4.5 KiB). Nine, not ten since format 9: the e-paper board reading a card
+/// was 16 bytes past its 64 KiB with ten once anti-aliased glyphs came (twelve until format 5).
+pub const CACHED_BLOCKS: usize = 9;
 
 /// The last [`CACHED_BLOCKS`] blocks read from a card, which a board keeps in a static
 /// (moved around on the stack it would be copied with the card it belongs to).

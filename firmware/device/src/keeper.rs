@@ -32,11 +32,9 @@ impl<F: MultiwriteNorFlash> Keeper<F> {
     /// Passes a key press to `app` and writes what it changed in the memory.
     pub fn handle<S: Storage>(&mut self, app: &mut App<'_, S>, input: Input) {
         app.handle(input);
-        let (history, bookmarks) = app.take_changes();
+        let changes = app.take_changes();
         // A failed write is not the reader's to show: it goes on, and the next change is
         // written whole again (the store erases a region it cannot write to).
-        let _ = self
-            .store
-            .save_items(&self.id, app.memory(), history, bookmarks);
+        let _ = self.store.save_items(&self.id, app.memory(), changes);
     }
 }

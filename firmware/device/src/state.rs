@@ -4,8 +4,9 @@
 //!
 //! Every change the reader makes touches one item: a page turn, opening an article or leaving
 //! one rewrites the history item (where the reader is comes first in it); setting or removing
-//! a bookmark rewrites the bookmarks item. `sequential-storage` writes an item as a new entry
-//! with its own CRC and only then lets it supersede the old one, so each change is atomic.
+//! a bookmark rewrites the bookmarks item; changing the text size, the settings item.
+//! `sequential-storage` writes an item as a new entry with its own CRC and only then lets it
+//! supersede the old one, so each change is atomic.
 //!
 //! The items, little-endian:
 //!
@@ -13,15 +14,16 @@
 //! | --- | --- | --- |
 //! | 1 | history | version (1), bundle id (16), reading (0 or 1), count n, then n places |
 //! | 2 | bookmarks | version (1), bundle id (16), count n, then n places |
+//! | 3 | settings | version (1), larger text (0 or 1) |
 //!
 //! A place is an article number (u32) and a byte offset into its text (u32). An item of
 //! another version, of another bundle or that does not decode is ignored: the reader starts
-//! afresh for it.
+//! afresh for it. The settings are the device's, not a bundle's: they hold for every bundle.
 
 use core::ops::Range;
 
 use embedded_storage_async::nor_flash::MultiwriteNorFlash;
-use fieldpack_reader::memory::{Memory, Place, BOOKMARKS_LEN, HISTORY_LEN};
+use fieldpack_reader::memory::{Changes, Memory, Place, BOOKMARKS_LEN, HISTORY_LEN};
 use sequential_storage::cache::Cache;
 use sequential_storage::map::{MapConfig, MapStorage};
 
@@ -30,6 +32,7 @@ pub const STATE_VERSION: u8 = 1;
 
 const KEY_HISTORY: u8 = 1;
 const KEY_BOOKMARKS: u8 = 2;
+const KEY_SETTINGS: u8 = 3;
 
 /// The longest item: the bookmarks.
 const MAX_ITEM: usize = 1 + 16 + 1 + 8 * BOOKMARKS_LEN;
@@ -103,6 +106,24 @@ fn encode_bookmarks(id: &[u8; 16], m: &Memory, out: &mut [u8; MAX_ITEM]) -> usiz
     put_places(out, 18, &m.bookmarks)
 }
 
+/// The settings item's bytes.
+fn encode_settings(m: &Memory, out: &mut [u8; MAX_ITEM]) -> usize {
+    out[0] = STATE_VERSION;
+    out[1] = u8::from(m.larger_text);
+    2
+}
+
+/// Applies a settings item to `m`, if it is of this version.
+fn decode_settings(bytes: &[u8], m: &mut Memory) -> Option<()> {
+    match bytes {
+        [STATE_VERSION, larger @ (0 | 1)] => {
+            m.larger_text = *larger == 1;
+            Some(())
+        }
+        _ => None,
+    }
+}
+
 /// Applies a history item to `m`, if it is of this version and bundle.
 fn decode_history(id: &[u8; 16], bytes: &[u8], m: &mut Memory) -> Option<()> {
     if *bytes.first()? != STATE_VERSION || bytes.get(1..17)? != id {
@@ -163,6 +184,19 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
                 Ok(None) => true,
                 Err(_) => false,
             };
+        let settings = embassy_futures::block_on(
+            self.map
+                .fetch_item::<&[u8]>(&mut self.buffer, &KEY_SETTINGS),
+        );
+        let ok = ok
+            && match settings {
+                Ok(Some(bytes)) => {
+                    let _ = decode_settings(bytes, &mut m);
+                    true
+                }
+                Ok(None) => true,
+                Err(_) => false,
+            };
         if !ok {
             // Damaged past what the store repairs by itself: start afresh.
             let _ = embassy_futures::block_on(self.map.erase_all());
@@ -179,27 +213,33 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
         before: &Memory,
         after: &Memory,
     ) -> Result<(), StoreError> {
-        let history = before.history != after.history || before.reading != after.reading;
-        let bookmarks = before.bookmarks != after.bookmarks;
-        self.save_items(id, after, history, bookmarks)
+        let changes = Changes {
+            history: before.history != after.history || before.reading != after.reading,
+            bookmarks: before.bookmarks != after.bookmarks,
+            settings: before.larger_text != after.larger_text,
+        };
+        self.save_items(id, after, changes)
     }
 
-    /// Writes the history item, the bookmarks item, both or neither, from `memory`.
+    /// Writes the items `changes` names, from `memory`.
     pub fn save_items(
         &mut self,
         id: &[u8; 16],
         memory: &Memory,
-        history: bool,
-        bookmarks: bool,
+        changes: Changes,
     ) -> Result<(), StoreError> {
         let mut item = [0u8; MAX_ITEM];
-        if history {
+        if changes.history {
             let n = encode_history(id, memory, &mut item);
             self.store(KEY_HISTORY, item.get(..n).unwrap_or(&[]))?;
         }
-        if bookmarks {
+        if changes.bookmarks {
             let n = encode_bookmarks(id, memory, &mut item);
             self.store(KEY_BOOKMARKS, item.get(..n).unwrap_or(&[]))?;
+        }
+        if changes.settings {
+            let n = encode_settings(memory, &mut item);
+            self.store(KEY_SETTINGS, item.get(..n).unwrap_or(&[]))?;
         }
         Ok(())
     }
@@ -241,11 +281,17 @@ mod tests {
         });
         m.reading = true;
         m.toggle_bookmark(3, 800, 1000);
+        m.larger_text = true;
         let id = [7u8; 16];
         let mut item = [0u8; MAX_ITEM];
         let n = encode_history(&id, &m, &mut item);
         let mut back = Memory::default();
         decode_history(&id, &item[..n], &mut back).expect("history");
+        let n = encode_settings(&m, &mut item);
+        assert_eq!(&item[..n], [STATE_VERSION, 1]);
+        decode_settings(&item[..n], &mut back).expect("settings");
+        assert!(decode_settings(&[STATE_VERSION, 2], &mut back).is_none());
+        assert!(decode_settings(&[STATE_VERSION + 1, 1], &mut back).is_none());
         let n = encode_bookmarks(&id, &m, &mut item);
         decode_bookmarks(&id, &item[..n], &mut back).expect("bookmarks");
         assert_eq!(back, m);

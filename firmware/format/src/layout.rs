@@ -57,8 +57,9 @@ pub const OFFER_SCAN_LIMIT: usize = 16;
 pub const SEARCH_PREFIX_MAX: usize = 64;
 
 /// Size classes a bundle has a strike for: 0 small (128x64-class screens), 1 large (one bit a
-/// pixel), 2 large and smooth (colour screens: anti-aliased, proportional Latin).
-pub const SIZE_CLASS_COUNT: usize = 3;
+/// pixel), 2 smooth (colour screens: anti-aliased, proportional Latin), 3 smooth and larger
+/// (the reader's larger text setting).
+pub const SIZE_CLASS_COUNT: usize = 4;
 
 /// Length of the header at the start of a `Glyphs` section.
 pub const STRIKE_HEADER_LEN: usize = 16;
@@ -498,8 +499,8 @@ impl ChunkRecord {
 /// The header of one glyph strike (one size of the bundle's glyphs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StrikeHeader {
-    /// Which size this is: 0 small (for 128x64-class screens), 1 large, 2 large and smooth
-    /// (colour screens: anti-aliased, proportional).
+    /// Which size this is: 0 small (for 128x64-class screens), 1 large, 2 smooth (colour
+    /// screens: anti-aliased, proportional), 3 smooth and larger.
     pub size_class: u8,
     /// Height of a text line in pixels.
     pub line_height: u8,

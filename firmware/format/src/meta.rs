@@ -286,6 +286,7 @@ mod tests {
                     height: 200,
                 },
                 LineBox { top: 2, height: 17 },
+                LineBox { top: 3, height: 21 },
             ],
             levels: crate::shaped::LevelSpan {
                 first: 300,
@@ -295,7 +296,7 @@ mod tests {
         };
         let mut buf = [0u8; 32];
         let bytes = postcard::to_slice(&meta, &mut buf).expect("encode");
-        // The line boxes are six bytes, one byte a field (not varints); the level span three
+        // The line boxes are eight bytes, one byte a field (not varints); the level span three
         // varints.
         assert_eq!(
             &bytes[..],

@@ -25,17 +25,17 @@ pub const MAX_LEVEL: u8 = 31;
 pub const MAX_RUN_OFFSET: u32 = 1 << 25;
 /// Glyph keys at and above this are glyphs of a shaping font, not code points.
 pub const SHAPED_KEY: u32 = 0x80_0000;
-/// Size classes a shaped word carries positions for.
-pub const SHAPED_CLASSES: usize = 2;
+/// Sizes a shaped word carries positions for: 13, 16 and 20 pixels per em.
+pub const SHAPED_CLASSES: usize = 3;
 
 /// Which of a shaped word's position sets a strike of `size_class` draws it with: the smooth
 /// strike (2) is drawn at the large strike's size (1), so its words need no positions of
-/// their own.
+/// their own; the larger smooth strike (3) has the third.
 pub const fn positions_of(size_class: u8) -> usize {
-    if size_class as usize >= SHAPED_CLASSES {
-        SHAPED_CLASSES - 1
-    } else {
-        size_class as usize
+    match size_class {
+        0 => 0,
+        1 | 2 => 1,
+        _ => 2,
     }
 }
 
@@ -164,8 +164,8 @@ pub const GLYPH_ID_MASK: u16 = 0x3FFF;
 pub const GLYPH_HAS_ADVANCE: u16 = 0x8000;
 /// Flag: the glyph's offsets (x then y, one signed byte each, per size class) follow.
 pub const GLYPH_HAS_OFFSET: u16 = 0x4000;
-/// Bytes of a word's data before its glyphs: font, checksum, advances.
-pub const WORD_HEADER_LEN: usize = 9;
+/// Bytes of a word's data before its glyphs: font, checksum, a width per position set.
+pub const WORD_HEADER_LEN: usize = 5 + 2 * SHAPED_CLASSES;
 
 /// One glyph of a shaped word as stored: its key and what differs from its defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -193,10 +193,14 @@ impl ShapedGlyph {
 
     /// Whether it is drawn away from its pen position in some size class.
     pub const fn has_offset(&self) -> bool {
-        self.offset[0].0 != 0
-            || self.offset[0].1 != 0
-            || self.offset[1].0 != 0
-            || self.offset[1].1 != 0
+        let mut i = 0;
+        while i < SHAPED_CLASSES {
+            if self.offset[i].0 != 0 || self.offset[i].1 != 0 {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// Appends the glyph's bytes; `None` when its glyph id does not fit 14 bits.
@@ -369,7 +373,11 @@ impl<S: Storage> Bundle<S> {
             ..ShapedGlyph::default()
         };
         if head & GLYPH_HAS_ADVANCE != 0 {
-            g.advance = Some([byte(&mut used)?, byte(&mut used)?]);
+            let mut a = [0i8; SHAPED_CLASSES];
+            for v in &mut a {
+                *v = byte(&mut used)?;
+            }
+            g.advance = Some(a);
         }
         if head & GLYPH_HAS_OFFSET != 0 {
             for o in &mut g.offset {
@@ -462,10 +470,9 @@ impl<S: Storage> Bundle<S> {
             record: rec,
             font: head[0] & 0x7F,
             rtl: head[0] & 0x80 != 0,
-            advance: [
-                u16::from_le_bytes([head[5], head[6]]),
-                u16::from_le_bytes([head[7], head[8]]),
-            ],
+            advance: core::array::from_fn(|i| {
+                u16::from_le_bytes([head[5 + 2 * i], head[6 + 2 * i]])
+            }),
             glyphs: (at + WORD_HEADER_LEN as u32, stop),
         })
     }
@@ -496,12 +503,12 @@ mod tests {
         assert_eq!(WordRecord::decode(&w.encode()), w);
         let g = ShapedGlyph {
             key: shaped_key(3, 0x0203),
-            advance: Some([7, -1]),
-            offset: [(0, -5), (1, -6)],
+            advance: Some([7, -1, 9]),
+            offset: [(0, -5), (1, -6), (1, -8)],
         };
         let mut out = Vec::new();
         g.encode_into(shaped_key(3, 0), &mut out).expect("fits");
-        assert_eq!(out, [3, 0xC2, 7, 0xFF, 0, 0xFB, 1, 0xFA]);
+        assert_eq!(out, [3, 0xC2, 7, 0xFF, 9, 0, 0xFB, 1, 0xFA, 1, 0xF8]);
         assert_eq!(g.stored_len(), out.len());
         let plain = ShapedGlyph {
             key: shaped_key(0, 5),

@@ -24,9 +24,9 @@ use fieldpack_reader::{App, Input, Profile, Theme};
 pub use link::LinkColor;
 
 /// Start of the flash region a bundle is loaded into (QEMU: `-device loader,file=B,addr=...`).
-pub const BUNDLE_FLASH_ADDR: usize = 0x0002_4000;
-/// Size of that region: the lm3s6965's 256 KiB flash above the firmware's 144 KiB.
-pub const BUNDLE_FLASH_LEN: usize = 0x0001_C000;
+pub const BUNDLE_FLASH_ADDR: usize = 0x0002_6000;
+/// Size of that region: the lm3s6965's 256 KiB flash above the firmware's 152 KiB.
+pub const BUNDLE_FLASH_LEN: usize = 0x0001_A000;
 
 /// Where the bundle is read from.
 enum BundleStorage {

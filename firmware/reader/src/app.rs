@@ -9,7 +9,7 @@ use fieldpack_format::{Bundle, Error, Inflater, SectionKind, Storage, VERSION};
 
 use crate::draw::{fill, footer_font, ui_font, ui_text, DrawError};
 use crate::layout::{OpenArticle, PageTable, TextPos, Typesetter};
-use crate::memory::{Memory, Place, CONTINUE_ROWS};
+use crate::memory::{Changes, Memory, Place, CONTINUE_ROWS};
 use crate::profile::{Profile, Theme};
 use crate::search::{Outcome, Search, SearchKey};
 
@@ -152,8 +152,8 @@ pub struct App<'a, S> {
     memory: Memory,
     /// The entry selected on the bookmarks screen (0: the most recent).
     bookmark_selected: u32,
-    /// What changed in the memory since [`App::take_changes`]: the history, the bookmarks.
-    changed: (bool, bool),
+    /// What changed in the memory since [`App::take_changes`].
+    changed: Changes,
     /// The title search, while its screen is shown.
     search: Option<Search>,
     /// Whether the open article is paged (short: its pages counted on opening) or read by
@@ -263,16 +263,16 @@ impl<'a, S: Storage> App<'a, S> {
             page_start: TextPos::default(),
             memory: Memory::default(),
             bookmark_selected: 0,
-            changed: (false, false),
+            changed: Changes::default(),
             search: None,
             paged: true,
             trail: heapless::Vec::new(),
         }
     }
 
-    /// What changed in the memory since the last call: (the history, the bookmarks). A device
-    /// writes those items and nothing else.
-    pub fn take_changes(&mut self) -> (bool, bool) {
+    /// What changed in the memory since the last call. A device writes those items and nothing
+    /// else.
+    pub fn take_changes(&mut self) -> Changes {
         core::mem::take(&mut self.changed)
     }
 
@@ -292,6 +292,7 @@ impl<'a, S: Storage> App<'a, S> {
             return;
         }
         self.memory = memory;
+        self.apply_text_size();
         let Some(&last) = self.memory.history.first() else {
             return;
         };
@@ -302,6 +303,20 @@ impl<'a, S: Storage> App<'a, S> {
         } else {
             self.select_article(last.article);
         }
+    }
+
+    /// Sets text in the strike the memory's text size asks for. No article is open where the
+    /// size changes (the information screen); one opened later is laid out in the new size.
+    fn apply_text_size(&mut self) {
+        let class = if self.memory.larger_text {
+            self.profile.larger_class
+        } else {
+            self.profile.size_class
+        };
+        if let Some(ts) = self.ts.as_mut() {
+            ts.set_size_class(class);
+        }
+        self.article = None;
     }
 
     /// The open bundle's identity (its Info `id`), when a bundle is open.
@@ -457,7 +472,7 @@ impl<'a, S: Storage> App<'a, S> {
             offset,
         });
         self.memory.reading = true;
-        self.changed.0 = true;
+        self.changed.history = true;
         Ok(())
     }
 
@@ -644,7 +659,7 @@ impl<'a, S: Storage> App<'a, S> {
                     match self.page_span() {
                         Ok((from, to)) => {
                             self.memory.toggle_bookmark(article, from, to);
-                            self.changed.1 = true;
+                            self.changed.bookmarks = true;
                         }
                         Err(e) => self.fail(e),
                     }
@@ -670,7 +685,7 @@ impl<'a, S: Storage> App<'a, S> {
                         let k = (n as usize).checked_sub(1 + self.bookmark_selected as usize);
                         if let Some(k) = k {
                             self.memory.bookmarks.remove(k);
-                            self.changed.1 = true;
+                            self.changed.bookmarks = true;
                         }
                         let left = self.memory.bookmarks.len() as u32;
                         if left == 0 {
@@ -687,17 +702,22 @@ impl<'a, S: Storage> App<'a, S> {
                     _ => {}
                 }
             }
-            Screen::Info => {
-                if matches!(input, Input::Back | Input::Select | Input::Right) {
-                    self.screen = Screen::Library;
+            Screen::Info => match input {
+                Input::Back | Input::Right => self.screen = Screen::Library,
+                Input::Select => {
+                    // The text size: every screen is set again in the other strike.
+                    self.memory.larger_text = !self.memory.larger_text;
+                    self.changed.settings = true;
+                    self.apply_text_size();
                 }
-            }
+                _ => {}
+            },
             Screen::Error { recoverable, .. } => {
                 if recoverable && matches!(input, Input::Back | Input::Select) {
                     self.screen = Screen::Library;
                     self.article = None;
                     self.memory.reading = false;
-                    self.changed.0 = true;
+                    self.changed.history = true;
                 }
             }
         }
@@ -767,7 +787,7 @@ impl<'a, S: Storage> App<'a, S> {
         self.screen = Screen::Library;
         self.article = None;
         self.memory.reading = false;
-        self.changed.0 = true;
+        self.changed.history = true;
         self.select_article(article);
     }
 
@@ -1259,7 +1279,14 @@ impl<'a, S: Storage> App<'a, S> {
         target: &mut D,
         theme: &Theme<C>,
     ) -> Result<(), DrawError<D::Error>> {
-        let top = self.header(target, theme, "About this bundle", "")?;
+        // The text size setting, changed here with Select.
+        let (about, size) = match (self.profile.height < 100, self.memory.larger_text) {
+            (true, false) => ("About", "Select: larger text"),
+            (true, true) => ("About", "Select: normal text"),
+            (false, false) => ("About this bundle", "Select: larger text"),
+            (false, true) => ("About this bundle", "Select: normal text"),
+        };
+        let top = self.header(target, theme, about, size)?;
         let profile = self.profile;
         let font = ui_font(profile.height);
         let fh = font.character_size.height as i32;

@@ -35,24 +35,25 @@ pub enum Pass {
 pub struct Ink<C> {
     /// Full ink: a one-bit glyph's pixels, a smooth glyph's covered ones, rules and bullets.
     pub full: C,
-    /// A smooth glyph's pixels covered a third and two thirds: between background and ink.
-    pub edges: [C; 2],
+    /// A smooth glyph's pixels covered a third and two thirds: between background and ink
+    /// (`None`: not drawn, as a one-bit display leaves what is covered less than it shows).
+    pub edges: [Option<C>; 2],
     /// Which pixels this pass draws.
     pub pass: Pass,
 }
 
 impl<C: Copy> Ink<C> {
-    /// One colour for every pixel, edges too (one-bit displays).
+    /// One colour for every pixel, edges too.
     pub const fn solid(color: C) -> Self {
         Ink {
             full: color,
-            edges: [color, color],
+            edges: [Some(color), Some(color)],
             pass: Pass::All,
         }
     }
 
     /// `full` ink with its `edges` colours on a given background.
-    pub const fn blended(full: C, edges: [C; 2]) -> Self {
+    pub const fn blended(full: C, edges: [Option<C>; 2]) -> Self {
         Ink {
             full,
             edges,
@@ -68,40 +69,115 @@ impl<C: Copy> Ink<C> {
 
 /// The pixels of an anti-aliased glyph's bitmap that a pass draws: `width` x `height` pixels of
 /// two bits (coverage 0 to 3, the most significant bit first) from bit `first` of `bytes`.
+/// Like [`SetPixels`], 16 pixels are taken at a time and the empty ones skipped by shifting:
+/// a glyph's box is mostly empty, and this is most of a page turn's drawing on a colour board.
 struct ShadedPixels<'a, C> {
     bytes: &'a [u8],
     first: usize,
     width: u32,
-    count: u32,
-    at: u32,
+    height: u32,
+    /// The row being walked.
+    row: u32,
+    /// The column where the pixels in `bits` started.
+    piece: u32,
+    /// The row's pixels not yet walked, two bits each, the next one highest.
+    bits: u32,
+    /// The column of the highest pixel of `bits`.
+    col: u32,
     origin: (i32, i32),
-    ink: Ink<C>,
+    /// The colour of each coverage in this pass (`None`: not drawn).
+    colors: [Option<C>; 4],
+    started: bool,
+}
+
+impl<'a, C: Copy> ShadedPixels<'a, C> {
+    fn new(
+        bytes: &'a [u8],
+        first: usize,
+        (width, height): (u32, u32),
+        origin: (i32, i32),
+        ink: Ink<C>,
+    ) -> Self {
+        let edges = if ink.pass == Pass::Full {
+            [None, None]
+        } else {
+            ink.edges
+        };
+        let full = (ink.pass != Pass::Edges).then_some(ink.full);
+        ShadedPixels {
+            bytes,
+            first,
+            width,
+            height,
+            row: 0,
+            piece: 0,
+            bits: 0,
+            col: 0,
+            origin,
+            colors: [None, edges[0], edges[1], full],
+            started: false,
+        }
+    }
+
+    /// Loads the next 16 pixels of the row (or what is left of it), moving to the next row at
+    /// the end of one; `false` past the last row.
+    fn load(&mut self) -> bool {
+        if self.started {
+            self.piece += 16;
+            if self.piece >= self.width {
+                self.piece = 0;
+                self.row += 1;
+            }
+        }
+        self.started = true;
+        if self.row >= self.height || self.width == 0 {
+            return false;
+        }
+        let v = bits_at(
+            self.bytes,
+            self.first + 2 * (self.row * self.width + self.piece) as usize,
+        );
+        let n = self.width - self.piece;
+        self.bits = if n >= 16 {
+            v
+        } else {
+            v & !(u32::MAX >> (2 * n))
+        };
+        self.col = self.piece;
+        true
+    }
 }
 
 impl<C: PixelColor> Iterator for ShadedPixels<'_, C> {
     type Item = Pixel<C>;
 
+    // Inlined into the display's pixel loop: a call a pixel was a fifth of a colour board's
+    // page turn.
+    #[inline(always)]
     fn next(&mut self) -> Option<Pixel<C>> {
-        while self.at < self.count {
-            let i = self.at;
-            self.at += 1;
-            let bit = self.first + 2 * i as usize;
-            let bit_at = |n: usize| self.bytes.get(n / 8).map_or(0, |b| (b >> (7 - n % 8)) & 1);
-            let v = bit_at(bit) << 1 | bit_at(bit + 1);
-            let color = match (v, self.ink.pass) {
-                (0, _) | (1 | 2, Pass::Full) | (3, Pass::Edges) => continue,
-                (1, _) => self.ink.edges[0],
-                (2, _) => self.ink.edges[1],
-                _ => self.ink.full,
+        loop {
+            while self.bits == 0 {
+                if !self.load() {
+                    return None;
+                }
+            }
+            while self.bits & 0xC000_0000 == 0 {
+                self.bits <<= 2;
+                self.col += 1;
+            }
+            let v = (self.bits >> 30) as usize;
+            let col = self.col;
+            self.bits <<= 2;
+            self.col += 1;
+            let Some(color) = self.colors.get(v).copied().flatten() else {
+                continue;
             };
-            let (col, row) = (i % self.width.max(1), i / self.width.max(1));
             let p = Point::new(
                 self.origin.0.saturating_add(col as i32),
-                self.origin.1.saturating_add(row as i32),
+                self.origin.1.saturating_add(self.row as i32),
             );
             return Some(Pixel(p, color));
         }
-        None
     }
 }
 
@@ -169,6 +245,29 @@ pub fn fill<D: DrawTarget>(
         .map_err(DrawError::Target)
 }
 
+/// The 32 bits of `bytes` from bit `bit` (the most significant first; bits past the end are
+/// zero). In 32-bit steps only: the Cortex-M0+ shifts 64 bits in a library call.
+#[inline(always)]
+fn bits_at(bytes: &[u8], bit: usize) -> u32 {
+    let at = bit / 8;
+    let off = (bit % 8) as u32;
+    if let Some(&[b0, b1, b2, b3, b4]) = bytes.get(at..at + 5) {
+        // The common case: five bytes there, read without a check each.
+        let word = u32::from_be_bytes([b0, b1, b2, b3]);
+        return if off == 0 {
+            word
+        } else {
+            word << off | u32::from(b4) >> (8 - off)
+        };
+    }
+    let byte = |k: usize| u32::from(bytes.get(at + k).copied().unwrap_or(0));
+    let word = byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
+    match off {
+        0 => word,
+        _ => word << off | byte(4) >> (8 - off),
+    }
+}
+
 /// The pixels of a glyph's set bits, row by row. Its rows are packed back to back, `width`
 /// bits each, from bit `first` of `bytes`. The bits are taken 32 at a time and the empty
 /// ones skipped by shifting (the Cortex-M0+ counts no leading zeros): most of a glyph's box
@@ -232,14 +331,10 @@ impl<'a, C> SetPixels<'a, C> {
         if self.row >= self.height || self.width == 0 {
             return false;
         }
-        let bit = self.first + (self.row * self.width + self.piece) as usize;
-        let at = bit / 8;
-        let mut word = 0u64;
-        for k in 0..5 {
-            word = (word << 8) | u64::from(self.bytes.get(at + k).copied().unwrap_or(0));
-        }
-        // The 40 bits read start `bit % 8` bits before the wanted ones.
-        let v = ((word << (24 + bit % 8)) >> 32) as u32;
+        let v = bits_at(
+            self.bytes,
+            self.first + (self.row * self.width + self.piece) as usize,
+        );
         let n = self.width - self.piece;
         self.bits = if n >= 32 { v } else { v & !(u32::MAX >> n) };
         self.col = self.piece;
@@ -267,6 +362,26 @@ impl<C: PixelColor> Iterator for SetPixels<'_, C> {
         self.bits <<= 1;
         self.col += 1;
         Some(Pixel(p, self.color))
+    }
+}
+
+/// Draws a glyph's bitmap (`shaded`: two bits a pixel), the pixels of `ink`'s pass. Not
+/// inlined: its walkers are on a device's stack only while it draws, not while the bitmap is
+/// read from a card (the deepest point of the e-paper board's stack).
+#[inline(never)]
+fn blit<D: DrawTarget<Color = C>, C: PixelColor>(
+    target: &mut D,
+    bytes: &[u8],
+    first: usize,
+    size: (u32, u32),
+    origin: (i32, i32),
+    shaded: bool,
+    ink: Ink<C>,
+) -> Result<(), D::Error> {
+    if shaded {
+        target.draw_iter(ShadedPixels::new(bytes, first, size, origin, ink))
+    } else {
+        target.draw_iter(SetPixels::new(bytes, first, size, origin, ink.full))
     }
 }
 
@@ -311,29 +426,18 @@ impl<S: Storage> Typesetter<'_, S> {
         if g.bitmap_bits() == 0 || len > MAX_GLYPH_BYTES || (!shaded && ink.pass == Pass::Edges) {
             return Ok(u32::from(g.advance));
         }
-        let mut buf = [0u8; MAX_GLYPH_BYTES];
-        let bytes = self.bundle.glyph_bitmap(g, &mut buf)?;
+        // Four bytes of slack past the largest bitmap: the walks read five bytes at a time.
+        let mut buf = [0u8; MAX_GLYPH_BYTES + 4];
+        self.bundle.glyph_bitmap(g, &mut buf)?;
+        // The bytes past the bitmap are zero, so the walks may read them unchecked.
+        let bytes = &buf[..];
         let origin = (
             pen_x.saturating_add(i32::from(g.x)),
             top.saturating_add(i32::from(g.y)),
         );
         let first = (g.bit_offset % 8) as usize;
         let size = (u32::from(g.width), u32::from(g.height));
-        if shaded {
-            let pixels = ShadedPixels {
-                bytes,
-                first,
-                width: size.0,
-                count: size.0 * size.1,
-                at: 0,
-                origin,
-                ink,
-            };
-            target.draw_iter(pixels).map_err(DrawError::Target)?;
-        } else {
-            let pixels = SetPixels::new(bytes, first, size, origin, ink.full);
-            target.draw_iter(pixels).map_err(DrawError::Target)?;
-        }
+        blit(target, bytes, first, size, origin, shaded, ink).map_err(DrawError::Target)?;
         Ok(u32::from(g.advance))
     }
 
@@ -500,6 +604,52 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn shaded_pixels_walk_every_covered_pixel_of_its_pass() {
+        use super::{Ink, Pass, ShadedPixels};
+        use embedded_graphics::pixelcolor::{Gray8, GrayColor};
+        let mut seed = 0x1234_5678_u32;
+        for width in 0..=40u32 {
+            for height in [0u32, 1, 3, 16] {
+                for first in 0..8usize {
+                    let len = (first + 2 * (width * height) as usize).div_ceil(8) + 1;
+                    let bytes: Vec<u8> = (0..len)
+                        .map(|_| {
+                            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                            (seed >> 24) as u8
+                        })
+                        .collect();
+                    for pass in [Pass::All, Pass::Edges, Pass::Full] {
+                        let ink =
+                            Ink::blended(Gray8::new(3), [Some(Gray8::new(1)), None]).in_pass(pass);
+                        let got: Vec<(i32, i32, u8)> =
+                            ShadedPixels::new(&bytes, first, (width, height), (3, -2), ink)
+                                .map(|Pixel(p, c)| (p.x, p.y, c.luma()))
+                                .collect();
+                        let mut want = Vec::new();
+                        for row in 0..height {
+                            for col in 0..width {
+                                let bit = first + 2 * (row * width + col) as usize;
+                                let at = |n: usize| (bytes[n / 8] >> (7 - n % 8)) & 1;
+                                let v = at(bit) << 1 | at(bit + 1);
+                                let c = match (v, pass) {
+                                    (0, _) | (1 | 2, Pass::Full) | (3, Pass::Edges) => None,
+                                    (1, _) => Some(1),
+                                    (2, _) => None,
+                                    _ => Some(3),
+                                };
+                                if let Some(c) = c {
+                                    want.push((col as i32 + 3, row as i32 - 2, c));
+                                }
+                            }
+                        }
+                        assert_eq!(got, want, "{width}x{height}+{first} {pass:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -299,6 +299,16 @@ impl<'a, S: Storage> Typesetter<'a, S> {
         })
     }
 
+    /// Sets text with the strike of another size class (the reader's text size), or the
+    /// nearest the bundle has; what was cached for the old one is forgotten. An article open
+    /// before must be opened again ([`Typesetter::open_article`]).
+    pub fn set_size_class(&mut self, size_class: u8) {
+        self.strike = self.bundle.strike(size_class);
+        self.cache = GlyphCache::new();
+        self.text_box = None;
+        self.para = None;
+    }
+
     /// The glyph strike in use.
     pub fn strike(&self) -> Option<Strike> {
         self.strike

@@ -18,7 +18,7 @@ pub mod shelf;
 pub use app::{draw_error, error_message, App, Input, Screen, Signed, TextArea, Trust, TrustedKey};
 pub use draw::{Ink, NullDisplay, Pass};
 pub use layout::{Break, Line, OpenArticle, PageTable, TextPos, Typesetter};
-pub use memory::{Memory, Place};
+pub use memory::{Changes, Memory, Place};
 pub use profile::{profile_by_name, Profile, Theme, DAYLIGHT, MONO, PROFILES};
 pub use search::{Search, SearchKey};
 pub use shelf::Shelf;

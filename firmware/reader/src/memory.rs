@@ -31,6 +31,19 @@ pub struct Memory {
     pub reading: bool,
     /// Bookmarks, oldest first.
     pub bookmarks: heapless::Vec<Place, BOOKMARKS_LEN>,
+    /// Whether text is set in the larger size (the reader's setting, for every bundle).
+    pub larger_text: bool,
+}
+
+/// What changed in a reader's memory: which items a device writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Where the reader is, and the articles read last.
+    pub history: bool,
+    /// The bookmarks.
+    pub bookmarks: bool,
+    /// The settings (the text size).
+    pub settings: bool,
 }
 
 impl Memory {

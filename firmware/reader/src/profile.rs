@@ -15,8 +15,10 @@ pub struct Profile {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// Which glyph strike of the bundle to use (0 small, 1 large, 2 large and smooth).
+    /// Which glyph strike of the bundle to use (0 small, 1 large, 2 smooth).
     pub size_class: u8,
+    /// Which strike the larger text setting uses (1 large, 3 smooth and larger).
+    pub larger_class: u8,
     /// Whether the panel shows colour (else one bit per pixel).
     pub color: bool,
     /// Bytes of inflate window the device sets aside: the largest bundle window it can read
@@ -43,6 +45,7 @@ pub const OLED_128X64: Profile = Profile {
     width: 128,
     height: 64,
     size_class: 0,
+    larger_class: 1,
     color: false,
     window_bytes: 12 * 1024 + 16,
 };
@@ -54,6 +57,7 @@ pub const EPAPER_296X128: Profile = Profile {
     width: 296,
     height: 128,
     size_class: 1,
+    larger_class: 3,
     color: false,
     window_bytes: 16 * 1024 + 16,
 };
@@ -65,6 +69,7 @@ pub const TFT_240X135: Profile = Profile {
     width: 240,
     height: 135,
     size_class: 2,
+    larger_class: 3,
     color: true,
     window_bytes: 16 * 1024 + 16,
 };
@@ -76,6 +81,7 @@ pub const TFT_320X240: Profile = Profile {
     width: 320,
     height: 240,
     size_class: 2,
+    larger_class: 3,
     color: true,
     window_bytes: 32 * 1024 + 16,
 };
@@ -120,12 +126,13 @@ pub struct Theme<C> {
     pub bar_text: C,
     /// Background of the error screen's heading.
     pub alert: C,
-    /// Edges of anti-aliased body text: a third and two thirds of the way from the background.
-    pub text_edges: [C; 2],
+    /// Edges of anti-aliased body text: a third and two thirds of the way from the background
+    /// (`None`: left as the background).
+    pub text_edges: [Option<C>; 2],
     /// Edges of anti-aliased secondary text on the background.
-    pub muted_edges: [C; 2],
+    pub muted_edges: [Option<C>; 2],
     /// Edges of anti-aliased text on a bar.
-    pub bar_text_edges: [C; 2],
+    pub bar_text_edges: [Option<C>; 2],
 }
 
 impl<C: Copy> Theme<C> {
@@ -145,8 +152,8 @@ impl<C: Copy> Theme<C> {
     }
 }
 
-/// A one-bit theme: light text on a dark panel (OLED), bars inverted. Anti-aliased edges, which
-/// its strikes do not have, would be drawn as ink.
+/// A one-bit theme: light text on a dark panel (OLED), bars inverted. An anti-aliased glyph
+/// (the larger text on the e-paper display) is drawn where it is covered two thirds or more.
 pub const MONO: Theme<BinaryColor> = Theme {
     background: BinaryColor::Off,
     text: BinaryColor::On,
@@ -154,9 +161,9 @@ pub const MONO: Theme<BinaryColor> = Theme {
     bar: BinaryColor::On,
     bar_text: BinaryColor::Off,
     alert: BinaryColor::On,
-    text_edges: [BinaryColor::On; 2],
-    muted_edges: [BinaryColor::On; 2],
-    bar_text_edges: [BinaryColor::Off; 2],
+    text_edges: [None, Some(BinaryColor::On)],
+    muted_edges: [None, Some(BinaryColor::On)],
+    bar_text_edges: [None, Some(BinaryColor::Off)],
 };
 
 /// An 8-bit-a-channel colour.
@@ -177,8 +184,8 @@ const fn channel(bg: u16, fg: u16, thirds: u16) -> u16 {
 }
 
 /// The two edge colours of `fg` on `bg`.
-const fn edges(bg: Rgb, fg: Rgb) -> [Rgb565; 2] {
-    [mix(bg, fg, 1), mix(bg, fg, 2)]
+const fn edges(bg: Rgb, fg: Rgb) -> [Option<Rgb565>; 2] {
+    [Some(mix(bg, fg, 1)), Some(mix(bg, fg, 2))]
 }
 
 const PAPER: Rgb = (255, 255, 255);
@@ -208,10 +215,12 @@ mod tests {
         // Black on white: a third is light grey, two thirds dark grey.
         assert_eq!(
             DAYLIGHT.text_edges,
-            [Rgb565::new(21, 42, 21), Rgb565::new(10, 21, 10)]
+            [Some(Rgb565::new(21, 42, 21)), Some(Rgb565::new(10, 21, 10))]
         );
         // White on the bar: from the bar's slate blue towards white.
-        let [a, b] = DAYLIGHT.bar_text_edges;
+        let [Some(a), Some(b)] = DAYLIGHT.bar_text_edges else {
+            panic!("edges")
+        };
         assert!(a.r() < b.r() && b.r() < Rgb565::WHITE.r());
         assert!(DAYLIGHT.bar.r() < a.r());
         assert_eq!(mix(PAPER, INK, 3), Rgb565::BLACK);

@@ -13,9 +13,9 @@ use fieldpack_reader::{Input, Profile};
 use crate::sim::{mono_rgb, rgb565_to_rgb, Frame};
 
 /// Flash address the firmware expects a bundle at (`BUNDLE_FLASH_ADDR` in the firmware).
-pub const BUNDLE_FLASH_ADDR: u32 = 0x0002_4000;
+pub const BUNDLE_FLASH_ADDR: u32 = 0x0002_6000;
 /// Size of the flash region for bundles.
-pub const BUNDLE_FLASH_LEN: usize = 0x0001_C000;
+pub const BUNDLE_FLASH_LEN: usize = 0x0001_A000;
 
 /// The board emulated.
 pub const BOARD: &str = "lm3s6965evb";

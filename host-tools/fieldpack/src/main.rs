@@ -306,7 +306,7 @@ enum Dev {
         /// Firmware ELF (default: found as `fieldpack dev --help` says).
         #[arg(long, value_name = "ELF")]
         firmware: Option<PathBuf>,
-        /// Where the firmware reads the bundle: its flash region (up to 112 KiB), a host file
+        /// Where the firmware reads the bundle: its flash region (up to 104 KiB), a host file
         /// read in blocks through semihosting (any size; an SD card's stand-in), or auto.
         #[arg(long, default_value = "auto", value_parser = ["auto", "flash", "file"])]
         storage: String,

@@ -205,6 +205,10 @@ pub fn run_with_card(
     if let Some(c) = card {
         cmd.arg("--card").arg(c);
     }
+    // For finding where a run's time goes: the harness writes cycles per instruction address.
+    if let Some(p) = std::env::var_os("FIELDPACK_HARNESS_PROFILE") {
+        cmd.arg("--profile").arg(p);
+    }
     let out = cmd
         .output()
         .context("cannot start node (the RP2040 emulator runs on Node.js 20 or later)")?;

@@ -252,6 +252,8 @@ pub struct ScriptCost {
     pub glyphs_large: u32,
     /// Glyphs in the smooth strike (colour displays: anti-aliased).
     pub glyphs_smooth: u32,
+    /// Glyphs in the larger smooth strike (the reader's larger text).
+    pub glyphs_larger: u32,
     /// Bytes of their glyph records (8 each) in every strike.
     pub record_bytes: u64,
     /// Bytes of their bitmaps; a bitmap two glyphs share is counted once, for the first.
@@ -322,7 +324,8 @@ fn script_costs(b: &mut Bundle<&[u8]>) -> Vec<ScriptCost> {
             match s.header.size_class {
                 0 => cost.glyphs_small += 1,
                 1 => cost.glyphs_large += 1,
-                _ => cost.glyphs_smooth += 1,
+                2 => cost.glyphs_smooth += 1,
+                _ => cost.glyphs_larger += 1,
             }
             cost.record_bytes += GLYPH_RECORD_LEN as u64;
             if let Ok(Some(g)) = b.glyph_by_key(&s, e.codepoint) {
@@ -365,6 +368,7 @@ impl ScriptCost {
             glyphs_small: 0,
             glyphs_large: 0,
             glyphs_smooth: 0,
+            glyphs_larger: 0,
             record_bytes: 0,
             bitmap_bytes: 0,
             shaped_words: 0,
@@ -836,7 +840,8 @@ pub fn render_inspection(r: &Inspection) -> String {
         let name = match g.size_class {
             0 => "small",
             1 => "large",
-            _ => "smooth",
+            2 => "smooth",
+            _ => "larger",
         };
         let _ = writeln!(
             s,
@@ -855,17 +860,26 @@ pub fn render_inspection(r: &Inspection) -> String {
         );
         let _ = writeln!(
             s,
-            "  {:<16} {:>7} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
-            "script", "small", "large", "smooth", "records", "bitmaps", "words", "word bytes"
+            "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
+            "script",
+            "small",
+            "large",
+            "smooth",
+            "larger",
+            "records",
+            "bitmaps",
+            "words",
+            "word bytes"
         );
         for c in &r.scripts {
             let _ = writeln!(
                 s,
-                "  {:<16} {:>7} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
+                "  {:<16} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9} {:>7} {:>9}",
                 c.script,
                 c.glyphs_small,
                 c.glyphs_large,
                 c.glyphs_smooth,
+                c.glyphs_larger,
                 c.record_bytes,
                 c.bitmap_bytes,
                 c.shaped_words,
@@ -1693,7 +1707,7 @@ fn resolved_glyphs(
                 Some(a) => i32::from(a[class]),
                 None => match strikes
                     .iter()
-                    .find(|s| usize::from(s.header.size_class) == class)
+                    .find(|s| fieldpack_format::shaped::positions_of(s.header.size_class) == class)
                 {
                     Some(s) => b
                         .glyph_by_key(s, g.key)?

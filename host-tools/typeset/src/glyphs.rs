@@ -32,6 +32,60 @@ pub struct FontGlyph {
 }
 
 impl FontGlyph {
+    /// A one-bit glyph scaled by `num / den` (larger), each pixel's coverage of the scaled ink
+    /// measured by 4 x 4 samples: at `depth` 2 in thirds, at 1 ink where half or more is
+    /// covered. How a bitmap font drawn for one size serves a larger strike.
+    pub fn scaled(&self, num: i32, den: i32, depth: u8) -> FontGlyph {
+        let scale = |v: i32| (v * num + den / 2).div_euclid(den);
+        let floor = |v: i32| (v * num).div_euclid(den);
+        let ceil = |v: i32| -((-v * num).div_euclid(den));
+        let (w, h) = (self.width as i32, self.rows.len() as i32);
+        // Every pixel the scaled box touches (empty edges are cropped later).
+        let (x0, top) = (floor(self.x), ceil(self.top));
+        let (sw, sh) = (
+            (ceil(self.x + w) - x0).max(0),
+            (top - floor(self.top - h)).max(0),
+        );
+        let ink = |sx: f64, sy: f64| -> bool {
+            let (c, r) = (sx.floor() as i32, sy.floor() as i32);
+            (0..w).contains(&c) && (0..h).contains(&r) && self.rows[r as usize][c as usize] != 0
+        };
+        let f = f64::from(den) / f64::from(num);
+        let rows = (0..sh)
+            .map(|y| {
+                (0..sw)
+                    .map(|x| {
+                        let mut hits = 0u32;
+                        for j in 0..4 {
+                            for i in 0..4 {
+                                // The sample's place in the original, from its own top left.
+                                let px = f64::from(x0 + x) + (f64::from(i) + 0.5) / 4.0;
+                                let py = f64::from(top - y) - (f64::from(j) + 0.5) / 4.0;
+                                let sx = px * f - f64::from(self.x);
+                                let sy = f64::from(self.top) - py * f;
+                                hits += u32::from(ink(sx, sy));
+                            }
+                        }
+                        if depth == 2 {
+                            // 16 samples in thirds, to the nearest.
+                            ((hits * 3 + 8) / 16) as u8
+                        } else {
+                            u8::from(hits >= 8)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        FontGlyph {
+            advance: scale(self.advance),
+            x: x0,
+            top,
+            width: sw as usize,
+            rows,
+            depth,
+        }
+    }
+
     /// The same glyph with empty border rows and columns removed.
     fn cropped(&self) -> FontGlyph {
         let ink_rows: Vec<usize> = (0..self.rows.len())
@@ -328,8 +382,11 @@ pub fn strike_fonts(fonts: &Fonts, size_class: u8) -> Vec<&Font> {
     }
 }
 
-/// Size classes in every bundle: 0 small, 1 large, 2 large and smooth.
-pub const SIZE_CLASSES: [u8; fieldpack_format::layout::SIZE_CLASS_COUNT] = [0, 1, 2];
+/// Bits a pixel of the bitmap-font glyphs scaled for the larger strike.
+const LARGER_BITMAP_DEPTH: u8 = 1;
+
+/// Size classes in every bundle: 0 small, 1 large, 2 smooth, 3 smooth and larger.
+pub const SIZE_CLASSES: [u8; fieldpack_format::layout::SIZE_CLASS_COUNT] = [0, 1, 2, 3];
 
 /// Whether `c` draws nothing and takes no room (format controls such as ZWJ).
 fn is_zero_width(c: char) -> bool {
@@ -484,7 +541,16 @@ fn choose(
         // Scripts with an outline font of their own take it; the bitmap fonts the rest.
         let outline = crate::shape::rasterise_char(c, size_class)?;
         let from_outline = outline.is_some();
-        let found = outline.or_else(|| cascade.iter().find_map(|f| f.glyph(c as u32)));
+        let found = outline.or_else(|| {
+            let g = cascade.iter().find_map(|f| f.glyph(c as u32))?;
+            // The larger strike has no bitmap font of its size: Unifont's glyphs are scaled
+            // to it, one bit a pixel (two would double what Han and Hangul cost: 100 bytes a
+            // glyph, 300 KB for a Chinese bundle's 3,000 characters).
+            Some(match crate::shape::class_px(size_class) {
+                px if px > 16 => g.scaled(px, 16, LARGER_BITMAP_DEPTH),
+                _ => g,
+            })
+        });
         let Some(g) = found else {
             missing.insert(c);
             continue;

@@ -16,8 +16,9 @@ use unicode_bidi::{BidiInfo, Level};
 
 use crate::glyphs::FontGlyph;
 
-/// Pixels per em of the shaping fonts in each size class: the bitmap fonts' sizes (13 and 16).
-pub const CLASS_PX: [i32; SHAPED_CLASSES] = [13, 16];
+/// Pixels per em of the outline fonts in each position set ([`positions_of`]): the bitmap
+/// fonts' sizes (13 and 16), and 20 for the larger smooth strike.
+pub const CLASS_PX: [i32; SHAPED_CLASSES] = [13, 16, 20];
 
 /// Coverage at or above which a pixel of a rasterised outline is ink (of 255): a little under
 /// half, so that the thin strokes of Arabic and Thai at 13 pixels do not vanish.
@@ -165,8 +166,11 @@ const FONT_FILES: [FontFile; 12] = [
 /// The font of the smooth strike's Latin, Greek and Cyrillic.
 const NOTO_SANS: u8 = 11;
 
-/// The size class of the smooth strike: anti-aliased glyphs, for colour displays.
-pub const SMOOTH_CLASS: u8 = 2;
+/// Whether a size class's strike is smooth (anti-aliased: the colour displays' 2, and 3, the
+/// larger text setting's).
+pub const fn is_smooth(size_class: u8) -> bool {
+    size_class >= 2
+}
 
 /// Levels of coverage a smooth glyph's pixel has (two bits: none, a third, two thirds, ink).
 const SMOOTH_LEVELS: u16 = 3;
@@ -269,7 +273,7 @@ pub fn class_px(size_class: u8) -> i32 {
 pub fn rasterise_char(c: char, size_class: u8) -> Result<Option<FontGlyph>> {
     let font = match outline_font(c) {
         Some(f) => Some(f),
-        None if size_class == SMOOTH_CLASS => smooth_font(c)?,
+        None if is_smooth(size_class) => smooth_font(c)?,
         None => None,
     };
     let Some(font) = font else {
@@ -709,21 +713,29 @@ pub fn stored_glyphs(
         let advance = if (0..SHAPED_CLASSES).all(|c| g.advance[c] == i32::from(default[c])) {
             None
         } else {
-            Some([byte(g.advance[0])?, byte(g.advance[1])?])
+            let mut a = [0i8; SHAPED_CLASSES];
+            for (v, &px) in a.iter_mut().zip(&g.advance) {
+                *v = byte(px)?;
+            }
+            Some(a)
         };
         for (w, a) in width.iter_mut().zip(g.advance) {
             *w += i64::from(a);
         }
+        let mut offset = [(0i8, 0i8); SHAPED_CLASSES];
+        for (c, o) in offset.iter_mut().enumerate() {
+            *o = (byte(g.dx[c])?, byte(g.dy[c])?);
+        }
         out.push(ShapedGlyph {
             key: g.key,
             advance,
-            offset: [
-                (byte(g.dx[0])?, byte(g.dy[0])?),
-                (byte(g.dx[1])?, byte(g.dy[1])?),
-            ],
+            offset,
         });
     }
-    let w = [u16::try_from(width[0]).ok()?, u16::try_from(width[1]).ok()?];
+    let mut w = [0u16; SHAPED_CLASSES];
+    for (slot, &total) in w.iter_mut().zip(&width) {
+        *slot = u16::try_from(total).ok()?;
+    }
     Some((out, w))
 }
 
@@ -808,7 +820,7 @@ pub fn rasterise(key: u32, size_class: u8) -> Result<FontGlyph> {
         .get(font)
         .ok_or_else(|| anyhow!("no shaping font {font}"))?;
     let (m, coverage) = f.raster.rasterize_indexed(gid, class_px(size_class) as f32);
-    let smooth = size_class == SMOOTH_CLASS
+    let smooth = is_smooth(size_class)
         && (m.width * m.height * 2).div_ceil(8) <= fieldpack_format::layout::MAX_GLYPH_BITMAP;
     let pixel = |v: u8| -> u8 {
         if smooth {
