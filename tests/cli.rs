@@ -616,3 +616,38 @@ fn structure_is_the_same_from_html_markdown_and_text_and_survives_extract() {
         "the extracted Markdown packs to another bundle"
     );
 }
+
+/// A bundle made for a board carries its display's two strikes (normal and larger text); one
+/// made for any device carries all four; each verifies.
+#[test]
+fn a_board_bundle_carries_its_displays_strikes_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let assets = root().join("assets/articles");
+    let mut sizes = Vec::new();
+    for (board, classes) in [
+        (None, vec![0, 1, 2, 3]),
+        (Some("pico-oled"), vec![0, 1]),
+        (Some("pico-epaper"), vec![1, 3]),
+        (Some("pico-display-2"), vec![2, 3]),
+    ] {
+        let fpk = dir.path().join(format!("{}.fpk", board.unwrap_or("any")));
+        let mut args = vec!["build", "-q", "-o", s(&fpk), s(&assets)];
+        if let Some(b) = board {
+            args.extend(["--board", b]);
+        }
+        ok(&args);
+        let json = ok(&["inspect", "--json", s(&fpk)]);
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        let got: Vec<u64> = v["strikes"]
+            .as_array()
+            .expect("strikes")
+            .iter()
+            .map(|s| s["size_class"].as_u64().expect("class"))
+            .collect();
+        assert_eq!(got, classes, "{board:?}");
+        ok(&["verify", s(&fpk)]);
+        sizes.push(std::fs::metadata(&fpk).expect("size").len());
+    }
+    // Fewer strikes, fewer bytes (the window differs too, but glyphs dominate this sample).
+    assert!(sizes[1] < sizes[0] && sizes[3] < sizes[0], "{sizes:?}");
+}

@@ -161,48 +161,34 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
     /// then erased, so that the next change can be kept).
     pub fn load(&mut self, id: &[u8; 16]) -> Memory {
         let mut m = Memory::default();
-        let history =
-            embassy_futures::block_on(self.map.fetch_item::<&[u8]>(&mut self.buffer, &KEY_HISTORY));
-        let ok = match history {
-            Ok(Some(bytes)) => {
-                let _ = decode_history(id, bytes, &mut m);
-                true
-            }
-            Ok(None) => true,
-            Err(_) => false,
-        };
-        let bookmarks = embassy_futures::block_on(
-            self.map
-                .fetch_item::<&[u8]>(&mut self.buffer, &KEY_BOOKMARKS),
-        );
-        let ok = ok
-            && match bookmarks {
-                Ok(Some(bytes)) => {
-                    let _ = decode_bookmarks(id, bytes, &mut m);
-                    true
-                }
-                Ok(None) => true,
-                Err(_) => false,
-            };
-        let settings = embassy_futures::block_on(
-            self.map
-                .fetch_item::<&[u8]>(&mut self.buffer, &KEY_SETTINGS),
-        );
-        let ok = ok
-            && match settings {
-                Ok(Some(bytes)) => {
-                    let _ = decode_settings(bytes, &mut m);
-                    true
-                }
-                Ok(None) => true,
-                Err(_) => false,
-            };
+        let ok = self.fetch_into(KEY_HISTORY, &mut |b| {
+            let _ = decode_history(id, b, &mut m);
+        }) && self.fetch_into(KEY_BOOKMARKS, &mut |b| {
+            let _ = decode_bookmarks(id, b, &mut m);
+        }) && self.fetch_into(KEY_SETTINGS, &mut |b| {
+            let _ = decode_settings(b, &mut m);
+        });
         if !ok {
             // Damaged past what the store repairs by itself: start afresh.
             let _ = embassy_futures::block_on(self.map.erase_all());
             return Memory::default();
         }
         m
+    }
+
+    /// Reads item `key` and hands its bytes to `apply` (nothing when there is none); `false`
+    /// when the store cannot be read. Not inlined: a read's future is on the stack only while
+    /// it runs (three of them in `load`'s frame took the 128x64 firmware past 32 KiB).
+    #[inline(never)]
+    fn fetch_into(&mut self, key: u8, apply: &mut dyn FnMut(&[u8])) -> bool {
+        match embassy_futures::block_on(self.map.fetch_item::<&[u8]>(&mut self.buffer, &key)) {
+            Ok(Some(bytes)) => {
+                apply(bytes);
+                true
+            }
+            Ok(None) => true,
+            Err(_) => false,
+        }
     }
 
     /// Writes what changed from `before` to `after` (nothing, the history, the bookmarks or
@@ -221,7 +207,10 @@ impl<F: MultiwriteNorFlash> StateStore<F> {
         self.save_items(id, after, changes)
     }
 
-    /// Writes the items `changes` names, from `memory`.
+    /// Writes the items `changes` names, from `memory`. Not inlined: its item buffer and the
+    /// store's futures would otherwise sit in the caller's frame under every key press's
+    /// drawing (the deepest stack of a 128x64 device).
+    #[inline(never)]
     pub fn save_items(
         &mut self,
         id: &[u8; 16],

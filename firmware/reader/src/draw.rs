@@ -365,26 +365,6 @@ impl<C: PixelColor> Iterator for SetPixels<'_, C> {
     }
 }
 
-/// Draws a glyph's bitmap (`shaded`: two bits a pixel), the pixels of `ink`'s pass. Not
-/// inlined: its walkers are on a device's stack only while it draws, not while the bitmap is
-/// read from a card (the deepest point of the e-paper board's stack).
-#[inline(never)]
-fn blit<D: DrawTarget<Color = C>, C: PixelColor>(
-    target: &mut D,
-    bytes: &[u8],
-    first: usize,
-    size: (u32, u32),
-    origin: (i32, i32),
-    shaded: bool,
-    ink: Ink<C>,
-) -> Result<(), D::Error> {
-    if shaded {
-        target.draw_iter(ShadedPixels::new(bytes, first, size, origin, ink))
-    } else {
-        target.draw_iter(SetPixels::new(bytes, first, size, origin, ink.full))
-    }
-}
-
 impl<S: Storage> Typesetter<'_, S> {
     /// Whether the strike in use has anti-aliased glyphs (text is then drawn in two passes).
     pub fn smooth(&self) -> bool {
@@ -437,7 +417,13 @@ impl<S: Storage> Typesetter<'_, S> {
         );
         let first = (g.bit_offset % 8) as usize;
         let size = (u32::from(g.width), u32::from(g.height));
-        blit(target, bytes, first, size, origin, shaded, ink).map_err(DrawError::Target)?;
+        if shaded {
+            let pixels = ShadedPixels::new(bytes, first, size, origin, ink);
+            target.draw_iter(pixels).map_err(DrawError::Target)?;
+        } else {
+            let pixels = SetPixels::new(bytes, first, size, origin, ink.full);
+            target.draw_iter(pixels).map_err(DrawError::Target)?;
+        }
         Ok(u32::from(g.advance))
     }
 

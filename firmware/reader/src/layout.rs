@@ -128,6 +128,14 @@ impl GlyphCache {
         }
     }
 
+    /// Forgets every record, in place (a new cache would be a 384-byte temporary on the stack
+    /// of whatever calls this).
+    fn clear(&mut self) {
+        for slot in &mut self.slots {
+            slot.0 = Self::EMPTY_TAG;
+        }
+    }
+
     /// The record cached for key `cp`.
     fn get(&self, cp: u32) -> Option<GlyphRecord> {
         let &(tag, packed, m) = self.slots.get((cp as usize) % CACHE_SLOTS)?;
@@ -302,9 +310,10 @@ impl<'a, S: Storage> Typesetter<'a, S> {
     /// Sets text with the strike of another size class (the reader's text size), or the
     /// nearest the bundle has; what was cached for the old one is forgotten. An article open
     /// before must be opened again ([`Typesetter::open_article`]).
+    #[inline(never)]
     pub fn set_size_class(&mut self, size_class: u8) {
         self.strike = self.bundle.strike(size_class);
-        self.cache = GlyphCache::new();
+        self.cache.clear();
         self.text_box = None;
         self.para = None;
     }

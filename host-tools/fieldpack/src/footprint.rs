@@ -65,14 +65,17 @@ pub const FOOTPRINT_KEYS: &str =
 pub fn measure(profile: &Profile, firmware: &Path, bundle: &Path) -> Result<Footprint> {
     let (text, rodata, data, bss) = sections(firmware)?;
     let keys = parse_keys(FOOTPRINT_KEYS)?;
-    let run = emulate::run(
-        firmware,
-        Some(bundle),
-        StorageKind::Flash,
-        profile,
-        &keys,
-        &[],
-    )?;
+    // From the board's flash where the bundle fits there, else from a file in blocks, as a
+    // device reads a card.
+    let len = std::fs::metadata(bundle)
+        .with_context(|| format!("cannot read {}", bundle.display()))?
+        .len();
+    let storage = if len <= emulate::BUNDLE_FLASH_LEN as u64 {
+        StorageKind::Flash
+    } else {
+        StorageKind::File
+    };
+    let run = emulate::run(firmware, Some(bundle), storage, profile, &keys, &[])?;
     Ok(Footprint {
         profile: profile.name.to_string(),
         text,

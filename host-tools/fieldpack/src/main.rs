@@ -89,9 +89,9 @@ enum Command {
         /// chosen to fit its memory (128x64 bundles open on every profile).
         #[arg(long, default_value = "128x64", value_parser = PROFILE_NAMES)]
         device: String,
-        /// Make the bundle for a Raspberry Pi Pico board: its display, and the 32 KiB window its
-        /// 264 KiB of RAM afford (smaller bundles than --device 128x64's 12 KiB window; they
-        /// need such a board).
+        /// Make the bundle for a Raspberry Pi Pico board: its display's glyphs only (its normal
+        /// and larger text), and the 32 KiB window its 264 KiB of RAM afford (smaller bundles
+        /// than --device 128x64's 12 KiB window; they need such a board).
         #[arg(long, conflicts_with = "device", value_parser = BOARD_NAMES)]
         board: Option<String>,
         /// Largest decoded chunk of article text in bytes (default: per --device).
@@ -715,6 +715,17 @@ fn run(cli: Cli) -> Result<()> {
                     effort: Effort::from_name(&effort).unwrap_or(Effort::Good),
                     keep_paths,
                     sign,
+                    // A board's bundle carries its display's two strikes (normal and larger
+                    // text); others carry all four, for any display.
+                    size_classes: match &board {
+                        Some(_) => {
+                            let mut c = vec![device.size_class, device.larger_class];
+                            c.sort_unstable();
+                            c.dedup();
+                            c
+                        }
+                        None => fieldpack::glyphs::SIZE_CLASSES.to_vec(),
+                    },
                 },
                 output: (!to_stdout).then(|| output.clone()),
                 exclude,

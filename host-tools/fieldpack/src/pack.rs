@@ -47,6 +47,9 @@ pub struct PackOptions {
     pub keep_paths: bool,
     /// Sign the bundle with this publisher key.
     pub sign: Option<crate::sign::SigningKey>,
+    /// The glyph strikes to carry, by size class: all four for any device, or a board's own
+    /// two (`build --board`).
+    pub size_classes: Vec<u8>,
 }
 
 impl Default for PackOptions {
@@ -60,6 +63,7 @@ impl Default for PackOptions {
             effort: Effort::Good,
             keep_paths: false,
             sign: None,
+            size_classes: crate::glyphs::SIZE_CLASSES.to_vec(),
         }
     }
 }
@@ -773,7 +777,7 @@ pub fn assemble(
             a.body_chars.extend(t.chars());
         }
     }
-    let glyphs = build_glyphs(fonts, &chars, &words.glyphs)?;
+    let glyphs = build_glyphs(fonts, &chars, &words.glyphs, &opts.size_classes)?;
 
     // Titles that fold alike get a note each that tells them apart in the library.
     let mut by_title: BTreeMap<String, Vec<usize>> = BTreeMap::new();

@@ -445,7 +445,7 @@ impl BuiltStrike {
 
 /// Every strike of a bundle and the bitmap section they share.
 pub struct BuiltGlyphs {
-    /// One strike per size class, in [`SIZE_CLASSES`] order.
+    /// One strike per size class asked for, in their order.
     pub strikes: Vec<BuiltStrike>,
     /// The `GlyphBitmaps` section.
     pub bitmaps: Vec<u8>,
@@ -697,11 +697,16 @@ pub struct Shaped {
     pub advances: BTreeMap<u32, [u8; SHAPED_CLASSES]>,
 }
 
-/// Builds the strike of every size class for the characters in `chars` and the `shaped`
-/// glyphs, and their bitmaps.
-pub fn build_glyphs(fonts: &Fonts, chars: &BTreeSet<char>, shaped: &Shaped) -> Result<BuiltGlyphs> {
+/// Builds the strike of each of `classes` (size classes, ascending) for the characters in
+/// `chars` and the `shaped` glyphs, and their bitmaps.
+pub fn build_glyphs(
+    fonts: &Fonts,
+    chars: &BTreeSet<char>,
+    shaped: &Shaped,
+    classes: &[u8],
+) -> Result<BuiltGlyphs> {
     let mut pool = BitmapPool::default();
-    let strikes = SIZE_CLASSES
+    let strikes = classes
         .iter()
         .map(|&class| encode_strike(class, choose(fonts, class, chars, shaped)?, &mut pool))
         .collect::<Result<Vec<_>>>()?;
@@ -732,13 +737,19 @@ mod tests {
     fn shipped_fonts_cover_the_scripts() {
         let fonts = fonts().expect("fonts load");
         let chars: BTreeSet<char> = "Aé’“”Жω한中".chars().collect();
-        let built = build_glyphs(fonts, &chars, &Shaped::default()).expect("glyphs");
+        let built = build_glyphs(fonts, &chars, &Shaped::default(), &SIZE_CLASSES).expect("glyphs");
         for s in &built.strikes {
             assert!(s.missing.is_empty(), "{:?}", s.missing);
             // The characters plus space, replacement, ellipsis and middle dot.
             assert_eq!(s.glyph_count, chars.len() + 4);
         }
-        let built = build_glyphs(fonts, &['\u{1F600}'].into(), &Shaped::default()).expect("glyphs");
+        let built = build_glyphs(
+            fonts,
+            &['\u{1F600}'].into(),
+            &Shaped::default(),
+            &SIZE_CLASSES,
+        )
+        .expect("glyphs");
         assert_eq!(built.strikes[1].missing.len(), 1);
     }
 }
