@@ -525,14 +525,20 @@ fn damage_is_reported_in_full_and_the_healthy_articles_are_salvaged() {
     assert_eq!(walk(&out).len(), count - 2);
 }
 
+/// A bundle of one short line of text, built by the tool in `dir`: its path and its bytes.
+fn short_bundle(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let src = dir.join("a.txt");
+    std::fs::write(&src, "Short text.\n").expect("w");
+    let fpk = dir.join("a.fpk");
+    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
+    let bytes = std::fs::read(&fpk).expect("read");
+    (fpk, bytes)
+}
+
 #[test]
 fn verify_checks_every_glyph_record() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let src = dir.path().join("a.txt");
-    std::fs::write(&src, "Short text.\n").expect("w");
-    let fpk = dir.path().join("a.fpk");
-    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
-    let mut bytes = std::fs::read(&fpk).expect("read");
+    let (_, mut bytes) = short_bundle(dir.path());
     let g = section(&bytes, SectionKind::Glyphs);
     let metrics = u16::from_le_bytes([bytes[g.offset as usize + 8], bytes[g.offset as usize + 9]]);
     // The first glyph record's metrics index, past the table.
@@ -553,11 +559,7 @@ fn verify_checks_every_glyph_record() {
 #[test]
 fn glyph_depths_and_sizes_past_the_limits_are_caught() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let src = dir.path().join("a.txt");
-    std::fs::write(&src, "Short text.\n").expect("w");
-    let fpk = dir.path().join("a.fpk");
-    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
-    let good = std::fs::read(&fpk).expect("read");
+    let (_, good) = short_bundle(dir.path());
     // The smooth strike (size class 2): its header and its metrics table.
     let smooth = table(&good)
         .into_iter()
@@ -873,11 +875,7 @@ fn forge_line_box(bytes: &mut [u8], class: usize, top: u8, height: u8) {
 #[test]
 fn line_boxes_are_checked_by_verify_and_the_reader() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let src = dir.path().join("a.txt");
-    std::fs::write(&src, "Short text.\n").expect("w");
-    let fpk = dir.path().join("a.fpk");
-    ok(&["build", "-q", "-o", s(&fpk), s(&src)]);
-    let good = std::fs::read(&fpk).expect("read");
+    let (_, good) = short_bundle(dir.path());
     // A box that fits the strike but is not the one the text's glyphs need: verify says so.
     let mut wrong = good.clone();
     forge_line_box(&mut wrong, 1, 0, 3);

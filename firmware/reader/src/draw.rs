@@ -67,34 +67,88 @@ impl<C: Copy> Ink<C> {
     }
 }
 
-/// The pixels of an anti-aliased glyph's bitmap that a pass draws: `width` x `height` pixels of
-/// two bits (coverage 0 to 3, the most significant bit first) from bit `first` of `bytes`.
-/// Like [`SetPixels`], 16 pixels are taken at a time and the empty ones skipped by shifting:
-/// a glyph's box is mostly empty, and this is most of a page turn's drawing on a colour board.
-struct ShadedPixels<'a, C> {
+/// A glyph bitmap's rows, walked a 32-bit word at a time: `width` x `height` pixels of `depth`
+/// bits (1 or 2, the most significant first), packed back to back from bit `first` of `bytes`.
+/// Most of a glyph's box is empty: the walkers skip empty pixels by shifting (the Cortex-M0+
+/// counts no leading zeros; testing each bit alone was a fifth of a 320x240 page turn).
+struct Rows<'a> {
     bytes: &'a [u8],
     first: usize,
     width: u32,
     height: u32,
+    /// Bits a pixel: 1 or 2.
+    depth: u32,
     /// The row being walked.
     row: u32,
     /// The column where the pixels in `bits` started.
     piece: u32,
-    /// The row's pixels not yet walked, two bits each, the next one highest.
+    /// The row's pixels not yet walked, `depth` bits each, the next one highest.
     bits: u32,
     /// The column of the highest pixel of `bits`.
     col: u32,
+    started: bool,
+}
+
+impl<'a> Rows<'a> {
+    fn new(bytes: &'a [u8], first: usize, (width, height): (u32, u32), depth: u32) -> Self {
+        Rows {
+            bytes,
+            first,
+            width,
+            height,
+            depth,
+            row: 0,
+            piece: 0,
+            bits: 0,
+            col: 0,
+            started: false,
+        }
+    }
+
+    /// Loads the row's next word of pixels (32 or 16 of them, or what is left of the row),
+    /// moving to the next row at the end of one; `false` past the last row.
+    #[inline(always)]
+    fn load(&mut self) -> bool {
+        // Pixels a word: 32 >> (depth - 1), with no divide.
+        let per = 32 >> (self.depth - 1);
+        if self.started {
+            self.piece += per;
+            if self.piece >= self.width {
+                self.piece = 0;
+                self.row += 1;
+            }
+        }
+        self.started = true;
+        if self.row >= self.height || self.width == 0 {
+            return false;
+        }
+        let at = self.depth * (self.row * self.width + self.piece);
+        let v = bits_at(self.bytes, self.first + at as usize);
+        let n = self.width - self.piece;
+        self.bits = if n >= per {
+            v
+        } else {
+            v & !(u32::MAX >> (n * self.depth))
+        };
+        self.col = self.piece;
+        true
+    }
+}
+
+/// The pixels of an anti-aliased glyph's bitmap that a pass draws: two bits a pixel, coverage
+/// 0 to 3. It is most of a page turn's drawing on a colour board.
+struct ShadedPixels<'a, C> {
+    rows: Rows<'a>,
     origin: (i32, i32),
     /// The colour of each coverage in this pass (`None`: not drawn).
     colors: [Option<C>; 4],
-    started: bool,
 }
 
 impl<'a, C: Copy> ShadedPixels<'a, C> {
     fn new(
         bytes: &'a [u8],
         first: usize,
-        (width, height): (u32, u32),
+        size: (u32, u32),
         origin: (i32, i32),
         ink: Ink<C>,
     ) -> Self {
@@ -105,46 +159,10 @@ impl<'a, C: Copy> ShadedPixels<'a, C> {
         };
         let full = (ink.pass != Pass::Edges).then_some(ink.full);
         ShadedPixels {
-            bytes,
-            first,
-            width,
-            height,
-            row: 0,
-            piece: 0,
-            bits: 0,
-            col: 0,
+            rows: Rows::new(bytes, first, size, 2),
             origin,
             colors: [None, edges[0], edges[1], full],
-            started: false,
         }
-    }
-
-    /// Loads the next 16 pixels of the row (or what is left of it), moving to the next row at
-    /// the end of one; `false` past the last row.
-    fn load(&mut self) -> bool {
-        if self.started {
-            self.piece += 16;
-            if self.piece >= self.width {
-                self.piece = 0;
-                self.row += 1;
-            }
-        }
-        self.started = true;
-        if self.row >= self.height || self.width == 0 {
-            return false;
-        }
-        let v = bits_at(
-            self.bytes,
-            self.first + 2 * (self.row * self.width + self.piece) as usize,
-        );
-        let n = self.width - self.piece;
-        self.bits = if n >= 16 {
-            v
-        } else {
-            v & !(u32::MAX >> (2 * n))
-        };
-        self.col = self.piece;
-        true
     }
 }
 
@@ -155,26 +173,27 @@ impl<C: PixelColor> Iterator for ShadedPixels<'_, C> {
     // page turn.
     #[inline(always)]
     fn next(&mut self) -> Option<Pixel<C>> {
+        let r = &mut self.rows;
         loop {
-            while self.bits == 0 {
-                if !self.load() {
+            while r.bits == 0 {
+                if !r.load() {
                     return None;
                 }
             }
-            while self.bits & 0xC000_0000 == 0 {
-                self.bits <<= 2;
-                self.col += 1;
+            while r.bits & 0xC000_0000 == 0 {
+                r.bits <<= 2;
+                r.col += 1;
             }
-            let v = (self.bits >> 30) as usize;
-            let col = self.col;
-            self.bits <<= 2;
-            self.col += 1;
+            let v = (r.bits >> 30) as usize;
+            let col = r.col;
+            r.bits <<= 2;
+            r.col += 1;
             let Some(color) = self.colors.get(v).copied().flatten() else {
                 continue;
             };
             let p = Point::new(
                 self.origin.0.saturating_add(col as i32),
-                self.origin.1.saturating_add(self.row as i32),
+                self.origin.1.saturating_add(r.row as i32),
             );
             return Some(Pixel(p, color));
         }
@@ -268,27 +287,12 @@ fn bits_at(bytes: &[u8], bit: usize) -> u32 {
     }
 }
 
-/// The pixels of a glyph's set bits, row by row. Its rows are packed back to back, `width`
-/// bits each, from bit `first` of `bytes`. The bits are taken 32 at a time and the empty
-/// ones skipped by shifting (the Cortex-M0+ counts no leading zeros): most of a glyph's box
-/// is empty, and testing each bit alone was a fifth of a page turn on the 320x240 board.
+/// The pixels of a one-bit glyph's set bits, row by row.
 struct SetPixels<'a, C> {
-    bytes: &'a [u8],
-    first: usize,
-    width: u32,
-    height: u32,
-    /// The row being walked.
-    row: u32,
-    /// The column where the 32 bits in `bits` started.
-    piece: u32,
-    /// The row's bits not yet walked, the next one highest.
-    bits: u32,
-    /// The column of the highest bit of `bits`.
-    col: u32,
+    rows: Rows<'a>,
     x0: i32,
     y0: i32,
     color: C,
-    started: bool,
 }
 
 impl<'a, C> SetPixels<'a, C> {
@@ -297,48 +301,16 @@ impl<'a, C> SetPixels<'a, C> {
     fn new(
         bytes: &'a [u8],
         first: usize,
-        (width, height): (u32, u32),
+        size: (u32, u32),
         (x0, y0): (i32, i32),
         color: C,
     ) -> Self {
         SetPixels {
-            bytes,
-            first,
-            width,
-            height,
-            row: 0,
-            piece: 0,
-            bits: 0,
-            col: 0,
+            rows: Rows::new(bytes, first, size, 1),
             x0,
             y0,
             color,
-            started: false,
         }
-    }
-
-    /// Loads the next 32 bits of the row (or what is left of it), moving to the next row at
-    /// the end of one; `false` past the last row.
-    fn load(&mut self) -> bool {
-        if self.started {
-            self.piece += 32;
-            if self.piece >= self.width {
-                self.piece = 0;
-                self.row += 1;
-            }
-        }
-        self.started = true;
-        if self.row >= self.height || self.width == 0 {
-            return false;
-        }
-        let v = bits_at(
-            self.bytes,
-            self.first + (self.row * self.width + self.piece) as usize,
-        );
-        let n = self.width - self.piece;
-        self.bits = if n >= 32 { v } else { v & !(u32::MAX >> n) };
-        self.col = self.piece;
-        true
     }
 }
 
@@ -346,21 +318,22 @@ impl<C: PixelColor> Iterator for SetPixels<'_, C> {
     type Item = Pixel<C>;
 
     fn next(&mut self) -> Option<Pixel<C>> {
-        while self.bits == 0 {
-            if !self.load() {
+        let r = &mut self.rows;
+        while r.bits == 0 {
+            if !r.load() {
                 return None;
             }
         }
-        while self.bits & 0x8000_0000 == 0 {
-            self.bits <<= 1;
-            self.col += 1;
+        while r.bits & 0x8000_0000 == 0 {
+            r.bits <<= 1;
+            r.col += 1;
         }
         let p = Point::new(
-            self.x0.saturating_add(self.col as i32),
-            self.y0.saturating_add(self.row as i32),
+            self.x0.saturating_add(r.col as i32),
+            self.y0.saturating_add(r.row as i32),
         );
-        self.bits <<= 1;
-        self.col += 1;
+        r.bits <<= 1;
+        r.col += 1;
         Some(Pixel(p, self.color))
     }
 }
