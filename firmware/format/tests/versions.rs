@@ -5,8 +5,15 @@ use fieldpack_format::{Bundle, Error};
 #[test]
 fn version_9_opens() {
     let bytes: &[u8] = include_bytes!("fixtures/version-9.fpk");
-    let b = Bundle::open(bytes).expect("version 9 opens");
+    let mut b = Bundle::open(bytes).expect("version 9 opens");
     assert_eq!(b.article_count(), 1);
+    // Its article's metadata decodes too (a line box for each of the four size classes): the
+    // fixture is the format as it stands, not an earlier draft of it.
+    let rec = b.article(0).expect("record");
+    let mut buf = [0u8; fieldpack_format::layout::MAX_META_LEN];
+    let meta = b.meta(&rec, &mut buf).expect("metadata");
+    assert_eq!(meta.title, "A bundle from the future.");
+    assert_eq!(b.strikes().len(), 4);
 }
 
 #[test]
