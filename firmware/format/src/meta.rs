@@ -301,8 +301,8 @@ mod tests {
         assert_eq!(
             &bytes[..],
             &[
-                2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200, 2, 17, 0xAC, 2,
-                2, 1
+                2, b'A', b'b', 1, 2, b'e', b'n', 1, 0, 0, 0, 0, 0, 3, 11, 0, 200, 2, 17, 3, 21,
+                0xAC, 2, 2, 1
             ]
         );
         let back: ArticleMeta = postcard::from_bytes(bytes).expect("decode");
