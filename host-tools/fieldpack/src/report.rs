@@ -1752,6 +1752,13 @@ fn check_article_words(
     {
         words.extend(m.split(' '));
     }
+    // The position sets the bundle's strikes draw (a board's bundle has two of the four
+    // strikes; a set no strike draws has no strike glyph advances to resolve against).
+    let sets: BTreeSet<usize> = b
+        .strikes()
+        .iter()
+        .map(|s| fieldpack_format::shaped::positions_of(s.header.size_class))
+        .collect();
     for w in words.into_iter().filter(|w| crate::shape::is_looked_up(w)) {
         let word = match b.shaped_word(w.as_bytes()) {
             Ok(Some(word)) => word,
@@ -1766,13 +1773,6 @@ fn check_article_words(
         let want = crate::shape::word_font(w, fonts).map(|f| {
             crate::shape::shape(w, f).and_then(|sh| Ok((sh.rtl, crate::shape::place(&sh)?)))
         });
-        // The position sets the bundle's strikes draw (a board's bundle has two of the four
-        // strikes; a set no strike draws has no strike glyph advances to resolve against).
-        let sets: BTreeSet<usize> = b
-            .strikes()
-            .iter()
-            .map(|s| fieldpack_format::shaped::positions_of(s.header.size_class))
-            .collect();
         let ok = match (&stored, &want) {
             (Ok(got), Some(Ok((rtl, placed)))) => {
                 got.len() == placed.len()

@@ -32,10 +32,11 @@ pub struct FontGlyph {
 }
 
 impl FontGlyph {
-    /// A one-bit glyph scaled by `num / den` (larger), each pixel's coverage of the scaled ink
-    /// measured by 4 x 4 samples: at `depth` 2 in thirds, at 1 ink where half or more is
-    /// covered. How a bitmap font drawn for one size serves a larger strike.
-    pub fn scaled(&self, num: i32, den: i32, depth: u8) -> FontGlyph {
+    /// A one-bit glyph scaled by `num / den` (larger), one bit a pixel: ink where half or more
+    /// of the pixel is covered by the scaled ink (4 x 4 samples). How a bitmap font drawn for
+    /// one size serves a larger strike (two bits would double what Han and Hangul cost: 100
+    /// bytes a glyph, 300 KB for a Chinese bundle's 3,000 characters).
+    pub fn scaled(&self, num: i32, den: i32) -> FontGlyph {
         let scale = |v: i32| (v * num + den / 2).div_euclid(den);
         let floor = |v: i32| (v * num).div_euclid(den);
         let ceil = |v: i32| -((-v * num).div_euclid(den));
@@ -66,12 +67,7 @@ impl FontGlyph {
                                 hits += u32::from(ink(sx, sy));
                             }
                         }
-                        if depth == 2 {
-                            // 16 samples in thirds, to the nearest.
-                            ((hits * 3 + 8) / 16) as u8
-                        } else {
-                            u8::from(hits >= 8)
-                        }
+                        u8::from(hits >= 8)
                     })
                     .collect()
             })
@@ -82,7 +78,7 @@ impl FontGlyph {
             top,
             width: sw as usize,
             rows,
-            depth,
+            depth: 1,
         }
     }
 
@@ -382,9 +378,6 @@ pub fn strike_fonts(fonts: &Fonts, size_class: u8) -> Vec<&Font> {
     }
 }
 
-/// Bits a pixel of the bitmap-font glyphs scaled for the larger strike.
-const LARGER_BITMAP_DEPTH: u8 = 1;
-
 /// Size classes in every bundle: 0 small, 1 large, 2 smooth, 3 smooth and larger.
 pub const SIZE_CLASSES: [u8; fieldpack_format::layout::SIZE_CLASS_COUNT] = [0, 1, 2, 3];
 
@@ -544,10 +537,9 @@ fn choose(
         let found = outline.or_else(|| {
             let g = cascade.iter().find_map(|f| f.glyph(c as u32))?;
             // The larger strike has no bitmap font of its size: Unifont's glyphs are scaled
-            // to it, one bit a pixel (two would double what Han and Hangul cost: 100 bytes a
-            // glyph, 300 KB for a Chinese bundle's 3,000 characters).
+            // to it.
             Some(match crate::shape::class_px(size_class) {
-                px if px > 16 => g.scaled(px, 16, LARGER_BITMAP_DEPTH),
+                px if px > 16 => g.scaled(px, 16),
                 _ => g,
             })
         });
